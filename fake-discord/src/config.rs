@@ -1,0 +1,188 @@
+//! How a fake Discord is set up: its guild, the bot application, limits and timings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::permissions::Permissions;
+
+/// Gateway intent bits, as the IDENTIFY payload carries them.
+pub mod intents {
+    /// Guild, channel and thread events.
+    pub const GUILDS: u64 = 1 << 0;
+    /// Member events; privileged.
+    pub const GUILD_MEMBERS: u64 = 1 << 1;
+    /// Presence events; privileged.
+    pub const GUILD_PRESENCES: u64 = 1 << 8;
+    /// Message events in guilds.
+    pub const GUILD_MESSAGES: u64 = 1 << 9;
+    /// Reaction events in guilds.
+    pub const GUILD_MESSAGE_REACTIONS: u64 = 1 << 10;
+    /// Message events in direct messages.
+    pub const DIRECT_MESSAGES: u64 = 1 << 12;
+    /// Message content of other users' messages; privileged.
+    pub const MESSAGE_CONTENT: u64 = 1 << 15;
+    /// The intents Discord makes an application ask for in its portal.
+    pub const PRIVILEGED: u64 = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT;
+}
+
+/// A role of the guild.
+#[derive(Clone, Debug)]
+pub struct RoleSpec {
+    /// Role name, unique in the guild.
+    pub name: String,
+    /// Guild-wide permissions the role grants.
+    pub permissions: Permissions,
+}
+
+/// A person in the guild that tests can script.
+#[derive(Clone, Debug)]
+pub struct MemberSpec {
+    /// Username, unique in the guild; tests look members up by it.
+    pub name: String,
+    /// Names of the roles the member holds (besides `@everyone`).
+    pub roles: Vec<String>,
+}
+
+/// The guild the bot is in.
+#[derive(Clone, Debug)]
+pub struct GuildSpec {
+    /// Guild name.
+    pub name: String,
+    /// Username of the owner (also a scriptable member).
+    pub owner: String,
+    /// Permissions of `@everyone`.
+    pub everyone: Permissions,
+    /// Roles besides `@everyone` and the bot's managed role.
+    pub roles: Vec<RoleSpec>,
+    /// Members besides the owner and the bot.
+    pub members: Vec<MemberSpec>,
+    /// Names of the text channels.
+    pub channels: Vec<String>,
+}
+
+impl Default for GuildSpec {
+    fn default() -> Self {
+        let member = |name: &str, roles: &[&str]| MemberSpec {
+            name: name.to_owned(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        };
+        Self {
+            name: "Interview Prep".to_owned(),
+            owner: "owner".to_owned(),
+            everyone: Permissions::EVERYONE_DEFAULT,
+            roles: vec![
+                RoleSpec { name: "Admin".to_owned(), permissions: Permissions::ADMINISTRATOR },
+                RoleSpec {
+                    name: "Moderator".to_owned(),
+                    permissions: Permissions::MANAGE_GUILD
+                        | Permissions::MANAGE_MESSAGES
+                        | Permissions::MANAGE_THREADS,
+                },
+            ],
+            members: vec![
+                member("admin", &["Admin"]),
+                member("moderator", &["Moderator"]),
+                member("alice", &[]),
+                member("bob", &[]),
+                member("carol", &[]),
+            ],
+            channels: vec!["general".to_owned(), "dailyq".to_owned()],
+        }
+    }
+}
+
+/// Per-route bucket limits and the global limit, as Discord announces them in headers.
+#[derive(Clone, Debug)]
+pub struct RateLimitConfig {
+    /// Requests per second across all routes for the bot (interaction routes exempt).
+    pub global_per_second: u32,
+    /// Requests a bucket allows per window when no override matches.
+    pub bucket_limit: u32,
+    /// Length of a bucket's window.
+    pub bucket_window: Duration,
+    /// Overrides: (`"METHOD /route/{template}"`, limit, window), e.g.
+    /// `("POST /channels/{channel_id}/messages", 5, 5s)`.
+    pub overrides: Vec<(String, u32, Duration)>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            global_per_second: 50,
+            bucket_limit: 10,
+            bucket_window: Duration::from_secs(1),
+            overrides: Vec::new(),
+        }
+    }
+}
+
+/// Everything a fake Discord starts from.
+#[derive(Clone, Debug)]
+pub struct FakeConfig {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The guild, its roles, members and channels.
+    pub guild: GuildSpec,
+    /// Username of the bot user.
+    pub bot_name: String,
+    /// Permissions of the bot's managed role.
+    pub bot_permissions: Permissions,
+    /// Privileged intents enabled for the application in the (imaginary) developer portal.
+    pub granted_intents: u64,
+    /// Heartbeat interval announced in HELLO.
+    pub heartbeat_interval: Duration,
+    /// How long after creation an interaction accepts its first response (Discord: 3 s).
+    pub interaction_deadline: Duration,
+    /// Rate limits.
+    pub rate_limits: RateLimitConfig,
+    /// Seed of the fault injector's random numbers.
+    pub seed: u64,
+    /// JSON Lines file for records; defaults to `$FAKE_DISCORD_RECORD`.
+    pub record_file: Option<PathBuf>,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            guild: GuildSpec::default(),
+            bot_name: "dailyq".to_owned(),
+            bot_permissions: Permissions::BOT_DEFAULT,
+            granted_intents: intents::PRIVILEGED,
+            heartbeat_interval: Duration::from_millis(41_250),
+            interaction_deadline: Duration::from_secs(3),
+            rate_limits: RateLimitConfig::default(),
+            seed: 0,
+            record_file: std::env::var_os("FAKE_DISCORD_RECORD").map(PathBuf::from),
+        }
+    }
+}
+
+impl FakeConfig {
+    /// Adds a member holding the named roles.
+    pub fn with_member(mut self, name: &str, roles: &[&str]) -> Self {
+        self.guild.members.push(MemberSpec {
+            name: name.to_owned(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        });
+        self
+    }
+
+    /// Adds a text channel.
+    pub fn with_channel(mut self, name: &str) -> Self {
+        self.guild.channels.push(name.to_owned());
+        self
+    }
+
+    /// Leaves these privileged intents unapproved: asking for them closes the gateway with 4014.
+    pub fn without_privileged_intents(mut self, bits: u64) -> Self {
+        self.granted_intents &= !bits;
+        self
+    }
+
+    /// Sets the HELLO heartbeat interval.
+    pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.heartbeat_interval = interval;
+        self
+    }
+}

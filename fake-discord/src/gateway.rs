@@ -1,0 +1,370 @@
+//! The gateway: sessions with sequence numbers and a replay buffer, connections, intents.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::config::intents;
+use crate::record::Direction;
+use crate::shared::Shared;
+
+/// Dispatches kept per session for RESUME.
+const REPLAY_BUFFER: usize = 10_000;
+
+/// What a connection task is told to do.
+#[derive(Debug)]
+pub(crate) enum ConnCmd {
+    /// Send this frame.
+    Frame(Value),
+    /// Close with a close frame.
+    Close(u16, String),
+    /// Drop the TCP connection without a close frame.
+    Drop,
+}
+
+struct Session {
+    intents: u64,
+    seq: u64,
+    buffer: VecDeque<(u64, Value)>,
+    conn: Option<u64>,
+}
+
+struct Conn {
+    tx: mpsc::UnboundedSender<ConnCmd>,
+    session: Option<String>,
+}
+
+/// Counters tests wait on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GatewayStats {
+    /// WebSocket connections accepted.
+    pub connections: u64,
+    /// Connections open now.
+    pub open_connections: u64,
+    /// IDENTIFY payloads answered with READY.
+    pub identifies: u64,
+    /// RESUME payloads answered with RESUMED.
+    pub resumes: u64,
+    /// RESUME payloads refused with INVALID_SESSION.
+    pub failed_resumes: u64,
+    /// Heartbeats received.
+    pub heartbeats: u64,
+    /// Dispatches replayed on RESUME.
+    pub replayed: u64,
+    /// Connections closed for asking for privileged intents that were not granted.
+    pub disallowed_intents: u64,
+}
+
+/// One dispatch before it is fitted to each session's intents.
+pub(crate) struct Dispatch {
+    pub(crate) t: &'static str,
+    pub(crate) d: Value,
+    /// Intent a session needs to receive it; 0 for always.
+    pub(crate) intent: u64,
+    /// Whether message content in `d` is hidden from sessions without MESSAGE_CONTENT.
+    pub(crate) private_content: bool,
+}
+
+/// All sessions and live connections.
+#[derive(Default)]
+pub(crate) struct Hub {
+    sessions: HashMap<String, Session>,
+    conns: HashMap<u64, Conn>,
+    next_conn: u64,
+    pub(crate) stats: GatewayStats,
+}
+
+/// Blanks what MESSAGE_CONTENT guards in a message object.
+pub(crate) fn strip_content(message: &mut Value) {
+    message["content"] = json!("");
+    message["embeds"] = json!([]);
+    message["attachments"] = json!([]);
+    message["components"] = json!([]);
+}
+
+impl Hub {
+    fn register(&mut self, tx: mpsc::UnboundedSender<ConnCmd>) -> u64 {
+        self.next_conn += 1;
+        self.stats.connections += 1;
+        self.stats.open_connections += 1;
+        self.conns.insert(self.next_conn, Conn { tx, session: None });
+        self.next_conn
+    }
+
+    fn unregister(&mut self, conn: u64) {
+        if let Some(c) = self.conns.remove(&conn) {
+            self.stats.open_connections -= 1;
+            if let Some(session) = c.session.and_then(|s| self.sessions.get_mut(&s)) {
+                if session.conn == Some(conn) {
+                    session.conn = None;
+                }
+            }
+        }
+    }
+
+    fn send(&self, conn: u64, cmd: ConnCmd) {
+        if let Some(c) = self.conns.get(&conn) {
+            // A closed receiver means the connection is already going away.
+            let _ = c.tx.send(cmd);
+        }
+    }
+
+    /// Whether any session has identified.
+    pub(crate) fn has_session(&self) -> bool {
+        !self.sessions.is_empty()
+    }
+
+    /// Whether a session is attached to a live connection.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.sessions.values().any(|s| s.conn.is_some())
+    }
+
+    /// Sends a dispatch to every session whose intents ask for it, buffering it for RESUME.
+    pub(crate) fn dispatch(&mut self, event: &Dispatch) {
+        let conns = &self.conns;
+        for session in self.sessions.values_mut() {
+            if event.intent != 0 && session.intents & event.intent == 0 {
+                continue;
+            }
+            let mut d = event.d.clone();
+            if event.private_content && session.intents & intents::MESSAGE_CONTENT == 0 {
+                strip_content(&mut d);
+            }
+            push_frame(session, conns, event.t, d);
+        }
+    }
+
+    fn drop_all(&self, cmd: impl Fn() -> ConnCmd) {
+        for conn in self.conns.values() {
+            let _ = conn.tx.send(cmd());
+        }
+    }
+
+    /// Drops every connection without a close frame.
+    pub(crate) fn drop_connections(&self) {
+        self.drop_all(|| ConnCmd::Drop);
+    }
+
+    /// Closes every connection with a close code.
+    pub(crate) fn close_connections(&self, code: u16, reason: &str) {
+        self.drop_all(|| ConnCmd::Close(code, reason.to_owned()));
+    }
+
+    /// Sends op 7 RECONNECT to every connection.
+    pub(crate) fn request_reconnect(&self) {
+        self.drop_all(|| ConnCmd::Frame(json!({ "op": 7, "d": null })));
+    }
+
+    /// Sends op 9 INVALID_SESSION; a non-resumable one forgets the sessions.
+    pub(crate) fn invalidate_sessions(&mut self, resumable: bool) {
+        self.drop_all(|| ConnCmd::Frame(json!({ "op": 9, "d": resumable })));
+        if !resumable {
+            self.sessions.clear();
+            for conn in self.conns.values_mut() {
+                conn.session = None;
+            }
+        }
+    }
+}
+
+fn push_frame(session: &mut Session, conns: &HashMap<u64, Conn>, t: &str, d: Value) {
+    session.seq += 1;
+    let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d });
+    if session.buffer.len() == REPLAY_BUFFER {
+        session.buffer.pop_front();
+    }
+    session.buffer.push_back((session.seq, frame.clone()));
+    if let Some(conn) = session.conn.and_then(|c| conns.get(&c)) {
+        let _ = conn.tx.send(ConnCmd::Frame(frame));
+    }
+}
+
+/// Runs one WebSocket connection until it closes or the fake drops it.
+pub(crate) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let conn = shared.with_world(|w| w.hub.register(tx.clone()));
+    let hello = json!({
+        "op": 10,
+        "d": { "heartbeat_interval": shared.heartbeat_ms },
+    });
+    let _ = tx.send(ConnCmd::Frame(hello));
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    let frame: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+                    shared.recorder.gateway(conn, Direction::In, frame.clone());
+                    handle_frame(&shared, conn, &frame);
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    let _ = tx.send(ConnCmd::Close(4002, "Decode error".to_owned()));
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+            command = rx.recv() => match command {
+                Some(ConnCmd::Frame(frame)) => {
+                    if frame["op"] == 0 && shared.faults.draw_gateway_drop() {
+                        tracing::debug!(conn, "fault injection drops the gateway connection");
+                        break;
+                    }
+                    shared.recorder.gateway(conn, Direction::Out, frame.clone());
+                    if socket.send(Message::Text(frame.to_string().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(ConnCmd::Close(code, reason)) => {
+                    shared.recorder.gateway(
+                        conn,
+                        Direction::Out,
+                        json!({ "close": code, "reason": reason }),
+                    );
+                    let frame = CloseFrame { code, reason: reason.into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+                Some(ConnCmd::Drop) | None => break,
+            },
+        }
+    }
+    drop(socket);
+    shared.with_world(|w| w.hub.unregister(conn));
+}
+
+fn handle_frame(shared: &Shared, conn: u64, frame: &Value) {
+    shared.with_world(|world| {
+        let op = frame["op"].as_u64();
+        match op {
+            Some(1) => {
+                world.hub.stats.heartbeats += 1;
+                world.hub.send(conn, ConnCmd::Frame(json!({ "op": 11 })));
+            }
+            Some(2) => identify(world, conn, &frame["d"], &shared.ws_url),
+            Some(6) => resume(world, conn, &frame["d"]),
+            Some(3 | 4) => {}
+            Some(8) => {
+                let members: Vec<Value> =
+                    world.members.keys().map(|id| world.member_json(*id, true)).collect();
+                let d = json!({
+                    "guild_id": world.guild_id.to_string(),
+                    "members": members,
+                    "chunk_index": 0,
+                    "chunk_count": 1,
+                    "nonce": frame["d"]["nonce"],
+                });
+                world.dispatch_to_conn(conn, "GUILD_MEMBERS_CHUNK", d);
+            }
+            _ if frame.is_null() => {
+                world.hub.send(conn, ConnCmd::Close(4002, "Decode error".to_owned()));
+            }
+            _ => world.hub.send(conn, ConnCmd::Close(4001, "Unknown opcode".to_owned())),
+        }
+    });
+}
+
+fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str) {
+    let hub = &mut world.hub;
+    if hub.conns.get(&conn).is_some_and(|c| c.session.is_some()) {
+        hub.send(conn, ConnCmd::Close(4005, "Already authenticated".to_owned()));
+        return;
+    }
+    let token = d["token"].as_str().unwrap_or_default();
+    if token.trim_start_matches("Bot ") != world.token {
+        hub.send(conn, ConnCmd::Close(4004, "Authentication failed".to_owned()));
+        return;
+    }
+    let Some(requested) = d["intents"].as_u64() else {
+        hub.send(conn, ConnCmd::Close(4013, "Invalid intent(s)".to_owned()));
+        return;
+    };
+    if requested & intents::PRIVILEGED & !world.granted_intents != 0 {
+        hub.stats.disallowed_intents += 1;
+        hub.send(conn, ConnCmd::Close(4014, "Disallowed intent(s)".to_owned()));
+        return;
+    }
+    let session_id = format!("{:032x}", world.ids.next());
+    hub.sessions.insert(
+        session_id.clone(),
+        Session { intents: requested, seq: 0, buffer: VecDeque::new(), conn: Some(conn) },
+    );
+    if let Some(c) = hub.conns.get_mut(&conn) {
+        c.session = Some(session_id.clone());
+    }
+    hub.stats.identifies += 1;
+    let ready = json!({
+        "v": 10,
+        "user": world.current_user_json(),
+        "guilds": [{ "id": world.guild_id.to_string(), "unavailable": true }],
+        "session_id": session_id,
+        "resume_gateway_url": ws_url,
+        "shard": d.get("shard").cloned().unwrap_or(json!([0, 1])),
+        "application": { "id": world.app_id.to_string(), "flags": world.application_flags() },
+        "private_channels": [],
+        "relationships": [],
+        "presences": [],
+        "guild_join_requests": [],
+        "geo_ordered_rtc_regions": ["fake"],
+        "user_settings": {},
+    });
+    world.dispatch_to_conn(conn, "READY", ready);
+    if requested & intents::GUILDS != 0 {
+        let guild = world.guild_json(true);
+        world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
+    }
+}
+
+fn resume(world: &mut crate::state::World, conn: u64, d: &Value) {
+    let hub = &mut world.hub;
+    let session_id = d["session_id"].as_str().unwrap_or_default().to_owned();
+    let token = d["token"].as_str().unwrap_or_default();
+    let seq = d["seq"].as_u64().unwrap_or(0);
+    let known = hub.sessions.contains_key(&session_id);
+    if !known || token.trim_start_matches("Bot ") != world.token {
+        hub.stats.failed_resumes += 1;
+        hub.send(conn, ConnCmd::Frame(json!({ "op": 9, "d": false })));
+        return;
+    }
+    let session = hub.sessions.get_mut(&session_id).expect("checked above");
+    if let Some(old) = session.conn.replace(conn) {
+        if old != conn {
+            if let Some(c) = hub.conns.get(&old) {
+                let _ = c.tx.send(ConnCmd::Drop);
+            }
+        }
+    }
+    if let Some(c) = hub.conns.get_mut(&conn) {
+        c.session = Some(session_id.clone());
+    }
+    let session = hub.sessions.get_mut(&session_id).expect("checked above");
+    let missed: Vec<Value> =
+        session.buffer.iter().filter(|(s, _)| *s > seq).map(|(_, f)| f.clone()).collect();
+    hub.stats.replayed += missed.len() as u64;
+    hub.stats.resumes += 1;
+    if let Some(c) = hub.conns.get(&conn) {
+        for frame in missed {
+            let _ = c.tx.send(ConnCmd::Frame(frame));
+        }
+    }
+    world.dispatch_to_conn(conn, "RESUMED", json!({}));
+}
+
+impl crate::state::World {
+    /// Sends a dispatch only to the session of one connection (READY, RESUMED, chunks).
+    pub(crate) fn dispatch_to_conn(&mut self, conn: u64, t: &'static str, d: Value) {
+        let hub = &mut self.hub;
+        let Some(session_id) = hub.conns.get(&conn).and_then(|c| c.session.clone()) else {
+            return;
+        };
+        if let Some(session) = hub.sessions.get_mut(&session_id) {
+            push_frame(session, &hub.conns, t, d);
+        }
+    }
+
+    /// Sends an event to every session that asked for it.
+    pub(crate) fn emit(&mut self, t: &'static str, d: Value, intent: u64, private_content: bool) {
+        self.hub.dispatch(&Dispatch { t, d, intent, private_content });
+    }
+}

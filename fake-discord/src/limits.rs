@@ -1,0 +1,215 @@
+//! Rate limits as Discord announces them, and switchable fault injection.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::config::RateLimitConfig;
+
+/// The `X-RateLimit-*` values of one response.
+#[derive(Clone, Debug)]
+pub(crate) struct BucketHeaders {
+    pub(crate) limit: u32,
+    pub(crate) remaining: u32,
+    pub(crate) reset_after: f64,
+    pub(crate) bucket: String,
+}
+
+/// What the limiter says about a request.
+#[derive(Clone, Debug)]
+pub(crate) enum Verdict {
+    Allowed(Option<BucketHeaders>),
+    Limited { headers: Option<BucketHeaders>, retry_after: f64, global: bool },
+}
+
+#[derive(Debug)]
+struct Window {
+    start: Instant,
+    count: u32,
+    limit: u32,
+    length: Duration,
+}
+
+impl Window {
+    fn new(limit: u32, length: Duration) -> Self {
+        Self { start: Instant::now(), count: 0, limit, length }
+    }
+
+    fn roll(&mut self, now: Instant) {
+        if now.duration_since(self.start) >= self.length {
+            self.start = now;
+            self.count = 0;
+        }
+    }
+
+    fn reset_after(&self, now: Instant) -> f64 {
+        (self.length.saturating_sub(now.duration_since(self.start))).as_secs_f64()
+    }
+}
+
+/// Fixed-window counters: one global per bot, one per (route, major parameter) bucket.
+pub(crate) struct Limiter {
+    config: RateLimitConfig,
+    global: Window,
+    buckets: HashMap<String, Window>,
+}
+
+fn bucket_hash(template: &str) -> String {
+    let mut hasher = DefaultHasher::new();
+    template.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+impl Limiter {
+    pub(crate) fn new(config: RateLimitConfig) -> Self {
+        let global = Window::new(config.global_per_second, Duration::from_secs(1));
+        Self { config, global, buckets: HashMap::new() }
+    }
+
+    /// Counts a request on `template` (e.g. `POST /channels/{channel_id}/messages`) with its
+    /// major parameter; `global_exempt` skips the global limit (interaction routes).
+    pub(crate) fn check(&mut self, template: &str, major: &str, global_exempt: bool) -> Verdict {
+        let now = Instant::now();
+        let (limit, length) = self
+            .config
+            .overrides
+            .iter()
+            .find(|(t, _, _)| t == template)
+            .map_or((self.config.bucket_limit, self.config.bucket_window), |(_, l, w)| (*l, *w));
+        let key = format!("{template} {major}");
+        let bucket = self.buckets.entry(key).or_insert_with(|| Window::new(limit, length));
+        bucket.roll(now);
+        let headers = |b: &Window| BucketHeaders {
+            limit: b.limit,
+            remaining: b.limit.saturating_sub(b.count),
+            reset_after: b.reset_after(now),
+            bucket: bucket_hash(template),
+        };
+        if !global_exempt {
+            self.global.roll(now);
+            if self.global.count >= self.global.limit {
+                return Verdict::Limited {
+                    headers: None,
+                    retry_after: self.global.reset_after(now),
+                    global: true,
+                };
+            }
+        }
+        if bucket.count >= bucket.limit {
+            return Verdict::Limited {
+                headers: Some(headers(bucket)),
+                retry_after: bucket.reset_after(now),
+                global: false,
+            };
+        }
+        bucket.count += 1;
+        if !global_exempt {
+            self.global.count += 1;
+        }
+        Verdict::Allowed(Some(headers(bucket)))
+    }
+}
+
+#[derive(Debug)]
+struct FaultState {
+    rng: StdRng,
+    rate_5xx: f64,
+    rate_429: f64,
+    retry_after: Duration,
+    delay: Duration,
+    gateway_drop_rate: f64,
+}
+
+/// Switchable faults, drawn from a seeded generator so a run repeats.
+#[derive(Debug)]
+pub struct Faults {
+    state: Mutex<FaultState>,
+}
+
+/// A fault drawn for one REST request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum RestFault {
+    None,
+    ServerError(u16),
+    TooManyRequests(f64),
+}
+
+impl Faults {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            state: Mutex::new(FaultState {
+                rng: StdRng::seed_from_u64(seed),
+                rate_5xx: 0.0,
+                rate_429: 0.0,
+                retry_after: Duration::from_millis(100),
+                delay: Duration::ZERO,
+                gateway_drop_rate: 0.0,
+            }),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut FaultState) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Answers this fraction of REST requests (0.0–1.0) with 500, 502 or 503.
+    pub fn set_5xx_rate(&self, rate: f64) {
+        self.with(|s| s.rate_5xx = rate.clamp(0.0, 1.0));
+    }
+
+    /// Answers this fraction of REST requests with a 429 (scope `shared`).
+    pub fn set_429_rate(&self, rate: f64) {
+        self.with(|s| s.rate_429 = rate.clamp(0.0, 1.0));
+    }
+
+    /// The `retry_after` of injected 429s (default 100 ms).
+    pub fn set_429_retry_after(&self, retry_after: Duration) {
+        self.with(|s| s.retry_after = retry_after);
+    }
+
+    /// Delays every REST response by this much.
+    pub fn set_delay(&self, delay: Duration) {
+        self.with(|s| s.delay = delay);
+    }
+
+    /// Drops the gateway connection instead of sending this fraction of dispatches (they are
+    /// kept for RESUME).
+    pub fn set_gateway_drop_rate(&self, rate: f64) {
+        self.with(|s| s.gateway_drop_rate = rate.clamp(0.0, 1.0));
+    }
+
+    /// Switches every fault off.
+    pub fn clear(&self) {
+        self.with(|s| {
+            s.rate_5xx = 0.0;
+            s.rate_429 = 0.0;
+            s.delay = Duration::ZERO;
+            s.gateway_drop_rate = 0.0;
+        });
+    }
+
+    pub(crate) fn delay(&self) -> Duration {
+        self.with(|s| s.delay)
+    }
+
+    pub(crate) fn draw_rest(&self) -> RestFault {
+        self.with(|s| {
+            if s.rate_5xx > 0.0 && s.rng.random_bool(s.rate_5xx) {
+                let statuses = [500, 502, 503];
+                return RestFault::ServerError(statuses[s.rng.random_range(0..statuses.len())]);
+            }
+            if s.rate_429 > 0.0 && s.rng.random_bool(s.rate_429) {
+                return RestFault::TooManyRequests(s.retry_after.as_secs_f64());
+            }
+            RestFault::None
+        })
+    }
+
+    pub(crate) fn draw_gateway_drop(&self) -> bool {
+        self.with(|s| s.gateway_drop_rate > 0.0 && s.rng.random_bool(s.gateway_drop_rate))
+    }
+}

@@ -1,0 +1,578 @@
+//! The question bank: TOML files in `questions/` (format in `questions/README.md`).
+//!
+//! The loader reads every file, checks every question, and reports *all* problems with file,
+//! line and field, so an author fixes a whole file in one pass.
+
+use crate::domain::question::{
+    Category, Difficulty, MAX_ANSWER_CHARS, MAX_HINT_CHARS, MAX_LINE_CHARS, MAX_PROMPT_CHARS, Question,
+    QuestionSlug, is_valid_tag,
+};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// One problem in a question file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line (0 when the problem is the file itself, e.g. unreadable).
+    pub line: usize,
+    /// The field at fault (`id`, `prompt`, …), or `-` for the file's syntax.
+    pub field: String,
+    /// What is wrong, as a sentence.
+    pub message: String,
+}
+
+impl fmt::Display for BankError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.field,
+            self.message
+        )
+    }
+}
+
+/// All problems found in a bank.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct BankErrors(pub Vec<BankError>);
+
+impl fmt::Display for BankErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the question bank has {} problem(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A question as loaded from a file, with where it came from and a hash of its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankQuestion {
+    /// The question.
+    pub question: Question,
+    /// File it was read from.
+    pub file: PathBuf,
+    /// Line of its `[[question]]` header.
+    pub line: usize,
+    /// SHA-256 of every field, hex: the sync updates a question only when this changes.
+    pub content_hash: String,
+}
+
+const FIELDS: [&str; 9] = [
+    "id",
+    "category",
+    "difficulty",
+    "tags",
+    "prompt",
+    "answer",
+    "hints",
+    "follow_ups",
+    "sources",
+];
+
+/// Loads every `*.toml` file below `dir`, sorted by path. Errors if any file has any problem.
+pub fn load_dir(dir: &Path) -> Result<Vec<BankQuestion>, BankErrors> {
+    let mut files = Vec::new();
+    collect_toml_files(dir, &mut files).map_err(|e| {
+        BankErrors(vec![BankError {
+            file: dir.to_path_buf(),
+            line: 0,
+            field: "-".into(),
+            message: format!("cannot read the question folder: {e}"),
+        }])
+    })?;
+    files.sort();
+    let mut questions = Vec::new();
+    let mut errors = Vec::new();
+    for file in &files {
+        match std::fs::read_to_string(file) {
+            Ok(text) => {
+                let (qs, errs) = parse_file(file, &text);
+                questions.extend(qs);
+                errors.extend(errs);
+            }
+            Err(e) => errors.push(BankError {
+                file: file.clone(),
+                line: 0,
+                field: "-".into(),
+                message: format!("cannot read the file: {e}"),
+            }),
+        }
+    }
+    if files.is_empty() {
+        errors.push(BankError {
+            file: dir.to_path_buf(),
+            line: 0,
+            field: "-".into(),
+            message: "holds no .toml question files".into(),
+        });
+    }
+    let mut first_seen: HashMap<&str, &BankQuestion> = HashMap::new();
+    for q in &questions {
+        if let Some(prev) = first_seen.insert(q.question.slug.as_str(), q) {
+            errors.push(BankError {
+                file: q.file.clone(),
+                line: q.line,
+                field: "id".into(),
+                message: format!(
+                    "id `{}` is already used at {}:{}; ids must be unique across all files",
+                    q.question.slug,
+                    prev.file.display(),
+                    prev.line
+                ),
+            });
+            first_seen.insert(prev.question.slug.as_str(), prev);
+        }
+    }
+    if errors.is_empty() {
+        Ok(questions)
+    } else {
+        Err(BankErrors(errors))
+    }
+}
+
+fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_toml_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses one file's text; returns the valid questions and the problems found.
+pub fn parse_file(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>) {
+    let lines = LineIndex::new(text);
+    let mut errors = Vec::new();
+    let err = |line: usize, field: &str, message: String| BankError {
+        file: file.to_path_buf(),
+        line,
+        field: field.to_owned(),
+        message,
+    };
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            let line = e.span().map(|s| lines.line(s.start)).unwrap_or(1);
+            errors.push(err(
+                line,
+                "-",
+                format!("TOML syntax error: {}", e.message().trim()),
+            ));
+        }
+        return (Vec::new(), errors);
+    }
+    let mut tables = None;
+    for (key, value) in root.get_ref().iter() {
+        let line = lines.line(key.span().start);
+        match (key.get_ref().as_ref(), value.get_ref()) {
+            ("question", DeValue::Array(items)) => tables = Some(items),
+            ("question", _) => errors.push(err(
+                line,
+                "question",
+                "must be written as [[question]] tables".into(),
+            )),
+            (other, _) => errors.push(err(
+                line,
+                other,
+                format!("unknown top-level key `{other}`; questions go in [[question]] tables"),
+            )),
+        }
+    }
+    let Some(items) = tables else {
+        if errors.is_empty() {
+            errors.push(err(1, "question", "the file has no [[question]] tables".into()));
+        }
+        return (Vec::new(), errors);
+    };
+    let mut questions = Vec::new();
+    for item in items.iter() {
+        let header_line = lines.line(item.span().start);
+        match item.get_ref() {
+            DeValue::Table(table) => {
+                let mut reader = FieldReader {
+                    table,
+                    lines: &lines,
+                    header_line,
+                    errors: Vec::new(),
+                };
+                let q = reader.question();
+                errors.extend(
+                    reader
+                        .errors
+                        .into_iter()
+                        .map(|(line, field, message)| err(line, &field, message)),
+                );
+                if let Some(question) = q {
+                    let content_hash = content_hash(&question);
+                    questions.push(BankQuestion {
+                        question,
+                        file: file.to_path_buf(),
+                        line: header_line,
+                        content_hash,
+                    });
+                }
+            }
+            _ => errors.push(err(
+                header_line,
+                "question",
+                "each question must be a table".into(),
+            )),
+        }
+    }
+    (questions, errors)
+}
+
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+struct FieldReader<'a, 'i> {
+    table: &'a DeTable<'i>,
+    lines: &'a LineIndex,
+    header_line: usize,
+    errors: Vec<(usize, String, String)>,
+}
+
+impl<'a, 'i> FieldReader<'a, 'i> {
+    fn find(&self, name: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == name)
+            .map(|(_, v)| v)
+    }
+
+    fn fail(&mut self, line: usize, field: &str, message: impl Into<String>) {
+        self.errors.push((line, field.to_owned(), message.into()));
+    }
+
+    fn line_of(&self, v: &Spanned<DeValue<'i>>) -> usize {
+        self.lines.line(v.span().start)
+    }
+
+    fn string(&mut self, name: &str, required: bool) -> Option<(String, usize)> {
+        let Some(v) = self.find(name) else {
+            if required {
+                let line = self.header_line;
+                self.fail(line, name, format!("is missing; every question needs `{name}`"));
+            }
+            return None;
+        };
+        let line = self.line_of(v);
+        match v.get_ref().as_str() {
+            Some(s) => Some((s.trim().to_owned(), line)),
+            None => {
+                self.fail(
+                    line,
+                    name,
+                    format!("must be a string, not {}", v.get_ref().type_str()),
+                );
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, name: &str, max: usize) -> Option<String> {
+        let (s, line) = self.string(name, true)?;
+        let chars = s.chars().count();
+        if chars == 0 {
+            self.fail(line, name, "is empty");
+            return None;
+        }
+        if chars > max {
+            self.fail(
+                line,
+                name,
+                format!("is {chars} characters long; the limit is {max} so it fits a Discord embed"),
+            );
+            return None;
+        }
+        Some(s)
+    }
+
+    fn list(
+        &mut self,
+        name: &str,
+        required: bool,
+        max_items: usize,
+        max_chars: usize,
+    ) -> Option<Vec<String>> {
+        let Some(v) = self.find(name) else {
+            if required {
+                let line = self.header_line;
+                self.fail(line, name, format!("is missing; every question needs `{name}`"));
+                return None;
+            }
+            return Some(Vec::new());
+        };
+        let line = self.line_of(v);
+        let Some(items) = v.get_ref().as_array() else {
+            self.fail(
+                line,
+                name,
+                format!("must be a list of strings, not {}", v.get_ref().type_str()),
+            );
+            return None;
+        };
+        if items.len() > max_items {
+            self.fail(
+                line,
+                name,
+                format!("has {} entries; at most {max_items} are allowed", items.len()),
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items.iter() {
+            let item_line = self.line_of(item);
+            match item.get_ref().as_str().map(str::trim) {
+                Some("") => {
+                    self.fail(item_line, name, "holds an empty entry");
+                    ok = false;
+                }
+                Some(s) if s.chars().count() > max_chars => {
+                    self.fail(
+                        item_line,
+                        name,
+                        format!("has an entry over {max_chars} characters"),
+                    );
+                    ok = false;
+                }
+                Some(s) => out.push(s.to_owned()),
+                None => {
+                    self.fail(
+                        item_line,
+                        name,
+                        format!("must hold strings, not {}", item.get_ref().type_str()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn question(&mut self) -> Option<Question> {
+        let unknown: Vec<(usize, String)> = self
+            .table
+            .iter()
+            .filter(|(k, _)| !FIELDS.contains(&k.get_ref().as_ref()))
+            .map(|(k, _)| (self.lines.line(k.span().start), k.get_ref().to_string()))
+            .collect();
+        for (line, key) in unknown {
+            self.fail(
+                line,
+                &key,
+                format!("unknown field `{key}`; allowed fields are {}", FIELDS.join(", ")),
+            );
+        }
+        let slug = self
+            .string("id", true)
+            .and_then(|(s, line)| QuestionSlug::parse(&s).map_err(|m| self.fail(line, "id", m)).ok());
+        let category = self.string("category", true).and_then(|(s, line)| {
+            Category::parse(&s)
+                .map_err(|m| self.fail(line, "category", m))
+                .ok()
+        });
+        let difficulty = self.string("difficulty", true).and_then(|(s, line)| {
+            s.parse::<Difficulty>()
+                .map_err(|m| self.fail(line, "difficulty", m))
+                .ok()
+        });
+        let tags = self.list("tags", true, 10, 40);
+        let tags = tags.and_then(|tags| {
+            let line = self
+                .find("tags")
+                .map(|v| self.line_of(v))
+                .unwrap_or(self.header_line);
+            if tags.is_empty() {
+                self.fail(line, "tags", "needs at least one tag");
+                return None;
+            }
+            match tags.iter().find(|t| !is_valid_tag(t)) {
+                Some(bad) => {
+                    self.fail(
+                        line,
+                        "tags",
+                        format!("`{bad}` is not a tag: use lowercase a-z, 0-9 and -"),
+                    );
+                    None
+                }
+                None => Some(tags),
+            }
+        });
+        let prompt = self.text("prompt", MAX_PROMPT_CHARS);
+        let answer = self.text("answer", MAX_ANSWER_CHARS);
+        let hints = self.list("hints", false, 5, MAX_HINT_CHARS);
+        let follow_ups = self.list("follow_ups", false, 5, MAX_LINE_CHARS);
+        let sources = self.list("sources", false, 10, MAX_LINE_CHARS);
+        Some(Question {
+            slug: slug?,
+            category: category?,
+            difficulty: difficulty?,
+            tags: tags?,
+            prompt: prompt?,
+            answer: answer?,
+            hints: hints?,
+            follow_ups: follow_ups?,
+            sources: sources?,
+        })
+    }
+}
+
+/// A stable hash of everything a question says.
+pub fn content_hash(q: &Question) -> String {
+    let mut h = Sha256::new();
+    let mut field = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    field(q.slug.as_str());
+    field(q.category.as_str());
+    field(q.difficulty.as_str());
+    field(&q.prompt);
+    field(&q.answer);
+    for list in [&q.tags, &q.hints, &q.follow_ups, &q.sources] {
+        field(&list.len().to_string());
+        for item in list {
+            field(item);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[question]]
+id = "db-acid"
+category = "databases"
+difficulty = "easy"
+tags = ["acid"]
+prompt = "What is ACID?"
+answer = """
+- **Atomicity**: all or nothing.
+"""
+follow_ups = ["Which isolation level is the default?"]
+
+[[question]]
+id = "db-index"
+category = "databases"
+difficulty = "medium"
+tags = ["database-indexing"]
+prompt = "When does an index hurt?"
+answer = "When writes dominate."
+"#;
+
+    fn parse(text: &str) -> (Vec<BankQuestion>, Vec<BankError>) {
+        parse_file(Path::new("bank.toml"), text)
+    }
+
+    #[test]
+    fn a_valid_file_loads_every_question_with_its_line() {
+        let (qs, errs) = parse(GOOD);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(qs.len(), 2);
+        assert_eq!(qs[0].question.slug.as_str(), "db-acid");
+        assert_eq!(qs[0].question.answer, "- **Atomicity**: all or nothing.");
+        assert_eq!(qs[0].line, 2);
+        assert_eq!(qs[1].line, 13);
+        assert_eq!(qs[1].question.difficulty, Difficulty::Medium);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_file_line_and_field() {
+        let text = r#"[[question]]
+id = "Bad Id"
+category = "databases"
+difficulty = "extreme"
+tags = ["ok"]
+prompt = "fine"
+answer = "fine"
+colour = "blue"
+
+[[question]]
+id = "second"
+category = "databases"
+difficulty = "easy"
+tags = ["ok"]
+answer = "no prompt here"
+"#;
+        let (qs, errs) = parse(text);
+        assert!(qs.is_empty());
+        let found: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert!(found.contains(&(2, "id")), "{errs:?}");
+        assert!(found.contains(&(4, "difficulty")), "{errs:?}");
+        assert!(found.contains(&(8, "colour")), "{errs:?}");
+        assert!(found.contains(&(10, "prompt")), "{errs:?}");
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(errs[0].to_string().starts_with("bank.toml:"), "{}", errs[0]);
+    }
+
+    #[test]
+    fn text_too_long_for_an_embed_is_refused() {
+        let text = format!(
+            "[[question]]\nid = \"long\"\ncategory = \"x\"\ndifficulty = \"easy\"\ntags = [\"t\"]\nprompt = \"{}\"\nanswer = \"{}\"\n",
+            "p".repeat(1001),
+            "a".repeat(4001)
+        );
+        let (_, errs) = parse(&text);
+        let fields: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(fields, vec![(6, "prompt"), (7, "answer")]);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let (_, errs) = parse("[[question]]\nid = \"x\nprompt = 3\n");
+        assert!(!errs.is_empty());
+        assert_eq!(errs[0].field, "-");
+        assert_eq!(errs[0].line, 2, "{errs:?}");
+    }
+
+    #[test]
+    fn duplicate_ids_across_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.toml"), GOOD).unwrap();
+        std::fs::write(dir.path().join("b.toml"), GOOD).unwrap();
+        let errs = load_dir(dir.path()).unwrap_err().0;
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(errs.iter().all(|e| e.field == "id" && e.file.ends_with("b.toml")));
+        assert!(errs[0].message.contains("a.toml"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn the_content_hash_changes_with_any_field() {
+        let (qs, _) = parse(GOOD);
+        let mut changed = qs[0].question.clone();
+        changed.follow_ups.push("another".into());
+        assert_ne!(content_hash(&changed), qs[0].content_hash);
+        assert_eq!(content_hash(&qs[0].question), qs[0].content_hash);
+    }
+}

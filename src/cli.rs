@@ -1,0 +1,119 @@
+//! The command line: `dailyq [run]`, `dailyq migrate`, `dailyq questions check [DIR]`.
+
+use crate::bank;
+use crate::config::Config;
+use crate::store::Store;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// dailyq: a daily interview question for your Discord server.
+#[derive(Debug, Parser)]
+#[command(name = "dailyq", version, about)]
+pub struct Cli {
+    /// What to do (default: run the bot).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the bot (the default).
+    Run,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Work with question files.
+    Questions {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: QuestionsCommand,
+    },
+}
+
+/// `dailyq questions …`
+#[derive(Debug, Subcommand)]
+pub enum QuestionsCommand {
+    /// Check question files and list every problem (exit status 1 if there is any).
+    Check {
+        /// Folder of question files (default: QUESTIONS_DIR, else `questions`).
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Questions {
+            command: QuestionsCommand::Check { dir },
+        } => {
+            let dir = match dir {
+                Some(d) => d,
+                None => Config::from_env()?.questions_dir,
+            };
+            Ok(check_questions(&dir))
+        }
+        Command::Migrate => {
+            let config = Config::from_env()?;
+            let store = Store::connect(&config.database_url).await.with_context(|| {
+                format!("cannot open the database at {}", redact_url(&config.database_url))
+            })?;
+            store.migrate().await.context("migrations failed")?;
+            println!("Database at {} is up to date.", redact_url(&config.database_url));
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => {
+            let config = Config::from_env()?;
+            crate::discord::run(config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Checks a question folder, printing a summary or every problem.
+pub fn check_questions(dir: &std::path::Path) -> ExitCode {
+    match bank::load_dir(dir) {
+        Ok(questions) => {
+            let mut by_category = std::collections::BTreeMap::<String, usize>::new();
+            for q in &questions {
+                *by_category.entry(q.question.category.to_string()).or_default() += 1;
+            }
+            println!("{}: {} questions, all valid.", dir.display(), questions.len());
+            for (category, n) in by_category {
+                println!("  {category}: {n}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprint!("{errors}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A database URL with any password replaced, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://bot:hunter2@db/dailyq"),
+            "postgres://bot:***@db/dailyq"
+        );
+        assert_eq!(redact_url("sqlite://dailyq.db"), "sqlite://dailyq.db");
+    }
+}

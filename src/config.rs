@@ -1,0 +1,218 @@
+//! Configuration from the environment (and a `.env` file, loaded by the binary).
+//!
+//! Every variable is listed with its default in `.env.example`. A bad value stops start-up with
+//! one sentence that names the variable and what it expects. The token is held in a [`Secret`]
+//! whose `Debug` and `Display` never show it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it (the Discord client).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A configuration value that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong and what is expected, as a sentence fragment.
+    pub problem: String,
+}
+
+/// The database URL default: a SQLite file next to where the bot runs.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://dailyq.db";
+
+/// Everything the bot reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Bot token (`DISCORD_TOKEN`); only `dailyq run` needs it.
+    pub discord_token: Option<Secret>,
+    /// `sqlite://…` or `postgres://…` (`DATABASE_URL`).
+    pub database_url: String,
+    /// Folder of the shipped question bank (`QUESTIONS_DIR`).
+    pub questions_dir: PathBuf,
+    /// Whether to ask for the privileged MESSAGE_CONTENT intent (`DAILYQ_MESSAGE_CONTENT`).
+    pub message_content: bool,
+    /// Base URL of a Discord-compatible REST proxy (`DISCORD_PROXY_URL`).
+    pub proxy_url: Option<url::Url>,
+}
+
+impl Config {
+    /// Reads the configuration through `get`, which returns a variable's value if set.
+    ///
+    /// Taking a lookup function keeps tests free of process-wide environment changes.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let non_empty = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let discord_token = match non_empty("DISCORD_TOKEN") {
+            None => None,
+            Some(t) if t.chars().any(char::is_whitespace) || t.len() < 20 => {
+                return Err(ConfigError {
+                    variable: "DISCORD_TOKEN",
+                    problem: "is not a bot token: copy it from the Bot page of your application in the Discord developer portal".into(),
+                });
+            }
+            Some(t) => Some(Secret::new(t.trim_start_matches("Bot ").to_owned())),
+        };
+
+        let database_url = non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                problem: "must start with sqlite: (for example sqlite://dailyq.db) or postgres:// (for example postgres://user@localhost/dailyq)".into(),
+            });
+        }
+
+        let questions_dir = PathBuf::from(non_empty("QUESTIONS_DIR").unwrap_or_else(|| "questions".into()));
+
+        let message_content = match non_empty("DAILYQ_MESSAGE_CONTENT").as_deref() {
+            None => true,
+            Some(v) => parse_bool(v).ok_or_else(|| ConfigError {
+                variable: "DAILYQ_MESSAGE_CONTENT",
+                problem: format!("`{v}` is not a switch: use true or false"),
+            })?,
+        };
+
+        let proxy_url = match non_empty("DISCORD_PROXY_URL") {
+            None => None,
+            Some(v) => {
+                let url = url::Url::parse(&v)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"));
+                Some(url.ok_or_else(|| ConfigError {
+                    variable: "DISCORD_PROXY_URL",
+                    problem:
+                        "must be an http:// or https:// base URL, for example http://127.0.0.1:3000".into(),
+                })?)
+            }
+        };
+
+        Ok(Config {
+            discord_token,
+            database_url,
+            questions_dir,
+            message_content,
+            proxy_url,
+        })
+    }
+
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The token, or an error naming the variable, for commands that talk to Discord.
+    pub fn require_token(&self) -> Result<&Secret, ConfigError> {
+        self.discord_token.as_ref().ok_or_else(|| ConfigError {
+            variable: "DISCORD_TOKEN",
+            problem: "is not set: put your bot's token in the environment or in .env (see .env.example)"
+                .into(),
+        })
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789";
+
+    #[test]
+    fn defaults_use_a_sqlite_file_and_the_shipped_questions() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://dailyq.db");
+        assert_eq!(c.questions_dir, PathBuf::from("questions"));
+        assert!(c.message_content);
+        assert!(c.discord_token.is_none());
+        assert!(c.proxy_url.is_none());
+    }
+
+    #[test]
+    fn a_missing_token_is_reported_by_name_only_when_needed() {
+        let c = config(&[]).unwrap();
+        let err = c.require_token().unwrap_err();
+        assert_eq!(err.variable, "DISCORD_TOKEN");
+        assert!(err.to_string().starts_with("DISCORD_TOKEN: is not set"));
+    }
+
+    #[test]
+    fn the_token_never_appears_in_debug_output_or_errors() {
+        let c = config(&[("DISCORD_TOKEN", TOKEN)]).unwrap();
+        assert_eq!(c.require_token().unwrap().expose(), TOKEN);
+        let shown = format!("{c:?}");
+        assert!(!shown.contains(TOKEN) && !shown.contains("GabcDE"), "{shown}");
+        let bad = config(&[("DISCORD_TOKEN", "short secret")]).unwrap_err();
+        assert!(!bad.to_string().contains("short secret"));
+    }
+
+    #[test]
+    fn an_unsupported_database_url_names_the_variable_and_the_choices() {
+        let err = config(&[("DATABASE_URL", "mysql://localhost/db")]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+        assert!(err.problem.contains("sqlite:") && err.problem.contains("postgres://"));
+    }
+
+    #[test]
+    fn switches_and_urls_are_validated() {
+        assert!(
+            !config(&[("DAILYQ_MESSAGE_CONTENT", "off")])
+                .unwrap()
+                .message_content
+        );
+        assert_eq!(
+            config(&[("DAILYQ_MESSAGE_CONTENT", "maybe")])
+                .unwrap_err()
+                .variable,
+            "DAILYQ_MESSAGE_CONTENT"
+        );
+        let proxied = config(&[("DISCORD_PROXY_URL", "http://127.0.0.1:3000")]).unwrap();
+        assert_eq!(proxied.proxy_url.unwrap().as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(
+            config(&[("DISCORD_PROXY_URL", "ftp://x")]).unwrap_err().variable,
+            "DISCORD_PROXY_URL"
+        );
+    }
+}

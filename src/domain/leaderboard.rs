@@ -1,0 +1,175 @@
+//! Leaderboard periods, read in the guild's time zone, and ranking.
+
+use super::ids::UserId;
+use super::schedule::Timezone;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use std::fmt;
+use std::str::FromStr;
+
+/// The span a leaderboard covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Period {
+    /// This week, starting Monday 00:00 local time.
+    Week,
+    /// This calendar month.
+    Month,
+    /// Everything.
+    #[default]
+    AllTime,
+}
+
+impl Period {
+    /// The name used in commands and button ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::AllTime => "all",
+        }
+    }
+
+    /// Start (inclusive) and end (exclusive) of the period containing `now`; `None` for all time.
+    pub fn bounds(self, tz: Timezone, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let today = tz.local_date(now);
+        let (start, end): (NaiveDate, NaiveDate) = match self {
+            Period::AllTime => return None,
+            Period::Week => {
+                let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+                (monday, monday + Duration::days(7))
+            }
+            Period::Month => {
+                let first = today.with_day(1).expect("day 1 exists");
+                let next = if first.month() == 12 {
+                    NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+                } else {
+                    NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+                }
+                .expect("first of a month exists");
+                (first, next)
+            }
+        };
+        let midnight = |d: NaiveDate| tz.resolve(d.and_hms_opt(0, 0, 0).expect("midnight"));
+        Some((midnight(start), midnight(end)))
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Period::Week => "this week",
+            Period::Month => "this month",
+            Period::AllTime => "all time",
+        })
+    }
+}
+
+impl FromStr for Period {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "week" => Ok(Period::Week),
+            "month" => Ok(Period::Month),
+            "all" | "all-time" | "alltime" => Ok(Period::AllTime),
+            other => Err(format!("`{other}` is not a period: use week, month or all")),
+        }
+    }
+}
+
+/// One member's totals in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// The member.
+    pub member: UserId,
+    /// Points in the period.
+    pub points: i64,
+    /// Rounds answered in the period.
+    pub answers: i64,
+}
+
+/// A standing with its rank; members with equal points share a rank (1, 2, 2, 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranked {
+    /// 1-based competition rank.
+    pub rank: u32,
+    /// The standing.
+    pub standing: Standing,
+}
+
+/// Sorts by points (then answers, then member id for a stable order) and assigns ranks.
+pub fn rank(mut standings: Vec<Standing>) -> Vec<Ranked> {
+    standings.sort_by(|a, b| {
+        b.points
+            .cmp(&a.points)
+            .then(b.answers.cmp(&a.answers))
+            .then(a.member.cmp(&b.member))
+    });
+    let mut out: Vec<Ranked> = Vec::with_capacity(standings.len());
+    for (i, s) in standings.into_iter().enumerate() {
+        let rank = match out.last() {
+            Some(prev) if prev.standing.points == s.points => prev.rank,
+            _ => i as u32 + 1,
+        };
+        out.push(Ranked { rank, standing: s });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_week_starts_on_monday_at_local_midnight() {
+        let tz = Timezone::parse("America/New_York").unwrap();
+        // Wednesday 2026-06-10 12:00 New York.
+        let (start, end) = Period::Week.bounds(tz, utc("2026-06-10T16:00:00Z")).unwrap();
+        assert_eq!(start, utc("2026-06-08T04:00:00Z"));
+        assert_eq!(end, utc("2026-06-15T04:00:00Z"));
+    }
+
+    #[test]
+    fn the_week_is_read_in_the_guild_zone_not_in_utc() {
+        // Monday 2026-06-15 01:00 in Tokyo is still Sunday in UTC.
+        let tz = Timezone::parse("Asia/Tokyo").unwrap();
+        let (start, _) = Period::Week.bounds(tz, utc("2026-06-14T16:00:00Z")).unwrap();
+        assert_eq!(start, utc("2026-06-14T15:00:00Z"));
+    }
+
+    #[test]
+    fn a_month_runs_from_the_first_to_the_first_across_a_dst_change() {
+        let tz = Timezone::parse("Europe/Berlin").unwrap();
+        let (start, end) = Period::Month.bounds(tz, utc("2026-03-15T12:00:00Z")).unwrap();
+        assert_eq!(start, utc("2026-02-28T23:00:00Z"));
+        assert_eq!(end, utc("2026-03-31T22:00:00Z"));
+        let (_, dec_end) = Period::Month.bounds(tz, utc("2026-12-15T12:00:00Z")).unwrap();
+        assert_eq!(dec_end, utc("2026-12-31T23:00:00Z"));
+    }
+
+    #[test]
+    fn all_time_has_no_bounds() {
+        assert_eq!(Period::AllTime.bounds(Timezone::utc(), Utc::now()), None);
+    }
+
+    #[test]
+    fn equal_points_share_a_rank() {
+        let s = |m, p, a| Standing {
+            member: UserId(m),
+            points: p,
+            answers: a,
+        };
+        let ranked = rank(vec![s(1, 5, 1), s(2, 9, 3), s(3, 5, 2), s(4, 1, 1)]);
+        let ranks: Vec<(u64, u32)> = ranked.iter().map(|r| (r.standing.member.0, r.rank)).collect();
+        assert_eq!(ranks, vec![(2, 1), (3, 2), (1, 2), (4, 4)]);
+    }
+
+    #[test]
+    fn periods_parse_from_command_names() {
+        assert_eq!("week".parse::<Period>(), Ok(Period::Week));
+        assert_eq!("all".parse::<Period>(), Ok(Period::AllTime));
+        assert!("year".parse::<Period>().is_err());
+    }
+}

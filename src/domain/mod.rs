@@ -1,0 +1,13 @@
+//! Pure rules of dailyq: no serenity, no sqlx, no clock of its own (instants are passed in).
+
+pub mod ids;
+pub mod leaderboard;
+pub mod question;
+pub mod rotation;
+pub mod round;
+pub mod schedule;
+pub mod scoring;
+pub mod streaks;
+pub mod votes;
+
+pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};

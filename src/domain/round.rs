@@ -1,0 +1,155 @@
+//! Rounds, schedules and guild settings as the rest of the bot sees them.
+
+use super::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
+use super::question::Question;
+use super::rotation::QuestionFilter;
+use super::schedule::{AnswerWindow, PostTime, Timezone};
+use super::scoring::ScoringWeights;
+use chrono::{DateTime, NaiveDate, Utc};
+use std::fmt;
+use std::str::FromStr;
+
+/// A guild's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuildSettings {
+    /// The guild.
+    pub guild_id: GuildId,
+    /// Zone for leaderboard periods and as the default for new schedules.
+    pub timezone: Timezone,
+    /// Points per contribution.
+    pub weights: ScoringWeights,
+    /// Answers shorter than this (in characters) do not count; 0 accepts any length.
+    pub min_answer_chars: u32,
+    /// Secret seed of the question order; never shown to members.
+    pub rotation_seed: u64,
+}
+
+/// A channel's daily-question schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSchedule {
+    /// The channel questions are posted in.
+    pub channel_id: ChannelId,
+    /// Its guild.
+    pub guild_id: GuildId,
+    /// When to post.
+    pub post_time: PostTime,
+    /// Which questions to draw.
+    pub filter: QuestionFilter,
+    /// How long rounds stay open.
+    pub answer_window: AnswerWindow,
+    /// A role to mention with each post.
+    pub ping_role: Option<RoleId>,
+    /// A paused schedule posts nothing (open rounds are still revealed).
+    pub paused: bool,
+    /// The next post instant, kept in the database so any process can find due posts.
+    pub next_post_at: DateTime<Utc>,
+    /// The admin who set it up.
+    pub created_by: UserId,
+}
+
+/// Where a round is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundState {
+    /// Claimed in the database; the post may or may not have reached Discord yet.
+    Pending,
+    /// Posted and accepting answers and votes.
+    Open,
+    /// Past its deadline: no new answers or votes count; the reveal is under way.
+    Revealing,
+    /// Revealed and scored.
+    Closed,
+    /// Never posted (missed beyond its answer window, or failed for good).
+    Skipped,
+}
+
+impl RoundState {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundState::Pending => "pending",
+            RoundState::Open => "open",
+            RoundState::Revealing => "revealing",
+            RoundState::Closed => "closed",
+            RoundState::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for RoundState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RoundState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(RoundState::Pending),
+            "open" => Ok(RoundState::Open),
+            "revealing" => Ok(RoundState::Revealing),
+            "closed" => Ok(RoundState::Closed),
+            "skipped" => Ok(RoundState::Skipped),
+            other => Err(format!("unknown round state `{other}`")),
+        }
+    }
+}
+
+/// One question asked in one channel on one local date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Round {
+    /// Database key.
+    pub id: i64,
+    /// The guild.
+    pub guild_id: GuildId,
+    /// The channel the question is posted in.
+    pub channel_id: ChannelId,
+    /// The question's database key.
+    pub question_id: i64,
+    /// 1, 2, 3 … per channel.
+    pub number: u64,
+    /// The local date this round belongs to.
+    pub scheduled_date: NaiveDate,
+    /// Where it is in its life.
+    pub state: RoundState,
+    /// Sent as Discord's message nonce so a retried post is not duplicated.
+    pub nonce: String,
+    /// The question message, once posted.
+    pub message_id: Option<MessageId>,
+    /// The answer thread, once created.
+    pub thread_id: Option<ChannelId>,
+    /// When answers open.
+    pub opens_at: DateTime<Utc>,
+    /// When the round is revealed.
+    pub closes_at: DateTime<Utc>,
+    /// When it was revealed.
+    pub revealed_at: Option<DateTime<Utc>>,
+}
+
+/// A round together with its question, for rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundWithQuestion {
+    /// The round.
+    pub round: Round,
+    /// What it asks.
+    pub question: Question,
+}
+
+/// An answer in a round's thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The answer's message (its key).
+    pub message_id: MessageId,
+    /// The round it answers.
+    pub round_id: i64,
+    /// Its author.
+    pub author_id: UserId,
+    /// The text, when the bot may read message content.
+    pub content: Option<String>,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// When it was last edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// When it was deleted (a withdrawn answer earns nothing).
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,109 @@
+//! Guild settings.
+
+use super::{Result, Store, StoreError, corrupt, ms, sf, unsf};
+use crate::domain::GuildId;
+use crate::domain::round::GuildSettings;
+use crate::domain::schedule::Timezone;
+use crate::domain::scoring::ScoringWeights;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
+    let weights =
+        ScoringWeights::new(row.try_get(2)?, row.try_get(3)?, row.try_get(4)?).map_err(corrupt("guilds"))?;
+    let min: i64 = row.try_get(5)?;
+    Ok(GuildSettings {
+        guild_id: GuildId(unsf(row.try_get(0)?)),
+        timezone: Timezone::parse(&row.try_get::<String, _>(1)?).map_err(corrupt("guilds"))?,
+        weights,
+        min_answer_chars: u32::try_from(min).map_err(corrupt("guilds"))?,
+        rotation_seed: unsf(row.try_get(6)?),
+    })
+}
+
+impl Store {
+    /// The guild's settings, creating them (with a fresh secret rotation seed) on first use.
+    #[tracing::instrument(skip(self))]
+    pub async fn ensure_guild(&self, guild: GuildId, now: DateTime<Utc>) -> Result<GuildSettings> {
+        let seed: u64 = rand::random();
+        sqlx::query(
+            "INSERT INTO guilds (guild_id, rotation_seed, joined_at, updated_at) VALUES ($1, $2, $3, $3)
+             ON CONFLICT (guild_id) DO UPDATE SET left_at = NULL",
+        )
+        .bind(sf(guild.0))
+        .bind(sf(seed))
+        .bind(ms(now))
+        .execute(self.pool())
+        .await?;
+        self.guild_settings(guild)
+            .await?
+            .ok_or(StoreError::NotFound("guild"))
+    }
+
+    /// The guild's settings, if the bot has seen the guild.
+    #[tracing::instrument(skip(self))]
+    pub async fn guild_settings(&self, guild: GuildId) -> Result<Option<GuildSettings>> {
+        let sql = "SELECT guild_id, timezone, points_answer, points_per_voter, points_top_answer, min_answer_chars, rotation_seed FROM guilds WHERE guild_id = $1";
+        let row = sqlx::query(sql)
+            .bind(sf(guild.0))
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(settings_from_row).transpose()
+    }
+
+    /// Changes the scoring weights.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_weights(&self, guild: GuildId, w: ScoringWeights, now: DateTime<Utc>) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE guilds SET points_answer = $2, points_per_voter = $3, points_top_answer = $4, updated_at = $5
+             WHERE guild_id = $1",
+        )
+        .bind(sf(guild.0))
+        .bind(w.answer)
+        .bind(w.per_voter)
+        .bind(w.top_answer)
+        .bind(ms(now))
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("guild"));
+        }
+        Ok(())
+    }
+
+    /// Changes the guild's time zone (leaderboard periods, default for new schedules).
+    #[tracing::instrument(skip(self))]
+    pub async fn set_guild_timezone(&self, guild: GuildId, tz: Timezone, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE guilds SET timezone = $2, updated_at = $3 WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .bind(tz.name())
+            .bind(ms(now))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Changes the minimum answer length.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_min_answer_chars(&self, guild: GuildId, chars: u32, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE guilds SET min_answer_chars = $2, updated_at = $3 WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .bind(i64::from(chars))
+            .bind(ms(now))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records that the bot left the guild. Its data is kept.
+    #[tracing::instrument(skip(self))]
+    pub async fn mark_guild_left(&self, guild: GuildId, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE guilds SET left_at = $2 WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .bind(ms(now))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

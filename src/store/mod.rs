@@ -1,0 +1,190 @@
+//! All SQL of dailyq. One [`Store`] over a pool; one file per aggregate adds methods to it.
+//!
+//! Every query is one dialect-neutral text served to SQLite and PostgreSQL alike through sqlx's
+//! `Any` driver: `$n` placeholders, `ON CONFLICT`, `RETURNING`. The `Any` driver carries only
+//! integers, floats, text and blobs, so instants are unix milliseconds, Discord snowflakes are
+//! u64 stored bit-for-bit as i64, flags are 0/1, and lists are JSON text. Conversions live here
+//! and rows never leave this module: methods return domain types.
+
+mod answers;
+mod guilds;
+mod questions;
+mod rounds;
+mod schedules;
+mod scores;
+mod streaks;
+mod votes;
+
+pub use questions::SyncReport;
+pub use rounds::NewRound;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (the zero-setup default).
+    Sqlite,
+    /// A PostgreSQL server (for several bot processes).
+    Postgres,
+}
+
+/// Anything that went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed a query.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row held a value the domain does not accept (a bug or a hand-edited database).
+    #[error("corrupt row in {table}: {problem}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What was wrong.
+        problem: String,
+    },
+    /// A referenced row does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+}
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database: a pool plus the knowledge of which backend it is.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` creates the file when missing; `postgres://…`).
+    ///
+    /// SQLite connections use WAL, foreign keys and a busy timeout; write transactions start
+    /// with `BEGIN IMMEDIATE` (see [`Store::begin_write`]) so concurrent writers wait instead of
+    /// failing with "database is locked".
+    #[tracing::instrument(skip_all)]
+    pub async fn connect(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 10,
+            })
+            .acquire_timeout(Duration::from_secs(30));
+        let options = match backend {
+            Backend::Sqlite => options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        let pool = options.connect(&url).await?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations of this backend.
+    #[tracing::instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front, so it
+    /// waits for other writers (busy timeout) instead of failing when it upgrades.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// A snowflake as stored (bit-for-bit).
+pub(crate) fn sf(id: u64) -> i64 {
+    id as i64
+}
+
+/// A stored snowflake back to u64.
+pub(crate) fn unsf(v: i64) -> u64 {
+    v as u64
+}
+
+/// An instant as stored.
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored instant back to a `DateTime`.
+pub(crate) fn from_ms(table: &'static str, v: i64) -> Result<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(v)
+        .single()
+        .ok_or_else(|| StoreError::Corrupt {
+            table,
+            problem: format!("{v} is not an instant"),
+        })
+}
+
+/// Turns a domain parse error into a store error naming the table.
+pub(crate) fn corrupt<T>(table: &'static str) -> impl FnOnce(T) -> StoreError
+where
+    T: std::fmt::Display,
+{
+    move |e| StoreError::Corrupt {
+        table,
+        problem: e.to_string(),
+    }
+}

@@ -1,0 +1,333 @@
+//! Rounds: claimed once per channel and local date, posted, revealed once.
+
+use super::{Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
+use crate::domain::round::{Round, RoundState, RoundWithQuestion};
+use crate::domain::scoring::{Award, AwardKind};
+use crate::domain::streaks::Streak;
+use crate::domain::{ChannelId, GuildId, MessageId};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::BTreeSet;
+
+/// The columns [`round_from_row`] reads, in order, then `$rest`.
+macro_rules! select_rounds {
+    ($rest:literal) => {
+        concat!(
+            "SELECT r.id, r.guild_id, r.channel_id, r.question_id, r.round_number, r.scheduled_date, r.state, ",
+            "r.nonce, r.message_id, r.thread_id, r.opens_at, r.closes_at, r.revealed_at FROM rounds r ",
+            $rest
+        )
+    };
+}
+
+fn round_from_row(row: &AnyRow) -> Result<Round> {
+    let number: i64 = row.try_get(4)?;
+    let date: String = row.try_get(5)?;
+    Ok(Round {
+        id: row.try_get(0)?,
+        guild_id: GuildId(unsf(row.try_get(1)?)),
+        channel_id: ChannelId(unsf(row.try_get(2)?)),
+        question_id: row.try_get(3)?,
+        number: u64::try_from(number).map_err(corrupt("rounds"))?,
+        scheduled_date: date.parse::<NaiveDate>().map_err(corrupt("rounds"))?,
+        state: row.try_get::<String, _>(6)?.parse().map_err(corrupt("rounds"))?,
+        nonce: row.try_get(7)?,
+        message_id: row.try_get::<Option<i64>, _>(8)?.map(|v| MessageId(unsf(v))),
+        thread_id: row.try_get::<Option<i64>, _>(9)?.map(|v| ChannelId(unsf(v))),
+        opens_at: from_ms("rounds", row.try_get(10)?)?,
+        closes_at: from_ms("rounds", row.try_get(11)?)?,
+        revealed_at: row
+            .try_get::<Option<i64>, _>(12)?
+            .map(|v| from_ms("rounds", v))
+            .transpose()?,
+    })
+}
+
+/// What is needed to claim a round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRound {
+    /// The guild.
+    pub guild_id: GuildId,
+    /// The channel.
+    pub channel_id: ChannelId,
+    /// The question's database key.
+    pub question_id: i64,
+    /// The local date the round belongs to.
+    pub scheduled_date: NaiveDate,
+    /// When answers open (the post time).
+    pub opens_at: DateTime<Utc>,
+    /// When it is revealed.
+    pub closes_at: DateTime<Utc>,
+}
+
+/// Nonce for a round's post: derived from channel and date, ≤ 25 characters as Discord requires,
+/// so every process that tries the same post sends the same nonce.
+pub fn post_nonce(channel: ChannelId, date: NaiveDate) -> String {
+    // "dq" + 6 date digits + at most 16 hex digits = 24 characters.
+    format!("dq{}{:x}", date.format("%y%m%d"), channel.0)
+}
+
+impl Store {
+    /// Claims the round of `channel` on `date`. Returns it when this call created it, `None`
+    /// when it already existed (another process or an earlier attempt claimed it).
+    #[tracing::instrument(skip(self))]
+    pub async fn claim_round(&self, new: &NewRound, now: DateTime<Utc>) -> Result<Option<Round>> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "INSERT INTO rounds (guild_id, channel_id, question_id, round_number, scheduled_date, state, nonce,
+                 opens_at, closes_at, created_at)
+             SELECT $1, $2, $3, COALESCE(MAX(round_number), 0) + 1, $4, 'pending', $5, $6, $7, $8
+             FROM rounds WHERE channel_id = $2
+             ON CONFLICT (channel_id, scheduled_date) DO NOTHING
+             RETURNING id",
+        )
+        .bind(sf(new.guild_id.0))
+        .bind(sf(new.channel_id.0))
+        .bind(new.question_id)
+        .bind(new.scheduled_date.to_string())
+        .bind(post_nonce(new.channel_id, new.scheduled_date))
+        .bind(ms(new.opens_at))
+        .bind(ms(new.closes_at))
+        .bind(ms(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        match row {
+            Some(row) => Ok(Some(self.round(row.try_get(0)?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A round by key.
+    #[tracing::instrument(skip(self))]
+    pub async fn round(&self, id: i64) -> Result<Round> {
+        let row = sqlx::query(select_rounds!("WHERE r.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        round_from_row(&row.ok_or(StoreError::NotFound("round"))?)
+    }
+
+    /// The round of a channel on a local date.
+    #[tracing::instrument(skip(self))]
+    pub async fn round_on(&self, channel: ChannelId, date: NaiveDate) -> Result<Option<Round>> {
+        let row = sqlx::query(select_rounds!(
+            "WHERE r.channel_id = $1 AND r.scheduled_date = $2"
+        ))
+        .bind(sf(channel.0))
+        .bind(date.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(round_from_row).transpose()
+    }
+
+    /// A round with its question.
+    #[tracing::instrument(skip(self))]
+    pub async fn round_with_question(&self, id: i64) -> Result<RoundWithQuestion> {
+        let round = self.round(id).await?;
+        let question = self.question(round.question_id).await?;
+        Ok(RoundWithQuestion { round, question })
+    }
+
+    /// The round whose answer thread is `thread`.
+    #[tracing::instrument(skip(self))]
+    pub async fn round_by_thread(&self, thread: ChannelId) -> Result<Option<Round>> {
+        let row = sqlx::query(select_rounds!("WHERE r.thread_id = $1"))
+            .bind(sf(thread.0))
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(round_from_row).transpose()
+    }
+
+    /// A guild's rounds that are not finished (pending, open or revealing), by deadline.
+    #[tracing::instrument(skip(self))]
+    pub async fn unfinished_rounds(&self, guild: GuildId) -> Result<Vec<Round>> {
+        let rows = sqlx::query(select_rounds!(
+            "WHERE r.guild_id = $1 AND r.state IN ('pending', 'open', 'revealing') ORDER BY r.closes_at, r.id"
+        ))
+        .bind(sf(guild.0))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_from_row).collect()
+    }
+
+    /// Rounds of any guild still pending (claimed but not known to be posted), for recovery.
+    #[tracing::instrument(skip(self))]
+    pub async fn pending_rounds(&self) -> Result<Vec<Round>> {
+        let rows = sqlx::query(select_rounds!(
+            "WHERE r.state = 'pending' ORDER BY r.opens_at, r.id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_from_row).collect()
+    }
+
+    /// Open or revealing rounds whose deadline is at or before `now`.
+    #[tracing::instrument(skip(self))]
+    pub async fn due_reveals(&self, now: DateTime<Utc>) -> Result<Vec<Round>> {
+        let rows = sqlx::query(select_rounds!(
+            "WHERE r.state IN ('open', 'revealing') AND r.closes_at <= $1 ORDER BY r.closes_at, r.id"
+        ))
+        .bind(ms(now))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_from_row).collect()
+    }
+
+    /// The earliest deadline of an open round, so the scheduler knows how long to sleep.
+    #[tracing::instrument(skip(self))]
+    pub async fn earliest_reveal(&self) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT MIN(closes_at) FROM rounds WHERE state IN ('open', 'revealing')")
+            .fetch_one(self.pool())
+            .await?;
+        row.try_get::<Option<i64>, _>(0)?
+            .map(|v| from_ms("rounds", v))
+            .transpose()
+    }
+
+    /// Records the question message of a pending round and opens it. Idempotent.
+    #[tracing::instrument(skip(self))]
+    pub async fn mark_round_posted(&self, id: i64, message: MessageId) -> Result<()> {
+        sqlx::query(
+            "UPDATE rounds SET message_id = $2, state = CASE WHEN state = 'pending' THEN 'open' ELSE state END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(sf(message.0))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records the answer thread of a round. Idempotent.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_round_thread(&self, id: i64, thread: ChannelId) -> Result<()> {
+        sqlx::query("UPDATE rounds SET thread_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(sf(thread.0))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Moves a round from `from` to `to`; returns whether this call made the change.
+    #[tracing::instrument(skip(self))]
+    pub async fn transition_round(&self, id: i64, from: RoundState, to: RoundState) -> Result<bool> {
+        let done = sqlx::query("UPDATE rounds SET state = $3 WHERE id = $1 AND state = $2")
+            .bind(id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Closes a revealing round and writes its awards and streaks, all in one transaction.
+    /// Returns `false` (and writes nothing) when the round was already closed.
+    #[tracing::instrument(skip(self, awards))]
+    pub async fn close_round(&self, round: &Round, awards: &[Award], now: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE rounds SET state = 'closed', revealed_at = $2 WHERE id = $1 AND state IN ('open', 'revealing')",
+        )
+        .bind(round.id)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for a in awards {
+            sqlx::query(
+                "INSERT INTO score_ledger (guild_id, channel_id, member_id, round_id, kind, points, awarded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (round_id, member_id, kind) DO NOTHING",
+            )
+            .bind(sf(round.guild_id.0))
+            .bind(sf(round.channel_id.0))
+            .bind(sf(a.member.0))
+            .bind(round.id)
+            .bind(a.kind.as_str())
+            .bind(a.points)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let previous: Option<i64> = sqlx::query(
+            "SELECT MAX(round_number) FROM rounds WHERE channel_id = $1 AND state = 'closed' AND round_number < $2",
+        )
+        .bind(sf(round.channel_id.0))
+        .bind(round.number as i64)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let previous = previous.unwrap_or(0) as u64;
+        let answered: BTreeSet<_> = awards
+            .iter()
+            .filter(|a| a.kind == AwardKind::Answer)
+            .map(|a| a.member)
+            .collect();
+        for member in answered {
+            let row = sqlx::query(
+                "SELECT current, best, last_round FROM streaks WHERE channel_id = $1 AND member_id = $2",
+            )
+            .bind(sf(round.channel_id.0))
+            .bind(sf(member.0))
+            .fetch_optional(&mut *tx)
+            .await?;
+            let before = match row {
+                Some(r) => Streak {
+                    current: r.try_get::<i64, _>(0)? as u32,
+                    best: r.try_get::<i64, _>(1)? as u32,
+                    last_round: r.try_get::<i64, _>(2)? as u64,
+                },
+                None => Streak::default(),
+            };
+            let after = before.after_answering(round.number, previous);
+            sqlx::query(
+                "INSERT INTO streaks (channel_id, member_id, guild_id, current, best, last_round)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (channel_id, member_id) DO UPDATE SET
+                     current = excluded.current, best = excluded.best, last_round = excluded.last_round",
+            )
+            .bind(sf(round.channel_id.0))
+            .bind(sf(member.0))
+            .bind(sf(round.guild_id.0))
+            .bind(i64::from(after.current))
+            .bind(i64::from(after.best))
+            .bind(after.last_round as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Marks a round that will never be posted.
+    #[tracing::instrument(skip(self))]
+    pub async fn skip_round(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE rounds SET state = 'skipped' WHERE id = $1 AND state = 'pending'")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_nonces_fit_discord_and_differ_by_channel_and_date() {
+        let d1 = NaiveDate::from_ymd_opt(2026, 6, 10).unwrap();
+        let d2 = NaiveDate::from_ymd_opt(2026, 6, 11).unwrap();
+        let a = post_nonce(ChannelId(1_234_567_890_123_456_789), d1);
+        assert!(a.len() <= 25, "{a}");
+        assert_eq!(a, post_nonce(ChannelId(1_234_567_890_123_456_789), d1));
+        assert_ne!(a, post_nonce(ChannelId(1_234_567_890_123_456_789), d2));
+        assert_ne!(a, post_nonce(ChannelId(1_234_567_890_123_456_788), d1));
+    }
+}

@@ -1,0 +1,135 @@
+//! The binary's command line, run as a user would.
+
+mod common;
+
+use std::process::Command;
+
+fn dailyq() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dailyq"));
+    // Start from a clean configuration: nothing from the developer's shell or .env leaks in.
+    for var in [
+        "DISCORD_TOKEN",
+        "DATABASE_URL",
+        "QUESTIONS_DIR",
+        "DISCORD_PROXY_URL",
+        "DAILYQ_MESSAGE_CONTENT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn questions_check_accepts_the_shipped_bank() {
+    let out = dailyq()
+        .args([
+            "questions",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/questions"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("all valid"), "{stdout}");
+}
+
+#[test]
+fn questions_check_fails_naming_file_line_and_field_of_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "[[question]]\nid = \"ok-id\"\ncategory = \"databases\"\ndifficulty = \"impossible\"\ntags = [\"x\"]\nprompt = \"p\"\n\n[[question]]\nid = \"ok-id-2\"\ncategory = \"databases\"\ndifficulty = \"easy\"\ntags = [\"x\"]\nprompt = \"p\"\nanswer = \"a\"\nanwser = \"typo\"\n",
+    )
+    .unwrap();
+    let out = dailyq()
+        .args(["questions", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.toml:4: difficulty:"), "{stderr}");
+    assert!(stderr.contains("broken.toml:1: answer: is missing"), "{stderr}");
+    assert!(
+        stderr.contains("broken.toml:15: anwser: unknown field"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn migrate_creates_a_missing_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.db");
+    let out = dailyq()
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(db.exists());
+    // A second run finds nothing to do and still succeeds.
+    let again = dailyq()
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+}
+
+#[tokio::test]
+async fn migrate_works_on_postgres() {
+    let Some(db) = common::TestDb::postgres().await else {
+        return;
+    };
+    let url = db.url().to_owned();
+    let out = dailyq()
+        .env("DATABASE_URL", &url)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
+    db.finish().await;
+}
+
+#[test]
+fn run_without_a_token_stops_with_one_sentence_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dailyq()
+        .current_dir(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("x.db").display()),
+        )
+        .arg("run")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DISCORD_TOKEN: is not set"), "{stderr}");
+}
+
+#[test]
+fn a_bad_variable_is_named_and_the_token_is_never_printed() {
+    let token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789";
+    let out = dailyq()
+        .env("DISCORD_TOKEN", token)
+        .env("DATABASE_URL", "mysql://nope")
+        .arg("run")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("DATABASE_URL: must start with sqlite:"), "{all}");
+    assert!(!all.contains(token) && !all.contains("GabcDE"), "{all}");
+}

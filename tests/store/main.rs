@@ -1,0 +1,10 @@
+//! The store suite: every test runs on SQLite and on PostgreSQL, each on a fresh database.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod concurrency;
+mod fixtures;
+mod questions;
+mod rounds;
+mod schedules;
