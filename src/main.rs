@@ -7,7 +7,10 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     // A missing .env is normal; the environment alone is enough.
     let _ = dotenvy::dotenv();
-    dailyq::telemetry::init();
+    if let Err(error) = dailyq::telemetry::init() {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
     let cli = dailyq::cli::Cli::parse();
     match dailyq::cli::execute(cli).await {
         Ok(code) => code,

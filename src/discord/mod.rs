@@ -1,10 +1,141 @@
-//! Discord wiring (serenity + poise): commands, event handlers and rendering. Filled in by the
-//! daily-loop work; the foundation only fixes where it lives.
+//! Discord wiring (serenity + poise): the client, commands, event handlers and rendering.
+//!
+//! Commands stay thin (parse → call the store and domain → render); wording lives here, rules in
+//! `domain`, SQL in `store`.
 
-use crate::config::Config;
+mod commands;
+mod events;
 
-/// Starts the bot and runs until it is stopped.
+use crate::bank;
+use crate::config::{Config, Secret};
+use crate::store::Store;
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+use std::path::Path;
+
+/// What every command and event handler can reach.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// The database.
+    pub store: Store,
+    /// Whether the bot reads message content (stores answer text).
+    pub message_content: bool,
+}
+
+/// Errors of commands and handlers; users see sentences, logs see chains.
+pub type Error = anyhow::Error;
+/// The poise context of dailyq's commands.
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// Gateway intents the bot asks for. MESSAGE_CONTENT is privileged and optional.
+pub fn intents(message_content: bool) -> serenity::GatewayIntents {
+    let mut intents = serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS;
+    if message_content {
+        intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
+    }
+    intents
+}
+
+/// The REST client: straight to Discord with serenity's ratelimiter, or through an operator's
+/// rate-limiting proxy (`DISCORD_PROXY_URL`) with serenity's ratelimiter off, as serenity
+/// requires for proxies.
+pub fn http_client(config: &Config, token: &Secret) -> serenity::Http {
+    let builder = serenity::HttpBuilder::new(token.expose());
+    match &config.proxy_url {
+        Some(proxy) => builder
+            .proxy(proxy.as_str().trim_end_matches('/'))
+            .ratelimiter_disabled(true)
+            .build(),
+        None => builder.build(),
+    }
+}
+
+/// Opens the database (migrating it) and syncs the shipped question bank.
+pub async fn prepare_store(database_url: &str, questions_dir: &Path) -> anyhow::Result<Store> {
+    let store = Store::open(database_url).await.with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            crate::cli::redact_url(database_url)
+        )
+    })?;
+    let questions = bank::load_dir(questions_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = store
+        .sync_bank(&questions, chrono::Utc::now())
+        .await
+        .context("cannot sync the question bank")?;
+    tracing::info!(
+        inserted = report.inserted,
+        updated = report.updated,
+        retired = report.retired,
+        unchanged = report.unchanged,
+        "question bank synced"
+    );
+    Ok(store)
+}
+
+/// Builds the serenity client with dailyq's poise framework around `http`.
+pub async fn build_client(http: serenity::Http, data: Data) -> anyhow::Result<serenity::Client> {
+    let intents = intents(data.message_content);
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |error| Box::pin(commands::on_error(error)),
+            event_handler: |framework, event| {
+                Box::pin(events::handle(
+                    framework.serenity_context,
+                    event,
+                    framework.user_data,
+                ))
+            },
+            initialize_owners: false,
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                Ok(data)
+            })
+        })
+        .build();
+    serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework)
+        .await
+        .context("cannot build the Discord client")
+}
+
+/// Starts the bot and runs until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let _token = config.require_token()?;
-    anyhow::bail!("the Discord client is not wired up yet")
+    let token = config.require_token()?.clone();
+    let store = prepare_store(&config.database_url, &config.questions_dir).await?;
+    let http = http_client(&config, &token);
+    let data = Data {
+        store,
+        message_content: config.message_content,
+    };
+    let mut client = build_client(http, data).await?;
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        shards.shutdown_all().await;
+    });
+    client.start().await.context("the Discord connection failed")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
