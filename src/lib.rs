@@ -6,6 +6,7 @@
 
 pub mod bank;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod domain;

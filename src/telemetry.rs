@@ -33,8 +33,14 @@ mod tests {
 
     #[test]
     fn an_invalid_log_filter_is_named_and_a_missing_one_uses_the_default() {
-        assert_eq!(filter(None).unwrap().to_string(), EnvFilter::new(DEFAULT_FILTER).to_string());
-        assert_eq!(filter(Some("  ")).unwrap().to_string(), EnvFilter::new(DEFAULT_FILTER).to_string());
+        assert_eq!(
+            filter(None).unwrap().to_string(),
+            EnvFilter::new(DEFAULT_FILTER).to_string()
+        );
+        assert_eq!(
+            filter(Some("  ")).unwrap().to_string(),
+            EnvFilter::new(DEFAULT_FILTER).to_string()
+        );
         assert!(filter(Some("warn,dailyq=debug")).is_ok());
         let err = filter(Some("dailyq=loud")).unwrap_err();
         assert_eq!(err.variable, "RUST_LOG");

@@ -136,8 +136,15 @@ fn a_bad_variable_is_named_and_the_token_is_never_printed() {
 
 #[test]
 fn an_invalid_log_filter_stops_start_up_naming_rust_log() {
-    let out = dailyq().env("RUST_LOG", "dailyq=loud").arg("migrate").output().unwrap();
+    let out = dailyq()
+        .env("RUST_LOG", "dailyq=loud")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("RUST_LOG: `dailyq=loud` is not a log filter"), "{stderr}");
+    assert!(
+        stderr.contains("RUST_LOG: `dailyq=loud` is not a log filter"),
+        "{stderr}"
+    );
 }

@@ -69,6 +69,9 @@ CREATE TABLE rounds (
     nonce           TEXT    NOT NULL,
     message_id      BIGINT UNIQUE,
     thread_id       BIGINT UNIQUE,
+    -- The reveal's messages once posted, so a retried reveal does not post them twice.
+    answer_message_id   BIGINT,
+    summary_message_id  BIGINT,
     opens_at        BIGINT NOT NULL,
     closes_at       BIGINT NOT NULL,
     revealed_at     BIGINT,

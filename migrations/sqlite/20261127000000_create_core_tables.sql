@@ -69,6 +69,9 @@ CREATE TABLE rounds (
     nonce           TEXT    NOT NULL,
     message_id      INTEGER UNIQUE,
     thread_id       INTEGER UNIQUE,
+    -- The reveal's messages once posted, so a retried reveal does not post them twice.
+    answer_message_id   INTEGER,
+    summary_message_id  INTEGER,
     opens_at        INTEGER NOT NULL,
     closes_at       INTEGER NOT NULL,
     revealed_at     INTEGER,

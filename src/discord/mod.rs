@@ -5,27 +5,70 @@
 
 mod commands;
 mod events;
+pub mod render;
+pub mod rounds;
+pub mod scheduler;
 
 use crate::bank;
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, Secret};
 use crate::store::Store;
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
+pub use scheduler::SchedulerOptions;
 use std::path::Path;
+use std::sync::Arc;
 
 /// What every command and event handler can reach.
 #[derive(Debug, Clone)]
 pub struct Data {
     /// The database.
     pub store: Store,
+    /// The time source (a manual clock in tests).
+    pub clock: SharedClock,
     /// Whether the bot reads message content (stores answer text).
     pub message_content: bool,
+    /// Wakes the scheduler early (after a setup or a manual post, or to stop it).
+    pub wake: Arc<tokio::sync::Notify>,
+    /// Set when the bot shuts down; the scheduler exits.
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Data {
+    /// Data for a bot on `store`.
+    pub fn new(store: Store, clock: SharedClock, message_content: bool) -> Self {
+        Data {
+            store,
+            clock,
+            message_content,
+            wake: Arc::new(tokio::sync::Notify::new()),
+            stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+
+    /// Stops background work (the scheduler) after its current step.
+    pub fn stop_background(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    /// Whether the bot is shutting down.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The REST client and cache, for code outside a command.
+#[derive(Clone)]
+pub struct Discord {
+    /// REST.
+    pub http: Arc<serenity::Http>,
+    /// The gateway cache (the bot's own user, guilds).
+    pub cache: Arc<serenity::Cache>,
 }
 
 /// Errors of commands and handlers; users see sentences, logs see chains.
 pub type Error = anyhow::Error;
-/// The poise context of dailyq's commands.
-pub type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// Gateway intents the bot asks for. MESSAGE_CONTENT is privileged and optional.
 pub fn intents(message_content: bool) -> serenity::GatewayIntents {
@@ -75,8 +118,13 @@ pub async fn prepare_store(database_url: &str, questions_dir: &Path) -> anyhow::
     Ok(store)
 }
 
-/// Builds the serenity client with dailyq's poise framework around `http`.
-pub async fn build_client(http: serenity::Http, data: Data) -> anyhow::Result<serenity::Client> {
+/// Builds the serenity client with dailyq's poise framework around `http`; the scheduler starts
+/// once the bot is connected.
+pub async fn build_client(
+    http: serenity::Http,
+    data: Data,
+    scheduler: SchedulerOptions,
+) -> anyhow::Result<serenity::Client> {
     let intents = intents(data.message_content);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -96,6 +144,11 @@ pub async fn build_client(http: serenity::Http, data: Data) -> anyhow::Result<se
             Box::pin(async move {
                 poise::builtins::register_globally(ctx, &framework.options().commands).await?;
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                let discord = Discord {
+                    http: ctx.http.clone(),
+                    cache: ctx.cache.clone(),
+                };
+                tokio::spawn(scheduler::run(discord, data.clone(), scheduler));
                 Ok(data)
             })
         })
@@ -111,15 +164,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let token = config.require_token()?.clone();
     let store = prepare_store(&config.database_url, &config.questions_dir).await?;
     let http = http_client(&config, &token);
-    let data = Data {
-        store,
-        message_content: config.message_content,
-    };
-    let mut client = build_client(http, data).await?;
+    let data = Data::new(store, Arc::new(SystemClock), config.message_content);
+    let mut client = build_client(http, data.clone(), SchedulerOptions::default()).await?;
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
+        data.stop_background();
         shards.shutdown_all().await;
     });
     client.start().await.context("the Discord connection failed")

@@ -86,6 +86,19 @@ pub struct Standing {
     pub answers: i64,
 }
 
+/// What `/stats` shows about a member (besides points, rank and streaks).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberStats {
+    /// Rounds answered.
+    pub answers: i64,
+    /// Upvotes received on answers that still count.
+    pub votes_received: i64,
+    /// The member's most-upvoted answer: (answer message, its thread, votes).
+    pub best_answer: Option<(super::ids::MessageId, super::ids::ChannelId, i64)>,
+    /// Rounds answered per category, most first.
+    pub per_category: Vec<(String, i64)>,
+}
+
 /// A standing with its rank; members with equal points share a rank (1, 2, 2, 4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ranked {

@@ -102,7 +102,7 @@ pub struct Round {
     pub id: i64,
     /// The guild.
     pub guild_id: GuildId,
-    /// The channel the question is posted in.
+    /// The channel the question is posted in (or where the question message is).
     pub channel_id: ChannelId,
     /// The question's database key.
     pub question_id: i64,
@@ -122,6 +122,10 @@ pub struct Round {
     pub opens_at: DateTime<Utc>,
     /// When the round is revealed.
     pub closes_at: DateTime<Utc>,
+    /// The reveal's reference-answer message, once posted.
+    pub answer_message_id: Option<MessageId>,
+    /// The reveal's summary message, once posted.
+    pub summary_message_id: Option<MessageId>,
     /// When it was revealed.
     pub revealed_at: Option<DateTime<Utc>>,
 }

@@ -15,7 +15,8 @@ macro_rules! select_rounds {
     ($rest:literal) => {
         concat!(
             "SELECT r.id, r.guild_id, r.channel_id, r.question_id, r.round_number, r.scheduled_date, r.state, ",
-            "r.nonce, r.message_id, r.thread_id, r.opens_at, r.closes_at, r.revealed_at FROM rounds r ",
+            "r.nonce, r.message_id, r.thread_id, r.opens_at, r.closes_at, r.revealed_at, ",
+            "r.answer_message_id, r.summary_message_id FROM rounds r ",
             $rest
         )
     };
@@ -41,6 +42,8 @@ fn round_from_row(row: &AnyRow) -> Result<Round> {
             .try_get::<Option<i64>, _>(12)?
             .map(|v| from_ms("rounds", v))
             .transpose()?,
+        answer_message_id: row.try_get::<Option<i64>, _>(13)?.map(|v| MessageId(unsf(v))),
+        summary_message_id: row.try_get::<Option<i64>, _>(14)?.map(|v| MessageId(unsf(v))),
     })
 }
 
@@ -130,10 +133,11 @@ impl Store {
         Ok(RoundWithQuestion { round, question })
     }
 
-    /// The round whose answer thread is `thread`.
+    /// The round whose answer thread is `thread`. A thread started from a message has that
+    /// message's id, so a thread whose id is not recorded yet is found by its question message.
     #[tracing::instrument(skip(self))]
     pub async fn round_by_thread(&self, thread: ChannelId) -> Result<Option<Round>> {
-        let row = sqlx::query(select_rounds!("WHERE r.thread_id = $1"))
+        let row = sqlx::query(select_rounds!("WHERE r.thread_id = $1 OR r.message_id = $1"))
             .bind(sf(thread.0))
             .fetch_optional(self.pool())
             .await?;
@@ -303,6 +307,64 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Records the reveal's reference-answer message.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_reveal_answer_message(&self, id: i64, message: MessageId) -> Result<()> {
+        sqlx::query("UPDATE rounds SET answer_message_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(sf(message.0))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records the reveal's summary message.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_reveal_summary_message(&self, id: i64, message: MessageId) -> Result<()> {
+        sqlx::query("UPDATE rounds SET summary_message_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(sf(message.0))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Brings an open round's deadline forward to `now` (an admin's `/dailyq reveal`).
+    #[tracing::instrument(skip(self))]
+    pub async fn reveal_now(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE rounds SET closes_at = $2 WHERE id = $1 AND state = 'open' AND closes_at > $2",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The newest unfinished round of a channel.
+    #[tracing::instrument(skip(self))]
+    pub async fn current_round(&self, channel: ChannelId) -> Result<Option<Round>> {
+        let row = sqlx::query(select_rounds!(
+            "WHERE r.channel_id = $1 AND r.state IN ('pending', 'open', 'revealing') ORDER BY r.id DESC LIMIT 1"
+        ))
+        .bind(sf(channel.0))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(round_from_row).transpose()
+    }
+
+    /// Open rounds whose thread is not recorded yet (a crash between post and thread).
+    #[tracing::instrument(skip(self))]
+    pub async fn open_rounds_without_thread(&self) -> Result<Vec<Round>> {
+        let rows = sqlx::query(select_rounds!(
+            "WHERE r.state = 'open' AND r.thread_id IS NULL ORDER BY r.id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_from_row).collect()
     }
 
     /// Marks a round that will never be posted.

@@ -1,0 +1,531 @@
+//! `/dailyq …`: the admin commands. Each refuses non-admins server-side (besides
+//! `default_member_permissions`), validates every argument before writing anything, and answers
+//! ephemerally.
+
+use super::{
+    Context, autocomplete_category, autocomplete_timezone, guild, require_admin, same_guild, say_private,
+    user_error,
+};
+use crate::discord::render::{self, timestamp};
+use crate::discord::rounds::{self, StartOutcome};
+use crate::discord::{Discord, Error};
+use crate::domain::question::Difficulty;
+use crate::domain::rotation::QuestionFilter;
+use crate::domain::round::{ChannelSchedule, RoundState};
+use crate::domain::schedule::{AnswerWindow, LocalTime, PostTime, Timezone, Weekdays};
+use crate::domain::scoring::ScoringWeights;
+use crate::domain::{ChannelId, RoleId, UserId};
+use poise::serenity_prelude as serenity;
+
+/// A difficulty to filter on.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum DifficultyChoice {
+    /// Easy.
+    #[name = "easy"]
+    Easy,
+    /// Medium.
+    #[name = "medium"]
+    Medium,
+    /// Hard.
+    #[name = "hard"]
+    Hard,
+}
+
+impl From<DifficultyChoice> for Difficulty {
+    fn from(d: DifficultyChoice) -> Self {
+        match d {
+            DifficultyChoice::Easy => Difficulty::Easy,
+            DifficultyChoice::Medium => Difficulty::Medium,
+            DifficultyChoice::Hard => Difficulty::Hard,
+        }
+    }
+}
+
+/// Set up and run the daily question (Manage Server)
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands(
+        "setup", "status", "post", "reveal", "pause", "resume", "remove", "scoring", "check"
+    ),
+    subcommand_required
+)]
+pub async fn dailyq(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+fn discord(ctx: Context<'_>) -> Discord {
+    Discord {
+        http: ctx.serenity_context().http.clone(),
+        cache: ctx.serenity_context().cache.clone(),
+    }
+}
+
+/// The channel argument, or the channel the command runs in.
+fn target_channel(ctx: Context<'_>, channel: Option<&serenity::GuildChannel>) -> ChannelId {
+    ChannelId(channel.map_or(ctx.channel_id(), |c| c.id).get())
+}
+
+async fn existing_schedule(ctx: Context<'_>, channel: ChannelId) -> Result<ChannelSchedule, Error> {
+    let guild = guild(ctx)?;
+    match ctx.data().store.schedule(channel).await? {
+        Some(s) if s.guild_id == guild => Ok(s),
+        _ => Err(user_error(format!(
+            "There is no daily question in <#{channel}>. Set one up with `/dailyq setup`."
+        ))),
+    }
+}
+
+/// Post a daily question in a channel at a local time
+#[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
+pub async fn setup(
+    ctx: Context<'_>,
+    #[description = "Channel to post the daily question in"]
+    #[channel_types("Text", "News")]
+    channel: serenity::GuildChannel,
+    #[description = "Local time of the post, 24-hour HH:MM (for example 09:30)"] time: String,
+    #[description = "IANA time zone, for example Europe/Berlin or America/New_York"]
+    #[autocomplete = "autocomplete_timezone"]
+    timezone: String,
+    #[description = "daily, weekdays, or a list such as mon,wed,fri (default: daily)"] days: Option<String>,
+    #[description = "Only questions of this category (default: all)"]
+    #[autocomplete = "autocomplete_category"]
+    category: Option<String>,
+    #[description = "Only questions of this difficulty (default: all)"] difficulty: Option<DifficultyChoice>,
+    #[description = "How long answers stay open: 10m to 6d, for example 23h or 90m (default: 23h)"]
+    answer_window: Option<String>,
+    #[description = "Role to mention with each question"] ping_role: Option<serenity::Role>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    same_guild(ctx, &channel)?;
+    let data = ctx.data();
+    let time = LocalTime::parse(&time).map_err(user_error)?;
+    let timezone = Timezone::parse(&timezone).map_err(user_error)?;
+    let weekdays = Weekdays::parse(days.as_deref().unwrap_or("daily")).map_err(user_error)?;
+    let answer_window = match answer_window {
+        Some(w) => AnswerWindow::parse(&w).map_err(user_error)?,
+        None => AnswerWindow::default_window(),
+    };
+    let now = data.clock.now();
+    let category = match category {
+        None => None,
+        Some(c) => {
+            let known = data.store.categories(guild).await?;
+            let wanted = c.trim().to_ascii_lowercase();
+            let found = known
+                .into_iter()
+                .find(|k| k.as_str() == wanted || k.title().to_ascii_lowercase() == wanted);
+            Some(found.ok_or_else(|| {
+                user_error(format!(
+                    "`{c}` is not a category of the question bank; pick one from the list."
+                ))
+            })?)
+        }
+    };
+    if let Some(role) = &ping_role
+        && role.guild_id != serenity::GuildId::new(guild.0)
+    {
+        return Err(user_error("That role belongs to another server."));
+    }
+    let post_time = PostTime {
+        time,
+        timezone,
+        weekdays,
+    };
+    let filter = QuestionFilter {
+        category,
+        difficulty: difficulty.map(Difficulty::from),
+    };
+    let has_question = data
+        .store
+        .rotation_candidates(guild)
+        .await?
+        .iter()
+        .any(|c| filter.accepts(&c.category, c.difficulty));
+    if !has_question {
+        return Err(user_error(
+            "No question in the bank matches that category and difficulty; widen the filter.",
+        ));
+    }
+    let settings = data.store.ensure_guild(guild, now).await?;
+    let previous = data.store.schedule(ChannelId(channel.id.get())).await?;
+    let schedule = ChannelSchedule {
+        channel_id: ChannelId(channel.id.get()),
+        guild_id: guild,
+        post_time,
+        filter,
+        answer_window,
+        ping_role: ping_role.map(|r| RoleId(r.id.get())),
+        paused: previous.as_ref().is_some_and(|p| p.paused),
+        next_post_at: post_time.next_after(now).at,
+        created_by: UserId(ctx.author().id.get()),
+    };
+    if data
+        .store
+        .guild_schedules(guild)
+        .await?
+        .iter()
+        .all(|s| s.channel_id == schedule.channel_id)
+        && settings.timezone != timezone
+    {
+        // The first channel's zone becomes the server's zone for leaderboard weeks and months.
+        data.store.set_guild_timezone(guild, timezone, now).await?;
+    }
+    data.store.upsert_schedule(&schedule, now).await?;
+    data.wake.notify_one();
+    let verb = if previous.is_some() { "Updated" } else { "Set up" };
+    say_private(
+        ctx,
+        format!(
+            "✅ {verb} the daily question.\n{}",
+            render::schedule_line(&schedule)
+        ),
+    )
+    .await
+}
+
+/// Show every schedule and every open round
+#[poise::command(slash_command, guild_only)]
+pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let store = &ctx.data().store;
+    let schedules = store.guild_schedules(guild).await?;
+    let rounds = store.unfinished_rounds(guild).await?;
+    let mut text = String::new();
+    if schedules.is_empty() {
+        text.push_str("No daily question is set up yet. Start with `/dailyq setup`.\n");
+    } else {
+        text.push_str("**Schedules**\n");
+        for s in &schedules {
+            text.push_str(&format!("- {}\n", render::schedule_line(s)));
+        }
+    }
+    if !rounds.is_empty() {
+        text.push_str("\n**Open rounds**\n");
+        for r in &rounds {
+            let place = r
+                .thread_id
+                .map_or(format!("<#{}>", r.channel_id), |t| format!("<#{t}>"));
+            let state = match r.state {
+                RoundState::Pending => "being posted".to_owned(),
+                RoundState::Revealing => "being revealed".to_owned(),
+                _ => format!(
+                    "reveal {} ({})",
+                    timestamp(r.closes_at, 'R'),
+                    timestamp(r.closes_at, 'f')
+                ),
+            };
+            text.push_str(&format!("- Question #{} in {place}: {state}\n", r.number));
+        }
+    }
+    say_private(ctx, render::truncate(&text, 2000)).await
+}
+
+/// Post the next question now (the round then runs as if scheduled)
+#[poise::command(slash_command, guild_only)]
+pub async fn post(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    if let Some(c) = &channel {
+        same_guild(ctx, c)?;
+    }
+    let channel = target_channel(ctx, channel.as_ref());
+    let schedule = existing_schedule(ctx, channel).await?;
+    ctx.defer_ephemeral().await?;
+    let text = match rounds::start_round(&discord(ctx), ctx.data(), &schedule, None).await {
+        Ok(StartOutcome::Posted(r)) => format!(
+            "Posted question #{} in <#{channel}>; the reveal is {}.",
+            r.number,
+            timestamp(r.closes_at, 'R')
+        ),
+        Ok(StartOutcome::AlreadyExists(r)) => {
+            format!(
+                "Today's question in <#{channel}> is already posted (question #{}).",
+                r.number
+            )
+        }
+        Ok(StartOutcome::NoQuestion) => {
+            "No question in the bank matches this channel's category and difficulty.".to_owned()
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, channel = %channel, "manual post failed");
+            format!(
+                "I could not post in <#{channel}>. Run `/dailyq check` there to see which permission I am missing."
+            )
+        }
+    };
+    ctx.data().wake.notify_one();
+    say_private(ctx, text).await
+}
+
+/// Reveal the open round now
+#[poise::command(slash_command, guild_only)]
+pub async fn reveal(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    if let Some(c) = &channel {
+        same_guild(ctx, c)?;
+    }
+    let channel = target_channel(ctx, channel.as_ref());
+    let data = ctx.data();
+    let round = data
+        .store
+        .current_round(channel)
+        .await?
+        .filter(|r| r.guild_id == guild(ctx).unwrap_or(r.guild_id))
+        .ok_or_else(|| user_error(format!("No round is open in <#{channel}>.")))?;
+    if round.state == RoundState::Pending {
+        return Err(user_error(
+            "That round is still being posted; try again in a minute.",
+        ));
+    }
+    ctx.defer_ephemeral().await?;
+    data.store.reveal_now(round.id, data.clock.now()).await?;
+    let round = data.store.round(round.id).await?;
+    rounds::reveal(&discord(ctx), data, &round).await?;
+    say_private(
+        ctx,
+        format!("Revealed question #{} in <#{channel}>.", round.number),
+    )
+    .await
+}
+
+/// Pause a channel's daily question (open rounds are still revealed)
+#[poise::command(slash_command, guild_only)]
+pub async fn pause(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let channel = target_channel(ctx, channel.as_ref());
+    let s = existing_schedule(ctx, channel).await?;
+    let now = ctx.data().clock.now();
+    ctx.data()
+        .store
+        .set_paused(channel, true, s.next_post_at, now)
+        .await?;
+    say_private(
+        ctx,
+        format!("Paused the daily question in <#{channel}>. `/dailyq resume` starts it again."),
+    )
+    .await
+}
+
+/// Resume a paused daily question
+#[poise::command(slash_command, guild_only)]
+pub async fn resume(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let channel = target_channel(ctx, channel.as_ref());
+    let s = existing_schedule(ctx, channel).await?;
+    let now = ctx.data().clock.now();
+    let next = s.post_time.next_after(now).at;
+    ctx.data().store.set_paused(channel, false, next, now).await?;
+    ctx.data().wake.notify_one();
+    say_private(
+        ctx,
+        format!(
+            "Resumed the daily question in <#{channel}>; the next post is {}.",
+            timestamp(next, 'R')
+        ),
+    )
+    .await
+}
+
+/// Stop posting in a channel (scores and past rounds are kept)
+#[poise::command(slash_command, guild_only)]
+pub async fn remove(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let channel = target_channel(ctx, channel.as_ref());
+    existing_schedule(ctx, channel).await?;
+    ctx.data().store.remove_schedule(channel).await?;
+    say_private(
+        ctx,
+        format!(
+            "Removed the daily question from <#{channel}>. Scores and past rounds are kept; an open round is still revealed."
+        ),
+    )
+    .await
+}
+
+/// Show or set the points for answering, per upvoting member, and the top answer
+#[poise::command(slash_command, guild_only)]
+pub async fn scoring(
+    ctx: Context<'_>,
+    #[description = "Points for answering a round (0-100, default 2)"]
+    #[min = 0]
+    #[max = 100]
+    answer: Option<i64>,
+    #[description = "Points per member who upvoted one's answers (0-100, default 1)"]
+    #[min = 0]
+    #[max = 100]
+    per_voter: Option<i64>,
+    #[description = "Points for the most-upvoted answer (0-100, default 3)"]
+    #[min = 0]
+    #[max = 100]
+    top_answer: Option<i64>,
+    #[description = "Minimum answer length in characters (0-2000, default 0)"]
+    #[min = 0]
+    #[max = 2000]
+    min_answer_length: Option<i64>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    let current = data.store.ensure_guild(guild, now).await?;
+    let changed =
+        answer.is_some() || per_voter.is_some() || top_answer.is_some() || min_answer_length.is_some();
+    let weights = ScoringWeights::new(
+        answer.unwrap_or(current.weights.answer),
+        per_voter.unwrap_or(current.weights.per_voter),
+        top_answer.unwrap_or(current.weights.top_answer),
+    )
+    .map_err(user_error)?;
+    let min_chars = match min_answer_length {
+        Some(n) if !(0..=2000).contains(&n) => {
+            return Err(user_error(
+                "The minimum answer length must be between 0 and 2000 characters.",
+            ));
+        }
+        Some(n) => n as u32,
+        None => current.min_answer_chars,
+    };
+    if changed {
+        data.store.set_weights(guild, weights, now).await?;
+        data.store.set_min_answer_chars(guild, min_chars, now).await?;
+    }
+    let head = if changed { "Scoring updated." } else { "Scoring:" };
+    say_private(
+        ctx,
+        format!(
+            "{head}\n- answering a round: **{}**\n- each member who upvoted your answers: **{}**\n- the most-upvoted answer: **{}**\n- minimum answer length: **{}** characters",
+            weights.answer, weights.per_voter, weights.top_answer, min_chars
+        ),
+    )
+    .await
+}
+
+/// What the bot needs in a channel, and what breaks without it.
+pub const NEEDED: [(serenity::Permissions, &str, &str); 9] = [
+    (
+        serenity::Permissions::VIEW_CHANNEL,
+        "View Channel",
+        "the bot cannot see the channel at all",
+    ),
+    (
+        serenity::Permissions::SEND_MESSAGES,
+        "Send Messages",
+        "the daily question cannot be posted",
+    ),
+    (
+        serenity::Permissions::EMBED_LINKS,
+        "Embed Links",
+        "questions and answers cannot be shown as embeds",
+    ),
+    (
+        serenity::Permissions::CREATE_PUBLIC_THREADS,
+        "Create Public Threads",
+        "no answer thread can be opened",
+    ),
+    (
+        serenity::Permissions::SEND_MESSAGES_IN_THREADS,
+        "Send Messages in Threads",
+        "instructions and the reference answer cannot be posted in the thread",
+    ),
+    (
+        serenity::Permissions::ADD_REACTIONS,
+        "Add Reactions",
+        "answers do not get the ⬆️ button to vote with",
+    ),
+    (
+        serenity::Permissions::READ_MESSAGE_HISTORY,
+        "Read Message History",
+        "votes cannot be counted at the reveal",
+    ),
+    (
+        serenity::Permissions::MANAGE_MESSAGES,
+        "Manage Messages",
+        "self-votes cannot be removed (they never count)",
+    ),
+    (
+        serenity::Permissions::MANAGE_THREADS,
+        "Manage Threads",
+        "threads cannot be locked and archived at the reveal",
+    ),
+];
+
+/// Check the bot's permissions in a channel
+#[poise::command(slash_command, guild_only)]
+pub async fn check(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    if let Some(c) = &channel {
+        same_guild(ctx, c)?;
+    }
+    let target = target_channel(ctx, channel.as_ref());
+    let permissions = bot_permissions(ctx, target).await?;
+    let missing: Vec<String> = NEEDED
+        .iter()
+        .filter(|(p, _, _)| !permissions.contains(*p))
+        .map(|(_, name, why)| format!("- **{name}**: without it, {why}."))
+        .collect();
+    let text = if missing.is_empty() {
+        format!("✅ I have every permission I need in <#{target}>.")
+    } else {
+        format!("⚠️ In <#{target}> I am missing:\n{}", missing.join("\n"))
+    };
+    say_private(ctx, text).await
+}
+
+async fn bot_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<serenity::Permissions, Error> {
+    if let poise::Context::Application(app) = ctx
+        && channel.0 == ctx.channel_id().get()
+        && let Some(p) = app.interaction.app_permissions
+    {
+        return Ok(p);
+    }
+    let guild_id = ctx
+        .guild_id()
+        .ok_or_else(|| user_error("This command works only inside a server."))?;
+    let me = ctx.serenity_context().cache.current_user().id;
+    let member = guild_id.member(ctx, me).await?;
+    let cached = ctx.guild().map(|g| {
+        g.channels
+            .get(&serenity::ChannelId::new(channel.0))
+            .map(|c| g.user_permissions_in(c, &member))
+    });
+    match cached.flatten() {
+        Some(p) => Ok(p),
+        None => Err(user_error(format!(
+            "I cannot see <#{channel}>, so I cannot post there."
+        ))),
+    }
+}

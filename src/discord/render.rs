@@ -1,0 +1,449 @@
+//! What members see: embeds, texts and component ids. Pure functions of domain values.
+
+use crate::domain::leaderboard::{MemberStats, Period, Ranked};
+use crate::domain::question::{Difficulty, Question};
+use crate::domain::round::{ChannelSchedule, Round};
+use crate::domain::streaks::Streak;
+use crate::domain::{ChannelId, GuildId, MessageId, UserId};
+use chrono::{DateTime, Utc};
+use poise::serenity_prelude as serenity;
+
+/// The emoji members vote with.
+pub const UPVOTE: &str = "⬆️";
+/// Rows per leaderboard page.
+pub const LEADERBOARD_PAGE: usize = 10;
+/// Discord's limit on an embed description.
+const DESCRIPTION_LIMIT: usize = 4096;
+
+/// `<t:…:style>`: a timestamp every member sees in their own zone.
+pub fn timestamp(at: DateTime<Utc>, style: char) -> String {
+    format!("<t:{}:{style}>", at.timestamp(), style = style)
+}
+
+/// A link that jumps to a message.
+pub fn jump_link(guild: GuildId, channel: ChannelId, message: MessageId) -> String {
+    format!("https://discord.com/channels/{guild}/{channel}/{message}")
+}
+
+fn colour(d: Difficulty) -> serenity::Colour {
+    match d {
+        Difficulty::Easy => serenity::Colour::new(0x57F287),
+        Difficulty::Medium => serenity::Colour::new(0xFEE75C),
+        Difficulty::Hard => serenity::Colour::new(0xED4245),
+    }
+}
+
+/// The footer that marks a question message as a round's post (found again after a crash).
+pub fn round_marker(round: &Round) -> String {
+    format!("dailyq · round {}", round.id)
+}
+
+/// The question post.
+pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> serenity::CreateEmbed {
+    let min = if min_answer_chars > 0 {
+        format!(" Answers need at least {min_answer_chars} characters.")
+    } else {
+        String::new()
+    };
+    serenity::CreateEmbed::new()
+        .title(format!(
+            "Question #{} · {} · {}",
+            round.number,
+            q.category.title(),
+            q.difficulty
+        ))
+        .description(q.prompt.clone())
+        .field(
+            "How to play",
+            format!(
+                "Answer in the thread below.{min} Upvote the answers you find strong with {UPVOTE} \
+                 (not your own). The reference answer is revealed {} ({}).",
+                timestamp(round.closes_at, 'R'),
+                timestamp(round.closes_at, 'f')
+            ),
+            false,
+        )
+        .colour(colour(q.difficulty))
+        .footer(serenity::CreateEmbedFooter::new(round_marker(round)))
+}
+
+/// The answer thread's name (Discord allows 100 characters).
+pub fn thread_name(round: &Round, q: &Question) -> String {
+    let first_line = q
+        .prompt
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("Question")
+        .trim();
+    let name = format!("#{} · {}", round.number, first_line.replace(['*', '`', '_'], ""));
+    truncate(&name, 100)
+}
+
+/// The message that opens the thread.
+pub fn thread_instructions(round: &Round) -> String {
+    format!(
+        "Post your answer here: one message or several. React {UPVOTE} on other members' answers you find \
+         strong. Edits count until the reveal {}; deleting a message withdraws it.",
+        timestamp(round.closes_at, 'R')
+    )
+}
+
+/// The reference answer, split across embeds when it is long.
+pub fn reveal_embeds(round: &Round, q: &Question) -> Vec<serenity::CreateEmbed> {
+    let chunks = split_text(&q.answer, DESCRIPTION_LIMIT);
+    let total = chunks.len();
+    let mut embeds: Vec<serenity::CreateEmbed> = chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut e = serenity::CreateEmbed::new()
+                .description(chunk)
+                .colour(colour(q.difficulty));
+            if i == 0 {
+                e = e.title(format!("Reference answer · question #{}", round.number));
+            }
+            if total > 1 {
+                e = e.footer(serenity::CreateEmbedFooter::new(format!(
+                    "part {} of {total}",
+                    i + 1
+                )));
+            }
+            e
+        })
+        .collect();
+    if let Some(last) = embeds.pop() {
+        let mut last = last;
+        if !q.follow_ups.is_empty() {
+            let text = q
+                .follow_ups
+                .iter()
+                .map(|f| format!("- {f}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            last = last.field("Follow-ups to discuss", truncate(&text, 1024), false);
+        }
+        if !q.sources.is_empty() {
+            let text = q
+                .sources
+                .iter()
+                .map(|f| format!("- {f}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            last = last.field("Further reading", truncate(&text, 1024), false);
+        }
+        embeds.push(last);
+    }
+    embeds
+}
+
+/// One answer as the summary lists it.
+#[derive(Debug, Clone)]
+pub struct TopAnswer {
+    /// Its author.
+    pub author: UserId,
+    /// Its message.
+    pub message: MessageId,
+    /// Counted upvotes.
+    pub votes: usize,
+}
+
+/// The reply to the question message after the reveal.
+pub fn summary_embed(
+    round: &Round,
+    thread: ChannelId,
+    top: &[TopAnswer],
+    participants: usize,
+) -> serenity::CreateEmbed {
+    let mut lines = Vec::new();
+    for (i, a) in top.iter().enumerate() {
+        let medal = ["🥇", "🥈", "🥉"].get(i).copied().unwrap_or("•");
+        lines.push(format!(
+            "{medal} <@{}> — {} {UPVOTE} — [jump to answer]({})",
+            a.author,
+            a.votes,
+            jump_link(round.guild_id, thread, a.message)
+        ));
+    }
+    let body = if participants == 0 {
+        "Nobody answered this time. The reference answer is in the thread.".to_owned()
+    } else {
+        format!(
+            "{participants} member{} answered.\n\n{}",
+            if participants == 1 { "" } else { "s" },
+            if lines.is_empty() {
+                "No answer got an upvote.".to_owned()
+            } else {
+                lines.join("\n")
+            }
+        )
+    };
+    serenity::CreateEmbed::new()
+        .title(format!("Question #{} revealed", round.number))
+        .description(body)
+        .field("Reference answer", format!("In the thread: <#{thread}>"), false)
+}
+
+/// A schedule line for `/dailyq status` and `/dailyq setup`.
+pub fn schedule_line(s: &ChannelSchedule) -> String {
+    let filter = match (&s.filter.category, s.filter.difficulty) {
+        (None, None) => String::new(),
+        (Some(c), None) => format!(", {}", c.title()),
+        (None, Some(d)) => format!(", {d} only"),
+        (Some(c), Some(d)) => format!(", {} ({d})", c.title()),
+    };
+    let state = if s.paused {
+        "**paused**".to_owned()
+    } else {
+        format!(
+            "next post {} ({})",
+            timestamp(s.next_post_at, 'F'),
+            timestamp(s.next_post_at, 'R')
+        )
+    };
+    format!(
+        "<#{}>: {} {} ({}){filter}, answers open for {}; {state}",
+        s.channel_id, s.post_time.time, s.post_time.timezone, s.post_time.weekdays, s.answer_window
+    )
+}
+
+/// The leaderboard page.
+pub fn leaderboard_embed(
+    period: Period,
+    channel: Option<ChannelId>,
+    ranked: &[Ranked],
+    page: usize,
+    caller: UserId,
+) -> serenity::CreateEmbed {
+    let pages = ranked.len().div_ceil(LEADERBOARD_PAGE).max(1);
+    let page = page.min(pages - 1);
+    let rows: Vec<String> = ranked
+        .iter()
+        .skip(page * LEADERBOARD_PAGE)
+        .take(LEADERBOARD_PAGE)
+        .map(|r| {
+            format!(
+                "`#{:>2}` <@{}> — **{}** pts · {} answer{}",
+                r.rank,
+                r.standing.member,
+                r.standing.points,
+                r.standing.answers,
+                if r.standing.answers == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    let scope = channel.map(|c| format!(" in <#{c}>")).unwrap_or_default();
+    let body = if rows.is_empty() {
+        format!("No points yet{scope} for {period}. Answer today's question to get on the board!")
+    } else {
+        rows.join("\n")
+    };
+    let you = match ranked.iter().find(|r| r.standing.member == caller) {
+        Some(r) => format!("You: #{} with {} pts", r.rank, r.standing.points),
+        None => "You are not on this board yet".to_owned(),
+    };
+    serenity::CreateEmbed::new()
+        .title(format!("Leaderboard · {period}"))
+        .description(format!(
+            "{}{body}",
+            if scope.is_empty() {
+                String::new()
+            } else {
+                format!("Channel:{scope}\n\n")
+            }
+        ))
+        .footer(serenity::CreateEmbedFooter::new(format!(
+            "Page {} of {pages} · {you}",
+            page + 1
+        )))
+}
+
+/// Custom id of a leaderboard page button: `dq:lb:{period}:{channel or 0}:{page}`.
+pub fn leaderboard_button_id(period: Period, channel: Option<ChannelId>, page: usize) -> String {
+    format!("dq:lb:{}:{}:{page}", period.as_str(), channel.map_or(0, |c| c.0))
+}
+
+/// Parses a leaderboard button id.
+pub fn parse_leaderboard_button(id: &str) -> Option<(Period, Option<ChannelId>, usize)> {
+    let mut parts = id.strip_prefix("dq:lb:")?.split(':');
+    let period = parts.next()?.parse().ok()?;
+    let channel: u64 = parts.next()?.parse().ok()?;
+    let page = parts.next()?.parse().ok()?;
+    Some((period, (channel != 0).then_some(ChannelId(channel)), page))
+}
+
+/// ◀ ▶ buttons for a leaderboard page.
+pub fn leaderboard_buttons(
+    period: Period,
+    channel: Option<ChannelId>,
+    page: usize,
+    total_rows: usize,
+) -> Vec<serenity::CreateActionRow> {
+    let pages = total_rows.div_ceil(LEADERBOARD_PAGE).max(1);
+    let page = page.min(pages - 1);
+    vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(leaderboard_button_id(period, channel, page.saturating_sub(1)))
+            .label("◀")
+            .style(serenity::ButtonStyle::Secondary)
+            .disabled(page == 0),
+        serenity::CreateButton::new(leaderboard_button_id(period, channel, page + 1))
+            .label("▶")
+            .style(serenity::ButtonStyle::Secondary)
+            .disabled(page + 1 >= pages),
+    ])]
+}
+
+/// `/stats` for one member.
+pub fn stats_embed(
+    member: UserId,
+    guild: GuildId,
+    points: i64,
+    rank: Option<u32>,
+    stats: &MemberStats,
+    streaks: &[(ChannelId, Streak, u64)],
+) -> serenity::CreateEmbed {
+    let current = streaks
+        .iter()
+        .map(|(_, s, latest)| s.current_as_of(*latest))
+        .max()
+        .unwrap_or(0);
+    let best = streaks.iter().map(|(_, s, _)| s.best).max().unwrap_or(0);
+    let best_answer = match stats.best_answer {
+        Some((msg, thread, votes)) => format!("[{votes} {UPVOTE}]({})", jump_link(guild, thread, msg)),
+        None => "none yet".to_owned(),
+    };
+    let categories = if stats.per_category.is_empty() {
+        "none yet".to_owned()
+    } else {
+        let text = stats
+            .per_category
+            .iter()
+            .map(|(c, n)| {
+                let title = crate::domain::question::Category::parse(c)
+                    .map(|c| c.title())
+                    .unwrap_or(c.clone());
+                format!("{title}: {n}")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        truncate(&text, 1024)
+    };
+    serenity::CreateEmbed::new()
+        .title("Stats")
+        .description(format!("<@{member}>"))
+        .field("Points", points.to_string(), true)
+        .field("Rank", rank.map_or("—".to_owned(), |r| format!("#{r}")), true)
+        .field("Answers", stats.answers.to_string(), true)
+        .field("Upvotes received", stats.votes_received.to_string(), true)
+        .field("Streak", format!("{current} (best {best})"), true)
+        .field("Best answer", best_answer, true)
+        .field("Answers per category", categories, false)
+}
+
+/// Cuts text to `max` characters, ending with `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Splits text into pieces of at most `max` characters, at line breaks where possible.
+pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        if current.chars().count() + line.chars().count() > max && !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
+        if line.chars().count() > max {
+            let chars: Vec<char> = line.chars().collect();
+            for chunk in chars.chunks(max) {
+                pieces.push(chunk.iter().collect());
+            }
+        } else {
+            current.push_str(line);
+        }
+    }
+    if !current.is_empty() || pieces.is_empty() {
+        pieces.push(current);
+    }
+    pieces.into_iter().map(|p| p.trim_end().to_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_answers_split_at_line_breaks_within_the_embed_limit() {
+        let text = (0..300)
+            .map(|i| format!("- point number {i} of a long answer"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parts = split_text(&text, 4096);
+        assert!(parts.len() > 1);
+        assert!(parts.iter().all(|p| p.chars().count() <= 4096));
+        assert_eq!(parts.join("\n"), text);
+    }
+
+    #[test]
+    fn a_single_overlong_line_is_cut_into_pieces() {
+        let parts = split_text(&"x".repeat(9000), 4096);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![4096, 4096, 808]
+        );
+    }
+
+    #[test]
+    fn leaderboard_button_ids_round_trip_and_fit_discord() {
+        let id = leaderboard_button_id(Period::Month, Some(ChannelId(u64::MAX)), 12);
+        assert!(id.len() <= 100);
+        assert_eq!(
+            parse_leaderboard_button(&id),
+            Some((Period::Month, Some(ChannelId(u64::MAX)), 12))
+        );
+        assert_eq!(
+            parse_leaderboard_button("dq:lb:all:0:0"),
+            Some((Period::AllTime, None, 0))
+        );
+        assert_eq!(parse_leaderboard_button("other"), None);
+    }
+
+    #[test]
+    fn thread_names_fit_discords_100_characters() {
+        let q = Question {
+            slug: crate::domain::question::QuestionSlug::parse("abc").unwrap(),
+            category: crate::domain::question::Category::parse("x").unwrap(),
+            difficulty: Difficulty::Easy,
+            tags: vec![],
+            prompt: format!("**{}**", "word ".repeat(60)),
+            answer: "a".into(),
+            hints: vec![],
+            follow_ups: vec![],
+            sources: vec![],
+        };
+        let round = Round {
+            id: 1,
+            guild_id: GuildId(1),
+            channel_id: ChannelId(1),
+            question_id: 1,
+            number: 7,
+            scheduled_date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            state: crate::domain::round::RoundState::Open,
+            nonce: "n".into(),
+            message_id: None,
+            thread_id: None,
+            opens_at: Utc::now(),
+            closes_at: Utc::now(),
+            answer_message_id: None,
+            summary_message_id: None,
+            revealed_at: None,
+        };
+        let name = thread_name(&round, &q);
+        assert!(name.chars().count() <= 100);
+        assert!(name.starts_with("#7 · word"));
+    }
+}

@@ -1,0 +1,392 @@
+//! The life of a round on Discord: start (claim + post + thread), and reveal.
+//!
+//! Every step is recorded in the store right after it succeeds, and every step can be repeated:
+//! a post is found again by its footer marker or de-duplicated by its nonce, a thread that
+//! already exists is adopted, and closing the round commits points only once.
+
+use super::render;
+use super::{Data, Discord};
+use crate::domain::question::Question;
+use crate::domain::rotation::pick_next;
+use crate::domain::round::{ChannelSchedule, Round, RoundState};
+use crate::domain::schedule::ScheduledPost;
+use crate::domain::scoring::{CountedAnswer, score_round};
+use crate::domain::{ChannelId, MessageId, UserId};
+use crate::store::NewRound;
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use poise::serenity_prelude as serenity;
+use std::collections::BTreeSet;
+
+/// What happened when a round was started.
+#[derive(Debug)]
+pub enum StartOutcome {
+    /// A new round was claimed and posted.
+    Posted(Round),
+    /// The channel's round for that date already exists.
+    AlreadyExists(Round),
+    /// No question passes the channel's filter.
+    NoQuestion,
+}
+
+/// A Discord API error's HTTP status and JSON code, when the error is one.
+pub fn api_error(e: &serenity::Error) -> Option<(u16, isize)> {
+    match e {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)) => {
+            Some((r.status_code.as_u16(), r.error.code))
+        }
+        _ => None,
+    }
+}
+
+/// Whether retrying cannot help (missing permission, unknown channel or message…).
+fn is_permanent(e: &serenity::Error) -> bool {
+    matches!(api_error(e), Some((400..=404, _)))
+}
+
+const MISSING_PERMISSIONS: isize = 50013;
+const UNKNOWN_MESSAGE: isize = 10008;
+const THREAD_ALREADY_EXISTS: isize = 160_004;
+
+/// Claims and posts the round of `schedule` for `post` (a scheduled post), or for today's local
+/// date with the deadline counted from now when `post` is `None` (an admin's `/dailyq post`).
+pub async fn start_round(
+    discord: &Discord,
+    data: &Data,
+    schedule: &ChannelSchedule,
+    post: Option<ScheduledPost>,
+) -> anyhow::Result<StartOutcome> {
+    let now = data.clock.now();
+    let settings = data.store.ensure_guild(schedule.guild_id, now).await?;
+    let (date, closes_at) = match post {
+        Some(p) => (p.date, p.at + schedule.answer_window.duration()),
+        None => (
+            schedule.post_time.timezone.local_date(now),
+            now + schedule.answer_window.duration(),
+        ),
+    };
+    if let Some(existing) = data.store.round_on(schedule.channel_id, date).await? {
+        return Ok(StartOutcome::AlreadyExists(existing));
+    }
+    let candidates = data.store.rotation_candidates(schedule.guild_id).await?;
+    let Some(question_id) = pick_next(&candidates, &schedule.filter, settings.rotation_seed) else {
+        return Ok(StartOutcome::NoQuestion);
+    };
+    let new = NewRound {
+        guild_id: schedule.guild_id,
+        channel_id: schedule.channel_id,
+        question_id,
+        scheduled_date: date,
+        opens_at: now,
+        closes_at,
+    };
+    let Some(round) = data.store.claim_round(&new, now).await? else {
+        let existing = data
+            .store
+            .round_on(schedule.channel_id, date)
+            .await?
+            .context("claimed round vanished")?;
+        return Ok(StartOutcome::AlreadyExists(existing));
+    };
+    tracing::info!(round = round.id, channel = %round.channel_id, date = %date, "round claimed");
+    publish(discord, data, &round, schedule.ping_role).await?;
+    Ok(StartOutcome::Posted(data.store.round(round.id).await?))
+}
+
+/// Brings a claimed round onto Discord: the question message, then its thread. Safe to call
+/// again after any failure or crash.
+pub async fn publish(
+    discord: &Discord,
+    data: &Data,
+    round: &Round,
+    ping_role: Option<crate::domain::RoleId>,
+) -> anyhow::Result<()> {
+    let now = data.clock.now();
+    if round.state == RoundState::Pending && round.closes_at <= now {
+        data.store.skip_round(round.id).await?;
+        tracing::warn!(round = round.id, channel = %round.channel_id, "round skipped: its answer window passed before it could be posted");
+        return Ok(());
+    }
+    let question = data.store.question(round.question_id).await?;
+    let settings = data.store.ensure_guild(round.guild_id, now).await?;
+    let channel = serenity::ChannelId::new(round.channel_id.0);
+    let message_id = match round.message_id {
+        Some(m) => m,
+        None => {
+            let message = match find_posted(discord, channel, round).await {
+                Some(m) => m,
+                None => {
+                    let mut post = serenity::CreateMessage::new()
+                        .embed(render::question_embed(
+                            round,
+                            &question,
+                            settings.min_answer_chars,
+                        ))
+                        .nonce(serenity::Nonce::String(round.nonce.clone()))
+                        .enforce_nonce(true);
+                    if let Some(role) = ping_role {
+                        post = post.content(format!("<@&{role}>")).allowed_mentions(
+                            serenity::CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role.0)]),
+                        );
+                    }
+                    match channel.send_message(&discord.http, post).await {
+                        Ok(m) => MessageId(m.id.get()),
+                        Err(e) => return Err(post_failed(data, round, e).await),
+                    }
+                }
+            };
+            data.store.mark_round_posted(round.id, message).await?;
+            tracing::info!(round = round.id, channel = %round.channel_id, message = %message, "question posted");
+            message
+        }
+    };
+    if round.thread_id.is_none() {
+        let round = data.store.round(round.id).await?;
+        open_thread(discord, data, &round, &question, message_id).await?;
+    }
+    Ok(())
+}
+
+/// Looks for a question message this bot already posted for `round` (a crash after posting and
+/// before recording it), by the footer marker.
+async fn find_posted(discord: &Discord, channel: serenity::ChannelId, round: &Round) -> Option<MessageId> {
+    let me = discord.cache.current_user().id;
+    let marker = render::round_marker(round);
+    let recent = channel
+        .messages(&discord.http, serenity::GetMessages::new().limit(50))
+        .await
+        .ok()?;
+    recent
+        .iter()
+        .find(|m| {
+            m.author.id == me
+                && m.embeds
+                    .iter()
+                    .any(|e| e.footer.as_ref().is_some_and(|f| f.text == marker))
+        })
+        .map(|m| MessageId(m.id.get()))
+}
+
+async fn post_failed(data: &Data, round: &Round, e: serenity::Error) -> anyhow::Error {
+    if api_error(&e).is_some_and(|(_, code)| code == MISSING_PERMISSIONS) {
+        tracing::error!(
+            round = round.id,
+            channel = %round.channel_id,
+            "cannot post the daily question: the bot is missing a permission in this channel; run /dailyq check there"
+        );
+    }
+    if is_permanent(&e)
+        && let Err(skip) = data.store.skip_round(round.id).await
+    {
+        tracing::error!(error = ?skip, round = round.id, "could not mark the round skipped");
+    }
+    anyhow::Error::new(e).context(format!(
+        "posting round {} in channel {}",
+        round.id, round.channel_id
+    ))
+}
+
+fn archive_duration(round: &Round) -> serenity::AutoArchiveDuration {
+    let minutes = (round.closes_at - round.opens_at).num_minutes();
+    match minutes {
+        m if m <= 60 => serenity::AutoArchiveDuration::OneHour,
+        m if m <= 1440 => serenity::AutoArchiveDuration::OneDay,
+        m if m <= 4320 => serenity::AutoArchiveDuration::ThreeDays,
+        _ => serenity::AutoArchiveDuration::OneWeek,
+    }
+}
+
+async fn open_thread(
+    discord: &Discord,
+    data: &Data,
+    round: &Round,
+    question: &Question,
+    message: MessageId,
+) -> anyhow::Result<()> {
+    let channel = serenity::ChannelId::new(round.channel_id.0);
+    let builder = serenity::CreateThread::new(render::thread_name(round, question))
+        .auto_archive_duration(archive_duration(round));
+    let thread = match channel
+        .create_thread_from_message(&discord.http, serenity::MessageId::new(message.0), builder)
+        .await
+    {
+        Ok(t) => ChannelId(t.id.get()),
+        // A thread started from a message has the message's id.
+        Err(e) if api_error(&e).is_some_and(|(_, c)| c == THREAD_ALREADY_EXISTS) => ChannelId(message.0),
+        Err(e) => {
+            if api_error(&e).is_some_and(|(_, c)| c == MISSING_PERMISSIONS) {
+                tracing::error!(
+                    round = round.id,
+                    channel = %round.channel_id,
+                    "cannot open the answer thread: the bot is missing Create Public Threads here; run /dailyq check"
+                );
+            }
+            return Err(anyhow::Error::new(e).context(format!("opening the thread of round {}", round.id)));
+        }
+    };
+    data.store.set_round_thread(round.id, thread).await?;
+    let intro = serenity::CreateMessage::new()
+        .content(render::thread_instructions(round))
+        .nonce(serenity::Nonce::String(format!("dqi{}", round.id)))
+        .enforce_nonce(true);
+    if let Err(e) = serenity::ChannelId::new(thread.0)
+        .send_message(&discord.http, intro)
+        .await
+    {
+        tracing::warn!(error = ?e, round = round.id, "could not post the thread instructions");
+    }
+    tracing::info!(round = round.id, thread = %thread, "answer thread opened");
+    Ok(())
+}
+
+/// Reads the ⬆️ reactions of an answer from Discord (all pages): who counts as a voter.
+async fn reaction_voters(
+    discord: &Discord,
+    thread: ChannelId,
+    answer: MessageId,
+    author: UserId,
+) -> Result<BTreeSet<UserId>, serenity::Error> {
+    let mut voters = BTreeSet::new();
+    let mut after: Option<serenity::UserId> = None;
+    loop {
+        let page = serenity::ChannelId::new(thread.0)
+            .reaction_users(
+                &discord.http,
+                serenity::MessageId::new(answer.0),
+                serenity::ReactionType::Unicode(render::UPVOTE.to_owned()),
+                Some(100),
+                after,
+            )
+            .await?;
+        let full = page.len() == 100;
+        after = page.last().map(|u| u.id);
+        voters.extend(
+            page.iter()
+                .filter(|u| !u.bot && u.id.get() != author.0)
+                .map(|u| UserId(u.id.get())),
+        );
+        if !full {
+            return Ok(voters);
+        }
+    }
+}
+
+/// Reveals a round whose deadline has passed: reconcile votes, post the reference answer and
+/// the summary, lock the thread, and award points once. Safe to repeat after a crash.
+pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<()> {
+    let now = data.clock.now();
+    if round.state == RoundState::Open {
+        data.store
+            .transition_round(round.id, RoundState::Open, RoundState::Revealing)
+            .await?;
+    }
+    let round = data.store.round(round.id).await?;
+    if round.state != RoundState::Revealing {
+        return Ok(());
+    }
+    let question = data.store.question(round.question_id).await?;
+    let settings = data.store.ensure_guild(round.guild_id, now).await?;
+    let thread = round.thread_id;
+
+    // Reconcile: Discord's reaction lists are the truth (votes cast while the bot was down count).
+    if let Some(thread) = thread {
+        for answer in data.store.round_answers(round.id).await? {
+            match reaction_voters(discord, thread, answer.message_id, answer.author_id).await {
+                Ok(voters) => data.store.replace_votes(answer.message_id, &voters, now).await?,
+                Err(e) if api_error(&e).is_some_and(|(_, c)| c == UNKNOWN_MESSAGE) => {
+                    data.store.withdraw_answer(answer.message_id, now).await?;
+                }
+                Err(e) => {
+                    tracing::warn!(error = ?e, round = round.id, "could not read reactions; using recorded votes")
+                }
+            }
+        }
+    }
+    let answers = data.store.round_answers(round.id).await?;
+    let votes = data.store.round_votes(round.id).await?;
+    let counted: Vec<CountedAnswer> = answers
+        .iter()
+        .map(|a| CountedAnswer {
+            message: a.message_id,
+            author: a.author_id,
+            voters: votes.get(&a.message_id).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let awards = score_round(&counted, settings.weights);
+
+    let target = serenity::ChannelId::new(thread.unwrap_or(round.channel_id).0);
+    if round.answer_message_id.is_none() {
+        let post = serenity::CreateMessage::new()
+            .embeds(render::reveal_embeds(&round, &question))
+            .nonce(serenity::Nonce::String(format!("dqa{}", round.id)))
+            .enforce_nonce(true);
+        let m = target
+            .send_message(&discord.http, post)
+            .await
+            .context("posting the reference answer")?;
+        data.store
+            .set_reveal_answer_message(round.id, MessageId(m.id.get()))
+            .await?;
+    }
+    if round.summary_message_id.is_none() {
+        let mut ranked: Vec<&CountedAnswer> = counted.iter().filter(|a| !a.voters.is_empty()).collect();
+        ranked.sort_by(|a, b| {
+            b.voters
+                .len()
+                .cmp(&a.voters.len())
+                .then(a.message.cmp(&b.message))
+        });
+        let top: Vec<render::TopAnswer> = ranked
+            .iter()
+            .take(3)
+            .map(|a| render::TopAnswer {
+                author: a.author,
+                message: a.message,
+                votes: a.voters.len(),
+            })
+            .collect();
+        let participants = counted.iter().map(|a| a.author).collect::<BTreeSet<_>>().len();
+        let embed = render::summary_embed(&round, thread.unwrap_or(round.channel_id), &top, participants);
+        let mut post = serenity::CreateMessage::new()
+            .embed(embed)
+            .nonce(serenity::Nonce::String(format!("dqs{}", round.id)))
+            .enforce_nonce(true)
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        if let Some(question_message) = round.message_id {
+            post = post.reference_message((
+                serenity::ChannelId::new(round.channel_id.0),
+                serenity::MessageId::new(question_message.0),
+            ));
+        }
+        let channel = serenity::ChannelId::new(round.channel_id.0);
+        let m = channel
+            .send_message(&discord.http, post)
+            .await
+            .context("posting the summary")?;
+        data.store
+            .set_reveal_summary_message(round.id, MessageId(m.id.get()))
+            .await?;
+    }
+    if let Some(thread) = thread {
+        let edit = serenity::EditThread::new().archived(true).locked(true);
+        if let Err(e) = serenity::ChannelId::new(thread.0)
+            .edit_thread(&discord.http, edit)
+            .await
+        {
+            tracing::warn!(error = ?e, round = round.id, "could not lock and archive the answer thread");
+        }
+    }
+    if data.store.close_round(&round, &awards, now).await? {
+        tracing::info!(
+            round = round.id,
+            awards = awards.len(),
+            "round revealed and scored"
+        );
+    }
+    Ok(())
+}
+
+/// Whether a round accepts answers and votes at `now`.
+pub fn accepting(round: &Round, now: DateTime<Utc>) -> bool {
+    round.state == RoundState::Open && now < round.closes_at
+}

@@ -1,0 +1,222 @@
+//! Starts the real dailyq bot (serenity + poise, ratelimiter on, TLS to a fake discord.com) on a
+//! fresh database, with a clock the test moves.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use dailyq::clock::ManualClock;
+use dailyq::discord::{Data, SchedulerOptions, build_client};
+use dailyq::store::Store;
+use fake_discord::{FakeConfig, FakeDiscord, FakeMessage, Member, Opt};
+use poise::serenity_prelude as serenity;
+use std::sync::Arc;
+
+use crate::common::TestDb;
+
+/// How long any single wait may take before a test fails.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// A fresh PostgreSQL database.
+    Postgres,
+}
+
+/// The bot, the fake Discord, the database and the clock of one test.
+pub struct App {
+    pub fake: FakeDiscord,
+    pub clock: ManualClock,
+    pub store: Store,
+    db: Option<TestDb>,
+    bot: Option<RunningBot>,
+}
+
+struct RunningBot {
+    data: Data,
+    shards: Arc<serenity::ShardManager>,
+    task: tokio::task::JoinHandle<Result<(), serenity::Error>>,
+}
+
+/// A fixed start: Wednesday 2026-06-10 06:00 UTC.
+pub fn start_instant() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 10, 6, 0, 0).unwrap()
+}
+
+impl App {
+    /// Starts everything and waits until the bot is connected and its commands are registered.
+    /// `None` when the backend is PostgreSQL and no server is configured.
+    pub async fn start(backend: Backend) -> Option<App> {
+        App::start_with(backend, FakeConfig::default()).await
+    }
+
+    /// Like [`App::start`] with a custom fake configuration.
+    pub async fn start_with(backend: Backend, config: FakeConfig) -> Option<App> {
+        crate::logs::init();
+        let db = match backend {
+            Backend::Sqlite => TestDb::sqlite().await,
+            Backend::Postgres => TestDb::postgres().await?,
+        };
+        let questions =
+            dailyq::bank::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questions"))
+                .expect("shipped bank");
+        db.store
+            .sync_bank(&questions, start_instant())
+            .await
+            .expect("sync bank");
+        let fake = FakeDiscord::start(config).await;
+        let clock = ManualClock::new(start_instant());
+        let store = db.store.clone();
+        let mut app = App {
+            fake,
+            clock,
+            store,
+            db: Some(db),
+            bot: None,
+        };
+        app.start_bot().await;
+        Some(app)
+    }
+
+    /// Starts (or restarts) the bot process on the same database and clock.
+    pub async fn start_bot(&mut self) {
+        let http = serenity::HttpBuilder::new(self.fake.bot_token())
+            .client(self.fake.production_client())
+            .build();
+        let data = Data::new(self.store.clone(), Arc::new(self.clock.clone()), true);
+        let options = SchedulerOptions {
+            max_sleep: std::time::Duration::from_millis(100),
+        };
+        let mut client = build_client(http, data.clone(), options).await.expect("client");
+        let shards = client.shard_manager.clone();
+        let task = tokio::spawn(async move { client.start().await });
+        self.bot = Some(RunningBot { data, shards, task });
+        self.fake.gateway().wait_ready(WAIT).await.expect("bot ready");
+        self.fake
+            .wait_for_command("dailyq", WAIT)
+            .await
+            .expect("commands registered");
+    }
+
+    /// Stops the bot as a crash would leave things: no goodbye, state only in the database.
+    pub async fn stop_bot(&mut self) {
+        if let Some(bot) = self.bot.take() {
+            bot.data.stop_background();
+            bot.shards.shutdown_all().await;
+            bot.task.abort();
+            let _ = bot.task.await;
+        }
+    }
+
+    /// Stops everything and drops a PostgreSQL test database.
+    pub async fn finish(mut self) {
+        self.stop_bot().await;
+        if let Some(db) = self.db.take() {
+            db.finish().await;
+        }
+    }
+
+    /// A channel id by name (`general`, `dailyq`).
+    pub fn channel(&self, name: &str) -> u64 {
+        self.fake.channel(name)
+    }
+
+    /// A scripted member by name (`owner`, `admin`, `moderator`, `alice`, `bob`, `carol`).
+    pub fn member(&self, name: &str) -> Member {
+        self.fake.member(name)
+    }
+
+    /// Runs `/dailyq <sub> …` as `who` in `channel` and returns the bot's final reply text.
+    pub async fn dailyq(&self, who: &str, channel: u64, sub: &str, options: Vec<Opt>) -> FakeMessage {
+        let interaction = self
+            .member(who)
+            .slash(channel, "dailyq", vec![fake_discord::sub(sub, options)]);
+        interaction.wait_message(WAIT).await.expect("a reply to /dailyq")
+    }
+
+    /// REST access as the bot has it, for simulating half-done work.
+    pub fn discord_http(&self) -> serenity::Http {
+        serenity::HttpBuilder::new(self.fake.bot_token())
+            .client(self.fake.production_client())
+            .build()
+    }
+
+    /// Moves the clock to `at` (the scheduler notices within 100 ms).
+    pub fn set_clock(&self, at: DateTime<Utc>) {
+        self.clock.set(at);
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+}
+
+/// Polls `check` until it returns `Some`, or fails the test after [`WAIT`].
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Sets up `channel` to post at `time` UTC with a two-hour answer window.
+pub async fn set_up_daily(app: &App, channel: u64, time: &str) {
+    let reply = app
+        .dailyq(
+            "admin",
+            channel,
+            "setup",
+            vec![
+                fake_discord::opt("channel", channel),
+                fake_discord::opt("time", time),
+                fake_discord::opt("timezone", "UTC"),
+                fake_discord::opt("answer_window", "2h"),
+            ],
+        )
+        .await;
+    assert!(reply.text().contains("Set up"), "{}", reply.text());
+}
+
+/// Waits for the bot's question post in `channel` and its thread; returns (message, thread).
+pub async fn wait_for_post(app: &App, channel: u64, number: u64) -> (u64, u64) {
+    let title = format!("Question #{number} ");
+    let post = app
+        .fake
+        .wait_for_bot_message(channel, |m| m.text().contains(&title), WAIT)
+        .await
+        .expect("the question post");
+    let thread = app
+        .fake
+        .wait_for_thread(channel, |t| t.id == post.id, WAIT)
+        .await
+        .expect("the answer thread");
+    (post.id, thread.id)
+}
+
+/// A member posts an answer and waits until the bot has acknowledged it with ⬆️.
+pub async fn answer(app: &App, who: &str, thread: u64, text: &str) -> u64 {
+    let id = app.member(who).say(thread, text);
+    let bot = app.fake.bot_user_id();
+    eventually("the bot's ⬆️ on an answer", || {
+        let reacted = app
+            .fake
+            .reactions(id)
+            .iter()
+            .any(|r| r.emoji == "⬆️" && r.users.contains(&bot));
+        async move { reacted.then_some(()) }
+    })
+    .await;
+    id
+}

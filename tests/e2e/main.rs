@@ -1,0 +1,37 @@
+//! End to end: the real bot against the fake Discord, on SQLite and PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod harness;
+mod logs;
+mod recovery;
+mod round;
+mod setup;
+
+/// Generates, for each named `async fn(&mut App)`, one test per backend.
+#[macro_export]
+macro_rules! e2e_on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let mut app = $crate::harness::App::start($crate::harness::Backend::Sqlite).await.unwrap();
+                    super::$name(&mut app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(mut app) = $crate::harness::App::start($crate::harness::Backend::Postgres).await else { return };
+                    super::$name(&mut app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,250 @@
+//! Crashes, restarts, downtime and missing permissions.
+
+use crate::harness::{App, WAIT, answer, eventually, set_up_daily, start_instant, wait_for_post};
+use crate::logs;
+use chrono::Duration;
+use dailyq::domain::round::RoundState;
+use dailyq::domain::{ChannelId, GuildId, MessageId, UserId};
+use dailyq::store::NewRound;
+use fake_discord::Permissions;
+use poise::serenity_prelude as serenity;
+
+fn question_posts(app: &App, channel: u64) -> usize {
+    app.fake
+        .messages(channel)
+        .iter()
+        .filter(|m| m.by_bot && m.text().starts_with("Question #") && m.text().contains("How to play"))
+        .count()
+}
+
+async fn a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (_, thread) = wait_for_post(app, channel, 1).await;
+    let a = answer(app, "alice", thread, "Alice's answer about indexes.").await;
+    let c = answer(app, "carol", thread, "Carol's answer about indexes.").await;
+
+    app.stop_bot().await;
+    // While the bot is down: votes it never hears about.
+    app.member("bob").react(thread, c, "⬆️");
+    app.member("alice").react(thread, c, "⬆️");
+    app.advance(Duration::minutes(10));
+    app.start_bot().await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        question_posts(app, channel),
+        1,
+        "no second post after the restart"
+    );
+    assert_eq!(
+        app.store.vote_count(MessageId(c)).await.unwrap(),
+        0,
+        "the bot did not see them live"
+    );
+
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    let store = app.store.clone();
+    let round = eventually("the round closed", || {
+        let store = store.clone();
+        async move {
+            store
+                .round_by_thread(ChannelId(thread))
+                .await
+                .ok()?
+                .filter(|r| r.state == RoundState::Closed)
+        }
+    })
+    .await;
+    assert_eq!(
+        app.store.vote_count(MessageId(c)).await.unwrap(),
+        2,
+        "reconciled from Discord's reactions"
+    );
+    assert_eq!(app.store.vote_count(MessageId(a)).await.unwrap(), 0);
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    let carol = app.member("carol").id;
+    let carol_points: i64 = awards
+        .iter()
+        .filter(|(m, _, _)| *m == UserId(carol))
+        .map(|(_, _, p)| p)
+        .sum();
+    assert_eq!(carol_points, 2 + 2 + 3, "{awards:?}");
+    assert_eq!(question_posts(app, channel), 1);
+}
+
+async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.stop_bot().await;
+
+    // What a crashed process left: the round claimed, the message on Discord, nothing recorded.
+    let guild = GuildId(app.fake.guild_id());
+    let at = start_instant() + Duration::hours(3) + Duration::minutes(30);
+    let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
+    let new = NewRound {
+        guild_id: guild,
+        channel_id: ChannelId(channel),
+        question_id: question,
+        scheduled_date: at.date_naive(),
+        opens_at: at,
+        closes_at: at + Duration::hours(2),
+    };
+    let round = app.store.claim_round(&new, at).await.unwrap().unwrap();
+    let q = app.store.question(question).await.unwrap();
+    let post = serenity::CreateMessage::new()
+        .embed(dailyq::discord::render::question_embed(&round, &q, 0))
+        .nonce(serenity::Nonce::String(round.nonce.clone()))
+        .enforce_nonce(true);
+    serenity::ChannelId::new(channel)
+        .send_message(&app.discord_http(), post)
+        .await
+        .unwrap();
+    assert_eq!(question_posts(app, channel), 1);
+
+    app.set_clock(at + Duration::minutes(1));
+    app.start_bot().await;
+    let thread = app
+        .fake
+        .wait_for_thread(channel, |_| true, WAIT)
+        .await
+        .expect("the thread is opened on the old post");
+    let store = app.store.clone();
+    let recovered = eventually("the round recorded as open", || {
+        let store = store.clone();
+        async move {
+            store
+                .round(round.id)
+                .await
+                .ok()
+                .filter(|r| r.state == RoundState::Open && r.thread_id.is_some())
+        }
+    })
+    .await;
+    assert_eq!(recovered.message_id, Some(MessageId(thread.id)));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        question_posts(app, channel),
+        1,
+        "found by its marker, not posted again"
+    );
+}
+
+async fn after_downtime_overdue_reveals_happen_and_stale_posts_are_skipped(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, _) = wait_for_post(app, channel, 1).await;
+    app.stop_bot().await;
+
+    // Down for a whole day: today's reveal is overdue; tomorrow's post is past its window.
+    app.set_clock(start_instant() + Duration::days(1) + Duration::hours(6));
+    app.start_bot().await;
+    app.fake
+        .wait_for_bot_message(channel, |m| m.reply_to == Some(post), WAIT)
+        .await
+        .expect("the overdue reveal happens at start-up");
+    let store = app.store.clone();
+    let schedule = eventually("the schedule moved past the missed post", || {
+        let store = store.clone();
+        async move {
+            store
+                .schedule(ChannelId(channel))
+                .await
+                .ok()?
+                .filter(|s| s.next_post_at > start_instant() + Duration::days(1) + Duration::hours(6))
+        }
+    })
+    .await;
+    assert_eq!(
+        schedule.next_post_at,
+        start_instant() + Duration::days(2) + Duration::hours(3) + Duration::minutes(30)
+    );
+    let posts: Vec<String> = app
+        .fake
+        .messages(channel)
+        .iter()
+        .filter(|m| m.by_bot)
+        .map(|m| m.text())
+        .collect();
+    assert_eq!(
+        question_posts(app, channel),
+        1,
+        "the stale post was skipped: {posts:#?}"
+    );
+    assert!(
+        logs::has_line(&["missed", &channel.to_string()]),
+        "the skip is logged"
+    );
+}
+
+async fn a_late_post_inside_its_window_keeps_the_original_deadline(app: &mut App) {
+    let channel = app.channel("dailyq");
+    app.stop_bot().await;
+    app.start_bot().await;
+    set_up_daily(app, channel, "09:30").await;
+    app.stop_bot().await;
+    // Back at 10:30: an hour late, still inside the two-hour window.
+    app.set_clock(start_instant() + Duration::hours(4) + Duration::minutes(30));
+    app.start_bot().await;
+    let (_, thread) = wait_for_post(app, channel, 1).await;
+    let store = app.store.clone();
+    let round = eventually("the thread recorded", || {
+        let store = store.clone();
+        async move { store.round_by_thread(ChannelId(thread)).await.ok().flatten() }
+    })
+    .await;
+    assert_eq!(
+        round.closes_at,
+        start_instant() + Duration::hours(5) + Duration::minutes(30)
+    );
+}
+
+async fn a_missing_permission_is_named_by_check_and_fails_the_round_loudly(app: &mut App) {
+    let channel = app.channel("dailyq");
+    let without_threads = Permissions(Permissions::BOT_DEFAULT.0 & !Permissions::CREATE_PUBLIC_THREADS.0);
+    app.fake.set_bot_permissions(channel, without_threads);
+    let check = app.dailyq("admin", channel, "check", vec![]).await;
+    let text = check.text();
+    assert!(
+        text.contains("Create Public Threads") && text.contains("no answer thread"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Send Messages**"),
+        "only what is missing is listed: {text}"
+    );
+    let elsewhere = app
+        .dailyq(
+            "admin",
+            channel,
+            "check",
+            vec![fake_discord::opt("channel", app.channel("general"))],
+        )
+        .await;
+    assert!(
+        elsewhere.text().contains("every permission"),
+        "{}",
+        elsewhere.text()
+    );
+
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    app.fake
+        .wait_for_bot_message(channel, |m| m.text().contains("Question #1"), WAIT)
+        .await
+        .unwrap();
+    eventually("a loud log line", || async {
+        logs::has_line(&["ERROR", "Create Public Threads", &channel.to_string()]).then_some(())
+    })
+    .await;
+    assert!(app.fake.threads(channel).is_empty());
+}
+
+crate::e2e_on_both_backends!(
+    a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down,
+    a_crash_between_posting_and_recording_does_not_double_post,
+    after_downtime_overdue_reveals_happen_and_stale_posts_are_skipped,
+    a_late_post_inside_its_window_keeps_the_original_deadline,
+    a_missing_permission_is_named_by_check_and_fails_the_round_loudly,
+);

@@ -1,0 +1,264 @@
+//! A whole round: post, thread, answers, votes, reveal, scores, leaderboard and stats.
+
+use crate::harness::{App, WAIT, answer, eventually, set_up_daily, start_instant, wait_for_post};
+use chrono::Duration;
+use dailyq::domain::round::RoundState;
+use dailyq::domain::scoring::{Award, AwardKind};
+use dailyq::domain::{ChannelId, MessageId, UserId};
+use fake_discord::opt;
+
+async fn a_round_runs_from_post_to_reveal_and_scores_once(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    assert!(
+        app.fake
+            .messages(channel)
+            .iter()
+            .all(|m| !m.by_bot || m.is_ephemeral()),
+        "nothing posted early"
+    );
+
+    // The clock reaches 09:30 UTC: the question is posted with its thread.
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    let text = app.fake.message(post).unwrap().text();
+    assert!(text.contains("How to play") && text.contains("<t:"), "{text}");
+    let intro = app
+        .fake
+        .wait_for_bot_message(thread, |m| m.text().contains("Post your answer here"), WAIT)
+        .await;
+    assert!(intro.is_ok());
+
+    let (alice, bob, carol) = (app.member("alice"), app.member("bob"), app.member("carol"));
+    let a = answer(
+        app,
+        "alice",
+        thread,
+        "An index trades write cost and space for faster reads.",
+    )
+    .await;
+    let b = answer(
+        app,
+        "bob",
+        thread,
+        "B-trees keep keys sorted so range scans are cheap.",
+    )
+    .await;
+    let c = answer(
+        app,
+        "carol",
+        thread,
+        "Composite indexes follow the leftmost-prefix rule.",
+    )
+    .await;
+
+    let store = app.store.clone();
+    let votes_on = |m: u64, n: u64| {
+        let store = store.clone();
+        async move { (store.vote_count(MessageId(m)).await.ok()? == n).then_some(()) }
+    };
+    bob.react(thread, a, "⬆️");
+    carol.react(thread, a, "⬆️");
+    alice.react(thread, b, "⬆️");
+    alice.react(thread, a, "⬆️"); // a self-vote: never counts, and the bot tidies it away
+    carol.react(thread, b, "⬆️");
+    // Serenity handles events concurrently, so an add and its removal can be processed in either
+    // order; the reveal reconciles with Discord. Here the removal follows the recorded add.
+    eventually("carol's vote on bob recorded", || votes_on(b, 2)).await;
+    carol.unreact(thread, b, "⬆️");
+    eventually("votes recorded", || {
+        let store = store.clone();
+        async move {
+            let (va, vb) = (
+                store.vote_count(MessageId(a)).await.ok()?,
+                store.vote_count(MessageId(b)).await.ok()?,
+            );
+            (va == 2 && vb == 1).then_some(())
+        }
+    })
+    .await;
+    let fake = &app.fake;
+    eventually("the self-vote reaction removed", || {
+        let gone = !fake.reactions(a).iter().any(|r| r.users.contains(&alice.id));
+        async move { gone.then_some(()) }
+    })
+    .await;
+
+    // The deadline passes: the reveal posts the answer and the summary, locks the thread.
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    let reveal = app
+        .fake
+        .wait_for_bot_message(thread, |m| m.text().contains("Reference answer"), WAIT)
+        .await
+        .unwrap();
+    assert!(
+        reveal.text().contains("Follow-ups to discuss"),
+        "{}",
+        reveal.text()
+    );
+    let summary = app
+        .fake
+        .wait_for_bot_message(channel, |m| m.reply_to == Some(post), WAIT)
+        .await
+        .expect("the summary replies to the question");
+    let summary_text = summary.text();
+    assert!(summary_text.contains("3 members answered"), "{summary_text}");
+    assert!(
+        summary_text.contains(&format!("<@{}> — 2 ⬆️", alice.id)),
+        "{summary_text}"
+    );
+    assert!(summary_text.contains(&format!("/{thread}/{a}")), "{summary_text}");
+    let t = app
+        .fake
+        .wait_for_thread(channel, |t| t.id == thread && t.archived && t.locked, WAIT)
+        .await;
+    assert!(t.is_ok(), "thread locked and archived");
+
+    let round = eventually("the round closed", || {
+        let store = store.clone();
+        async move {
+            store
+                .round_by_thread(ChannelId(thread))
+                .await
+                .ok()?
+                .filter(|r| r.state == RoundState::Closed)
+        }
+    })
+    .await;
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    let total = |u: u64| {
+        awards
+            .iter()
+            .filter(|(m, _, _)| *m == UserId(u))
+            .map(|(_, _, p)| p)
+            .sum::<i64>()
+    };
+    assert_eq!(
+        (total(alice.id), total(bob.id), total(carol.id)),
+        (7, 3, 2),
+        "{awards:?}"
+    );
+    assert_eq!(awards.len(), 6, "answer×3, votes×2, top×1: {awards:?}");
+
+    // Nothing more happens on later ticks: exactly one reveal and one summary.
+    app.advance(Duration::minutes(5));
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        app.fake
+            .messages(thread)
+            .iter()
+            .filter(|m| m.text().contains("Reference answer"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        app.fake
+            .messages(channel)
+            .iter()
+            .filter(|m| m.reply_to == Some(post))
+            .count(),
+        1
+    );
+    assert_eq!(app.store.round_awards(round.id).await.unwrap(), awards);
+
+    // Reactions after the reveal change nothing (the thread is archived, and the round closed).
+    let _ = bob.try_react(thread, c, "⬆️");
+    assert_eq!(app.store.vote_count(MessageId(c)).await.unwrap(), 0);
+
+    // The leaderboard and stats show it.
+    let board = alice
+        .slash(channel, "leaderboard", vec![])
+        .wait_message(WAIT)
+        .await
+        .unwrap();
+    let board_text = board.text();
+    let first_line = board_text
+        .lines()
+        .find(|l| l.contains("`# 1`"))
+        .unwrap_or_default();
+    assert!(
+        first_line.contains(&format!("<@{}>", alice.id)) && first_line.contains("**7** pts"),
+        "{board_text}"
+    );
+    assert!(board_text.contains("You: #1 with 7 pts"), "{board_text}");
+    assert_eq!(board.custom_ids().len(), 2, "◀ ▶ buttons");
+    let week = bob
+        .slash(channel, "leaderboard", vec![opt("period", 0)])
+        .wait_message(WAIT)
+        .await
+        .unwrap();
+    assert!(week.text().contains("You: #2 with 3 pts"), "{}", week.text());
+
+    let stats = carol
+        .slash(channel, "stats", vec![opt("member", alice.id)])
+        .wait_message(WAIT)
+        .await
+        .unwrap();
+    let stats_text = stats.text();
+    assert!(stats_text.contains("Points: 7"), "{stats_text}");
+    assert!(stats_text.contains("Rank: #1"), "{stats_text}");
+    assert!(stats_text.contains("Upvotes received: 2"), "{stats_text}");
+    assert!(stats_text.contains("Streak: 1 (best 1)"), "{stats_text}");
+    assert!(
+        stats_text.contains(&format!("/{thread}/{a}")),
+        "best answer jump link: {stats_text}"
+    );
+}
+
+async fn leaderboard_buttons_page_through_the_standings(app: &mut App) {
+    // Twelve members with points (written through the store): two pages of ten.
+    let guild = dailyq::domain::GuildId(app.fake.guild_id());
+    let channel = app.channel("dailyq");
+    let now = start_instant();
+    app.store.ensure_guild(guild, now).await.unwrap();
+    let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
+    let new = dailyq::store::NewRound {
+        guild_id: guild,
+        channel_id: ChannelId(channel),
+        question_id: question,
+        scheduled_date: now.date_naive(),
+        opens_at: now,
+        closes_at: now + Duration::hours(1),
+    };
+    let round = app.store.claim_round(&new, now).await.unwrap().unwrap();
+    app.store.mark_round_posted(round.id, MessageId(1)).await.unwrap();
+    let awards: Vec<Award> = (1..=12u64)
+        .map(|i| Award {
+            member: UserId(1000 + i),
+            kind: AwardKind::Answer,
+            points: i as i64,
+        })
+        .collect();
+    assert!(app.store.close_round(&round, &awards, now).await.unwrap());
+
+    let alice = app.member("alice");
+    let board = alice
+        .slash(channel, "leaderboard", vec![])
+        .wait_message(WAIT)
+        .await
+        .unwrap();
+    assert!(board.text().contains("Page 1 of 2"), "{}", board.text());
+    assert!(
+        board.text().contains("<@1012>") && !board.text().contains("<@1001>"),
+        "{}",
+        board.text()
+    );
+    let next = board.custom_ids()[1].clone();
+    let click = alice
+        .click(channel, board.id, &next)
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert_eq!(click.kind, fake_discord::ResponseKind::UpdateMessage);
+    let page_two = app.fake.message(board.id).unwrap().text();
+    assert!(page_two.contains("Page 2 of 2"), "{page_two}");
+    assert!(
+        page_two.contains("`#11` <@1002>") && page_two.contains("`#12` <@1001>"),
+        "{page_two}"
+    );
+}
+
+crate::e2e_on_both_backends!(
+    a_round_runs_from_post_to_reveal_and_scores_once,
+    leaderboard_buttons_page_through_the_standings,
+);
