@@ -71,7 +71,10 @@ impl Default for GuildSpec {
             owner: "owner".to_owned(),
             everyone: Permissions::EVERYONE_DEFAULT,
             roles: vec![
-                RoleSpec { name: "Admin".to_owned(), permissions: Permissions::ADMINISTRATOR },
+                RoleSpec {
+                    name: "Admin".to_owned(),
+                    permissions: Permissions::ADMINISTRATOR,
+                },
                 RoleSpec {
                     name: "Moderator".to_owned(),
                     permissions: Permissions::MANAGE_GUILD
@@ -94,8 +97,11 @@ impl Default for GuildSpec {
 /// Per-route bucket limits and the global limit, as Discord announces them in headers.
 #[derive(Clone, Debug)]
 pub struct RateLimitConfig {
-    /// Requests per second across all routes for the bot (interaction routes exempt).
+    /// Requests per `global_window` across all routes for the bot (interaction routes
+    /// exempt); Discord allows 50 per second.
     pub global_per_second: u32,
+    /// Window of the global limit (Discord: one second; tests may stretch it).
+    pub global_window: Duration,
     /// Requests a bucket allows per window when no override matches.
     pub bucket_limit: u32,
     /// Length of a bucket's window.
@@ -109,6 +115,7 @@ impl Default for RateLimitConfig {
     fn default() -> Self {
         Self {
             global_per_second: 50,
+            global_window: Duration::from_secs(1),
             bucket_limit: 10,
             bucket_window: Duration::from_secs(1),
             overrides: Vec::new(),

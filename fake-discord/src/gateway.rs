@@ -97,10 +97,10 @@ impl Hub {
     fn unregister(&mut self, conn: u64) {
         if let Some(c) = self.conns.remove(&conn) {
             self.stats.open_connections -= 1;
-            if let Some(session) = c.session.and_then(|s| self.sessions.get_mut(&s)) {
-                if session.conn == Some(conn) {
-                    session.conn = None;
-                }
+            if let Some(session) = c.session.and_then(|s| self.sessions.get_mut(&s))
+                && session.conn == Some(conn)
+            {
+                session.conn = None;
             }
         }
     }
@@ -246,8 +246,11 @@ fn handle_frame(shared: &Shared, conn: u64, frame: &Value) {
             Some(6) => resume(world, conn, &frame["d"]),
             Some(3 | 4) => {}
             Some(8) => {
-                let members: Vec<Value> =
-                    world.members.keys().map(|id| world.member_json(*id, true)).collect();
+                let members: Vec<Value> = world
+                    .members
+                    .keys()
+                    .map(|id| world.member_json(*id, true))
+                    .collect();
                 let d = json!({
                     "guild_id": world.guild_id.to_string(),
                     "members": members,
@@ -258,9 +261,13 @@ fn handle_frame(shared: &Shared, conn: u64, frame: &Value) {
                 world.dispatch_to_conn(conn, "GUILD_MEMBERS_CHUNK", d);
             }
             _ if frame.is_null() => {
-                world.hub.send(conn, ConnCmd::Close(4002, "Decode error".to_owned()));
+                world
+                    .hub
+                    .send(conn, ConnCmd::Close(4002, "Decode error".to_owned()));
             }
-            _ => world.hub.send(conn, ConnCmd::Close(4001, "Unknown opcode".to_owned())),
+            _ => world
+                .hub
+                .send(conn, ConnCmd::Close(4001, "Unknown opcode".to_owned())),
         }
     });
 }
@@ -288,7 +295,12 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
     let session_id = format!("{:032x}", world.ids.next());
     hub.sessions.insert(
         session_id.clone(),
-        Session { intents: requested, seq: 0, buffer: VecDeque::new(), conn: Some(conn) },
+        Session {
+            intents: requested,
+            seq: 0,
+            buffer: VecDeque::new(),
+            conn: Some(conn),
+        },
     );
     if let Some(c) = hub.conns.get_mut(&conn) {
         c.session = Some(session_id.clone());
@@ -328,19 +340,22 @@ fn resume(world: &mut crate::state::World, conn: u64, d: &Value) {
         return;
     }
     let session = hub.sessions.get_mut(&session_id).expect("checked above");
-    if let Some(old) = session.conn.replace(conn) {
-        if old != conn {
-            if let Some(c) = hub.conns.get(&old) {
-                let _ = c.tx.send(ConnCmd::Drop);
-            }
-        }
+    if let Some(old) = session.conn.replace(conn)
+        && old != conn
+        && let Some(c) = hub.conns.get(&old)
+    {
+        let _ = c.tx.send(ConnCmd::Drop);
     }
     if let Some(c) = hub.conns.get_mut(&conn) {
         c.session = Some(session_id.clone());
     }
     let session = hub.sessions.get_mut(&session_id).expect("checked above");
-    let missed: Vec<Value> =
-        session.buffer.iter().filter(|(s, _)| *s > seq).map(|(_, f)| f.clone()).collect();
+    let missed: Vec<Value> = session
+        .buffer
+        .iter()
+        .filter(|(s, _)| *s > seq)
+        .map(|(_, f)| f.clone())
+        .collect();
     hub.stats.replayed += missed.len() as u64;
     hub.stats.resumes += 1;
     if let Some(c) = hub.conns.get(&conn) {
@@ -365,6 +380,11 @@ impl crate::state::World {
 
     /// Sends an event to every session that asked for it.
     pub(crate) fn emit(&mut self, t: &'static str, d: Value, intent: u64, private_content: bool) {
-        self.hub.dispatch(&Dispatch { t, d, intent, private_content });
+        self.hub.dispatch(&Dispatch {
+            t,
+            d,
+            intent,
+            private_content,
+        });
     }
 }

@@ -21,7 +21,9 @@ impl Snowflakes {
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
             let candidate = now.max(last + 1);
-            match self.last.compare_exchange(last, candidate, Ordering::Relaxed, Ordering::Relaxed)
+            match self
+                .last
+                .compare_exchange(last, candidate, Ordering::Relaxed, Ordering::Relaxed)
             {
                 Ok(_) => return candidate,
                 Err(seen) => last = seen,
@@ -38,8 +40,8 @@ fn unix_millis() -> u64 {
 /// The creation instant encoded in a snowflake, as Discord formats timestamps.
 pub(crate) fn timestamp_of(id: u64) -> String {
     let millis = (id >> 22) + DISCORD_EPOCH_MS;
-    let at = DateTime::<Utc>::from_timestamp_millis(i64::try_from(millis).unwrap_or(i64::MAX))
-        .unwrap_or_default();
+    let at =
+        DateTime::<Utc>::from_timestamp_millis(i64::try_from(millis).unwrap_or(i64::MAX)).unwrap_or_default();
     at.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
@@ -50,5 +52,8 @@ pub(crate) fn now_iso() -> String {
 
 /// Seconds since the Unix epoch as a float, for `X-RateLimit-Reset`.
 pub(crate) fn unix_seconds_f64() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
 }

@@ -23,7 +23,11 @@ pub(crate) struct BucketHeaders {
 #[derive(Clone, Debug)]
 pub(crate) enum Verdict {
     Allowed(Option<BucketHeaders>),
-    Limited { headers: Option<BucketHeaders>, retry_after: f64, global: bool },
+    Limited {
+        headers: Option<BucketHeaders>,
+        retry_after: f64,
+        global: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -36,7 +40,12 @@ struct Window {
 
 impl Window {
     fn new(limit: u32, length: Duration) -> Self {
-        Self { start: Instant::now(), count: 0, limit, length }
+        Self {
+            start: Instant::now(),
+            count: 0,
+            limit,
+            length,
+        }
     }
 
     fn roll(&mut self, now: Instant) {
@@ -66,8 +75,12 @@ fn bucket_hash(template: &str) -> String {
 
 impl Limiter {
     pub(crate) fn new(config: RateLimitConfig) -> Self {
-        let global = Window::new(config.global_per_second, Duration::from_secs(1));
-        Self { config, global, buckets: HashMap::new() }
+        let global = Window::new(config.global_per_second, config.global_window);
+        Self {
+            config,
+            global,
+            buckets: HashMap::new(),
+        }
     }
 
     /// Counts a request on `template` (e.g. `POST /channels/{channel_id}/messages`) with its
@@ -79,9 +92,15 @@ impl Limiter {
             .overrides
             .iter()
             .find(|(t, _, _)| t == template)
-            .map_or((self.config.bucket_limit, self.config.bucket_window), |(_, l, w)| (*l, *w));
+            .map_or(
+                (self.config.bucket_limit, self.config.bucket_window),
+                |(_, l, w)| (*l, *w),
+            );
         let key = format!("{template} {major}");
-        let bucket = self.buckets.entry(key).or_insert_with(|| Window::new(limit, length));
+        let bucket = self
+            .buckets
+            .entry(key)
+            .or_insert_with(|| Window::new(limit, length));
         bucket.roll(now);
         let headers = |b: &Window| BucketHeaders {
             limit: b.limit,
@@ -153,7 +172,10 @@ impl Faults {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut FaultState) -> T) -> T {
-        f(&mut self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        f(&mut self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Answers this fraction of REST requests (0.0–1.0) with 500, 502 or 503.

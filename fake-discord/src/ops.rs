@@ -10,8 +10,8 @@ use crate::error::{ApiError, FieldError};
 use crate::ids::now_iso;
 use crate::permissions::Permissions;
 use crate::state::{
-    ChannelRec, CommandRec, Emoji, FLAG_EPHEMERAL, FLAG_LOADING, InteractionRec, MessageOrigin,
-    MessageRec, PUBLIC_THREAD, ReactionRec, ThreadMeta, World,
+    ChannelRec, CommandRec, Emoji, FLAG_EPHEMERAL, FLAG_LOADING, InteractionRec, MessageOrigin, MessageRec,
+    PUBLIC_THREAD, ReactionRec, ThreadMeta, World,
 };
 use crate::validate;
 
@@ -43,7 +43,9 @@ pub(crate) mod kind {
 fn mentions(content: &str) -> (Vec<u64>, Vec<u64>, bool) {
     let (mut users, mut roles) = (Vec::new(), Vec::new());
     for piece in content.split('<').skip(1) {
-        let Some((inner, _)) = piece.split_once('>') else { continue };
+        let Some((inner, _)) = piece.split_once('>') else {
+            continue;
+        };
         if let Some(rest) = inner.strip_prefix("@&") {
             roles.extend(rest.parse::<u64>().ok());
         } else if let Some(rest) = inner.strip_prefix('@') {
@@ -52,7 +54,11 @@ fn mentions(content: &str) -> (Vec<u64>, Vec<u64>, bool) {
     }
     users.dedup();
     roles.dedup();
-    (users, roles, content.contains("@everyone") || content.contains("@here"))
+    (
+        users,
+        roles,
+        content.contains("@everyone") || content.contains("@here"),
+    )
 }
 
 impl World {
@@ -61,12 +67,7 @@ impl World {
     }
 
     /// VIEW_CHANNEL (50001 when missing) and then `needed` (50013 when missing).
-    pub(crate) fn require(
-        &self,
-        user: u64,
-        channel: u64,
-        needed: Permissions,
-    ) -> Result<(), ApiError> {
+    pub(crate) fn require(&self, user: u64, channel: u64, needed: Permissions) -> Result<(), ApiError> {
         let perms = self.channel_permissions(user, channel);
         if !perms.contains(Permissions::VIEW_CHANNEL) {
             return Err(ApiError::missing_access());
@@ -86,11 +87,17 @@ impl World {
     }
 
     fn is_archived(&self, channel: u64) -> bool {
-        self.channels.get(&channel).and_then(|c| c.thread.as_ref()).is_some_and(|t| t.archived)
+        self.channels
+            .get(&channel)
+            .and_then(|c| c.thread.as_ref())
+            .is_some_and(|t| t.archived)
     }
 
     fn is_locked(&self, channel: u64) -> bool {
-        self.channels.get(&channel).and_then(|c| c.thread.as_ref()).is_some_and(|t| t.locked)
+        self.channels
+            .get(&channel)
+            .and_then(|c| c.thread.as_ref())
+            .is_some_and(|t| t.locked)
     }
 
     /// Whether MESSAGE_CONTENT guards this message from the bot.
@@ -196,14 +203,13 @@ impl World {
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         });
-        if body["enforce_nonce"].as_bool() == Some(true) {
-            if let Some(key) = &nonce_key {
-                if let Some((id, at)) = self.nonces.get(&(author, key.clone())) {
-                    if at.elapsed() < NONCE_WINDOW && self.messages.contains_key(id) {
-                        return Ok((*id, false));
-                    }
-                }
-            }
+        if body["enforce_nonce"].as_bool() == Some(true)
+            && let Some(key) = &nonce_key
+            && let Some((id, at)) = self.nonces.get(&(author, key.clone()))
+            && at.elapsed() < NONCE_WINDOW
+            && self.messages.contains_key(id)
+        {
+            return Ok((*id, false));
         }
         let reference = match body["message_reference"]["message_id"].as_str() {
             Some(id) => {
@@ -267,7 +273,9 @@ impl World {
     }
 
     fn apply_edit(&mut self, id: u64, body: &Value) {
-        let Some(msg) = self.messages.get_mut(&id) else { return };
+        let Some(msg) = self.messages.get_mut(&id) else {
+            return;
+        };
         if let Some(content) = body.get("content") {
             msg.content = content.as_str().unwrap_or_default().to_owned();
         }
@@ -294,12 +302,7 @@ impl World {
     }
 
     /// Delete Message: the author, or anyone with MANAGE_MESSAGES.
-    pub(crate) fn delete_message(
-        &mut self,
-        actor: u64,
-        channel_id: u64,
-        id: u64,
-    ) -> Result<(), ApiError> {
+    pub(crate) fn delete_message(&mut self, actor: u64, channel_id: u64, id: u64) -> Result<(), ApiError> {
         let msg = self.message_in(channel_id, id)?;
         if msg.author_id != actor {
             self.require(actor, channel_id, Permissions::MANAGE_MESSAGES)?;
@@ -309,7 +312,9 @@ impl World {
     }
 
     fn remove_message(&mut self, id: u64) {
-        let Some(msg) = self.messages.remove(&id) else { return };
+        let Some(msg) = self.messages.remove(&id) else {
+            return;
+        };
         if msg.flags & FLAG_EPHEMERAL == 0 {
             let d = json!({
                 "id": id.to_string(),
@@ -349,7 +354,10 @@ impl World {
         let msg = self.messages.get_mut(&id).expect("checked above");
         match msg.reactions.iter_mut().find(|r| r.emoji == *emoji) {
             Some(r) => r.users.push(actor),
-            None => msg.reactions.push(ReactionRec { emoji: emoji.clone(), users: vec![actor] }),
+            None => msg.reactions.push(ReactionRec {
+                emoji: emoji.clone(),
+                users: vec![actor],
+            }),
         }
         let d = json!({
             "user_id": actor.to_string(),
@@ -377,8 +385,11 @@ impl World {
         emoji: &Emoji,
     ) -> Result<(), ApiError> {
         self.message_in(channel_id, id)?;
-        let needed =
-            if actor == target { Permissions::NONE } else { Permissions::MANAGE_MESSAGES };
+        let needed = if actor == target {
+            Permissions::NONE
+        } else {
+            Permissions::MANAGE_MESSAGES
+        };
         self.require(actor, channel_id, needed)?;
         if self.is_archived(channel_id) || self.is_locked(channel_id) {
             return Err(ApiError::thread_archived());
@@ -402,17 +413,17 @@ impl World {
             "burst": false,
             "type": 0,
         });
-        self.emit("MESSAGE_REACTION_REMOVE", d, intents::GUILD_MESSAGE_REACTIONS, false);
+        self.emit(
+            "MESSAGE_REACTION_REMOVE",
+            d,
+            intents::GUILD_MESSAGE_REACTIONS,
+            false,
+        );
         Ok(())
     }
 
     /// Delete All Reactions (MANAGE_MESSAGES).
-    pub(crate) fn clear_reactions(
-        &mut self,
-        actor: u64,
-        channel_id: u64,
-        id: u64,
-    ) -> Result<(), ApiError> {
+    pub(crate) fn clear_reactions(&mut self, actor: u64, channel_id: u64, id: u64) -> Result<(), ApiError> {
         self.message_in(channel_id, id)?;
         self.require(actor, channel_id, Permissions::MANAGE_MESSAGES)?;
         if let Some(msg) = self.messages.get_mut(&id) {
@@ -423,7 +434,12 @@ impl World {
             "message_id": id.to_string(),
             "guild_id": self.guild_id.to_string(),
         });
-        self.emit("MESSAGE_REACTION_REMOVE_ALL", d, intents::GUILD_MESSAGE_REACTIONS, false);
+        self.emit(
+            "MESSAGE_REACTION_REMOVE_ALL",
+            d,
+            intents::GUILD_MESSAGE_REACTIONS,
+            false,
+        );
         Ok(())
     }
 
@@ -543,12 +559,7 @@ impl World {
     }
 
     /// Modify Channel: archive, lock, rename threads; rename and re-permission channels.
-    pub(crate) fn edit_channel(
-        &mut self,
-        actor: u64,
-        channel_id: u64,
-        body: &Value,
-    ) -> Result<(), ApiError> {
+    pub(crate) fn edit_channel(&mut self, actor: u64, channel_id: u64, body: &Value) -> Result<(), ApiError> {
         let channel = self.channel(channel_id)?.clone();
         let perms = self.channel_permissions(actor, channel_id);
         if !perms.contains(Permissions::VIEW_CHANNEL) {
@@ -619,7 +630,9 @@ impl World {
 
     /// Sets a member overwrite so that `user` has exactly `perms` in a channel.
     pub(crate) fn set_member_overwrite(&mut self, channel_id: u64, user: u64, perms: Permissions) {
-        let Some(c) = self.channels.get_mut(&channel_id) else { return };
+        let Some(c) = self.channels.get_mut(&channel_id) else {
+            return;
+        };
         c.overwrites.retain(|o| !(o.kind == 1 && o.id == user));
         c.overwrites.push(crate::permissions::Overwrite {
             id: user,
@@ -693,7 +706,11 @@ impl World {
                 .values()
                 .find(|c| c.guild_id == guild && c.name() == name)
                 .map_or_else(|| self.ids.next(), |c| c.id);
-            kept.push(CommandRec { id, guild_id: guild, body: cmd.clone() });
+            kept.push(CommandRec {
+                id,
+                guild_id: guild,
+                body: cmd.clone(),
+            });
         }
         self.commands.retain(|_, c| c.guild_id != guild);
         for cmd in &kept {
@@ -712,10 +729,17 @@ impl World {
         self.check_scope(app, guild)?;
         validate::command(body, "")?;
         let name = body["name"].as_str().unwrap_or_default();
-        let existing =
-            self.commands.values().find(|c| c.guild_id == guild && c.name() == name).map(|c| c.id);
+        let existing = self
+            .commands
+            .values()
+            .find(|c| c.guild_id == guild && c.name() == name)
+            .map(|c| c.id);
         let id = existing.unwrap_or_else(|| self.ids.next());
-        let cmd = CommandRec { id, guild_id: guild, body: body.clone() };
+        let cmd = CommandRec {
+            id,
+            guild_id: guild,
+            body: body.clone(),
+        };
         let json = self.command_json(&cmd);
         self.commands.insert(id, cmd);
         Ok((json, existing.is_none()))
@@ -762,12 +786,7 @@ impl World {
         Ok(self.command_json(&cmd))
     }
 
-    pub(crate) fn delete_command(
-        &mut self,
-        app: u64,
-        guild: Option<u64>,
-        id: u64,
-    ) -> Result<(), ApiError> {
+    pub(crate) fn delete_command(&mut self, app: u64, guild: Option<u64>, id: u64) -> Result<(), ApiError> {
         self.check_scope(app, guild)?;
         match self.commands.get(&id) {
             Some(c) if c.guild_id == guild => {
@@ -795,8 +814,7 @@ impl World {
         let id = self.ids.next();
         let token = format!("aW50ZXJhY3Rpb246{id}:{:x}", self.ids.next());
         let mut member = self.member_json(user, true);
-        member["permissions"] =
-            json!(self.channel_permissions(user, channel_id).to_api_string());
+        member["permissions"] = json!(self.channel_permissions(user, channel_id).to_api_string());
         let mut d = json!({
             "id": id.to_string(),
             "application_id": self.app_id.to_string(),
@@ -830,7 +848,6 @@ impl World {
                 channel_id,
                 created: Instant::now(),
                 name,
-                command_type: d["data"]["type"].as_u64().and_then(|t| u8::try_from(t).ok()),
                 source_message,
                 triggering,
                 callback: None,
@@ -855,7 +872,9 @@ impl World {
         }
         msg.kind = if command { 20 } else { 0 };
         msg.webhook_id = Some(self.app_id);
-        msg.origin = Some(MessageOrigin { interaction_id: interaction });
+        msg.origin = Some(MessageOrigin {
+            interaction_id: interaction,
+        });
         self.insert_message(msg)
     }
 
@@ -886,9 +905,7 @@ impl World {
         let allowed = match i.kind {
             kind::AUTOCOMPLETE => response_type == callback::AUTOCOMPLETE,
             kind::COMPONENT => response_type != callback::AUTOCOMPLETE,
-            kind::MODAL_SUBMIT => {
-                response_type != callback::AUTOCOMPLETE && response_type != callback::MODAL
-            }
+            kind::MODAL_SUBMIT => response_type != callback::AUTOCOMPLETE && response_type != callback::MODAL,
             _ => matches!(
                 response_type,
                 callback::MESSAGE | callback::DEFERRED_MESSAGE | callback::MODAL
@@ -921,9 +938,7 @@ impl World {
         let source = i.source_message;
         let original = match response_type {
             callback::MESSAGE => Some(self.interaction_message(id, &data_or_empty, false)),
-            callback::DEFERRED_MESSAGE => {
-                Some(self.interaction_message(id, &data_or_empty, true))
-            }
+            callback::DEFERRED_MESSAGE => Some(self.interaction_message(id, &data_or_empty, true)),
             callback::UPDATE_MESSAGE => {
                 if let Some(source) = source {
                     self.apply_edit(source, &data_or_empty);
@@ -990,9 +1005,13 @@ impl World {
         let id = if which == "@original" {
             i.original_message
         } else {
-            which.parse::<u64>().ok().filter(|m| i.followups.contains(m) || i.original_message == Some(*m))
+            which
+                .parse::<u64>()
+                .ok()
+                .filter(|m| i.followups.contains(m) || i.original_message == Some(*m))
         };
-        id.filter(|m| self.messages.contains_key(m)).ok_or_else(ApiError::unknown_message)
+        id.filter(|m| self.messages.contains_key(m))
+            .ok_or_else(ApiError::unknown_message)
     }
 
     pub(crate) fn webhook_get(&self, app: u64, token: &str, which: &str) -> Result<Value, ApiError> {

@@ -140,7 +140,10 @@ pub(crate) fn compute(
         perms = (perms & !ow.deny) | ow.allow;
     }
     let (mut allow, mut deny) = (Permissions::NONE, Permissions::NONE);
-    for ow in overwrites.iter().filter(|o| o.kind == 0 && member_roles.contains(&o.id)) {
+    for ow in overwrites
+        .iter()
+        .filter(|o| o.kind == 0 && member_roles.contains(&o.id))
+    {
         allow = allow | ow.allow;
         deny = deny | ow.deny;
     }
@@ -152,4 +155,61 @@ pub(crate) fn compute(
         return Permissions::NONE;
     }
     perms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVERYONE: u64 = 1;
+    const ROLE: u64 = 2;
+    const USER: u64 = 3;
+
+    fn overwrite(id: u64, kind: u8, allow: Permissions, deny: Permissions) -> Overwrite {
+        Overwrite {
+            id,
+            kind,
+            allow,
+            deny,
+        }
+    }
+
+    #[test]
+    fn a_member_overwrite_wins_over_role_and_everyone_overwrites() {
+        let overwrites = [
+            overwrite(EVERYONE, 0, Permissions::NONE, Permissions::SEND_MESSAGES),
+            overwrite(ROLE, 0, Permissions::SEND_MESSAGES, Permissions::NONE),
+            overwrite(USER, 1, Permissions::NONE, Permissions::ADD_REACTIONS),
+        ];
+        let perms = compute(
+            Permissions::EVERYONE_DEFAULT,
+            EVERYONE,
+            &[ROLE],
+            USER,
+            &overwrites,
+        );
+        assert!(perms.contains(Permissions::SEND_MESSAGES));
+        assert!(!perms.contains(Permissions::ADD_REACTIONS));
+        let without_role = compute(Permissions::EVERYONE_DEFAULT, EVERYONE, &[], USER, &overwrites);
+        assert!(!without_role.contains(Permissions::SEND_MESSAGES));
+    }
+
+    #[test]
+    fn administrator_ignores_overwrites_and_no_view_channel_means_nothing() {
+        let deny_all = [overwrite(USER, 1, Permissions::NONE, Permissions::ALL)];
+        assert_eq!(
+            compute(Permissions::ADMINISTRATOR, EVERYONE, &[], USER, &deny_all),
+            Permissions::ALL
+        );
+        let hidden = [overwrite(
+            EVERYONE,
+            0,
+            Permissions::NONE,
+            Permissions::VIEW_CHANNEL,
+        )];
+        assert_eq!(
+            compute(Permissions::EVERYONE_DEFAULT, EVERYONE, &[], USER, &hidden),
+            Permissions::NONE
+        );
+    }
 }

@@ -74,7 +74,11 @@ impl Recorder {
             Some(p) => Some(Mutex::new(File::options().create(true).append(true).open(p)?)),
             None => None,
         };
-        Ok(Self { started: Instant::now(), records: Mutex::new(Vec::new()), file })
+        Ok(Self {
+            started: Instant::now(),
+            records: Mutex::new(Vec::new()),
+            file,
+        })
     }
 
     fn now_ms(&self) -> u64 {
@@ -82,13 +86,13 @@ impl Recorder {
     }
 
     fn push(&self, record: Record) {
-        if let Some(file) = &self.file {
-            if let Ok(mut line) = serde_json::to_vec(&record) {
-                line.push(b'\n');
-                let mut file = file.lock().expect("record file lock");
-                if let Err(e) = file.write_all(&line) {
-                    tracing::warn!("cannot write record: {e}");
-                }
+        if let Some(file) = &self.file
+            && let Ok(mut line) = serde_json::to_vec(&record)
+        {
+            line.push(b'\n');
+            let mut file = file.lock().expect("record file lock");
+            if let Err(e) = file.write_all(&line) {
+                tracing::warn!("cannot write record: {e}");
             }
         }
         self.records.lock().expect("records lock").push(record);

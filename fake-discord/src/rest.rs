@@ -28,7 +28,11 @@ struct Answer {
 
 impl Answer {
     fn error(error: &ApiError) -> Self {
-        Self { status: error.status, body: error.body(), headers: Vec::new() }
+        Self {
+            status: error.status,
+            body: error.body(),
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -38,7 +42,9 @@ pub(crate) async fn api(State(shared): State<Arc<Shared>>, request: Request) -> 
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let headers = request.headers().clone();
-    let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+        .await
+        .unwrap_or_default();
     let body = parse_body(&headers, &bytes);
     let answer = match body {
         Ok(body) => {
@@ -70,11 +76,11 @@ pub(crate) async fn api(State(shared): State<Arc<Shared>>, request: Request) -> 
         Response::new(Body::empty())
     } else {
         let mut r = Response::new(Body::from(answer.body.to_string()));
-        r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
         r
     };
-    *response.status_mut() =
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in answer.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
@@ -96,11 +102,10 @@ fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value, ApiError> {
         let boundary = format!("--{}", boundary.trim_matches('"'));
         let text = String::from_utf8_lossy(bytes);
         for part in text.split(boundary.as_str()) {
-            if let Some((head, body)) = part.split_once("\r\n\r\n") {
-                if head.contains("name=\"payload_json\"") {
-                    return serde_json::from_str(body.trim_end_matches("\r\n"))
-                        .map_err(|_| ApiError::bad_json());
-                }
+            if let Some((head, body)) = part.split_once("\r\n\r\n")
+                && head.contains("name=\"payload_json\"")
+            {
+                return serde_json::from_str(body.trim_end_matches("\r\n")).map_err(|_| ApiError::bad_json());
             }
         }
         return Ok(json!({}));
@@ -142,9 +147,7 @@ fn template(method: &Method, segments: &[String]) -> (String, String) {
             "commands" => Some("{command_id}"),
             "members" | "thread-members" | "users" if s != "@me" => Some("{user_id}"),
             "roles" => Some("{role_id}"),
-            _ if previous.starts_with('{') && previous.contains("emoji") && s != "@me" => {
-                Some("{user_id}")
-            }
+            _ if previous.starts_with('{') && previous.contains("emoji") && s != "@me" => Some("{user_id}"),
             _ => None,
         };
         let placeholder = if webhook_depth == 1 || previous == "{interaction_id}" {
@@ -173,7 +176,10 @@ fn bucket_headers(h: &BucketHeaders) -> Vec<(&'static str, String)> {
     vec![
         ("x-ratelimit-limit", h.limit.to_string()),
         ("x-ratelimit-remaining", h.remaining.to_string()),
-        ("x-ratelimit-reset", format!("{:.3}", unix_seconds_f64() + h.reset_after)),
+        (
+            "x-ratelimit-reset",
+            format!("{:.3}", unix_seconds_f64() + h.reset_after),
+        ),
         ("x-ratelimit-reset-after", format!("{:.3}", h.reset_after)),
         ("x-ratelimit-bucket", h.bucket.clone()),
     ]
@@ -250,7 +256,11 @@ async fn handle(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .check(&route, &major, interaction_route);
     let bucket = match verdict {
-        Verdict::Limited { headers, retry_after, global } => {
+        Verdict::Limited {
+            headers,
+            retry_after,
+            global,
+        } => {
             let scope = if global { "global" } else { "user" };
             return too_many(retry_after, global, scope, headers.as_ref());
         }
@@ -260,7 +270,11 @@ async fn handle(
     let query = parse_query(query);
     let outcome = shared.with_world(|w| route_request(w, &shared.ws_url, method, &segs, &query, body));
     let mut answer = match outcome {
-        Ok((status, body)) => Answer { status, body, headers: Vec::new() },
+        Ok((status, body)) => Answer {
+            status,
+            body,
+            headers: Vec::new(),
+        },
         Err(e) => Answer::error(&e),
     };
     if let Some(h) = &bucket {
@@ -303,11 +317,13 @@ fn route_request(
         ("GET", ["users", "@me"]) => ok(w.current_user_json()),
         ("GET", ["users", user]) => {
             let user = id(user);
-            if w.users.contains_key(&user) { ok(w.user_json(user)) } else { Err(ApiError::unknown_user()) }
+            if w.users.contains_key(&user) {
+                ok(w.user_json(user))
+            } else {
+                Err(ApiError::unknown_user())
+            }
         }
-        ("GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]) => {
-            ok(w.application_json())
-        }
+        ("GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]) => ok(w.application_json()),
         (m, ["applications", app, "commands"]) => commands(w, m, id(app), None, body),
         (m, ["applications", app, "guilds", guild, "commands"]) => {
             commands(w, m, id(app), Some(id(guild)), body)
@@ -327,9 +343,14 @@ fn route_request(
             w.edit_channel(bot, channel, body)?;
             ok(w.channel_json(&w.channels[&channel]))
         }
-        ("GET", ["channels", channel, "messages"]) => {
-            list_messages(w, id(channel), num("limit"), num("before"), num("after"), num("around"))
-        }
+        ("GET", ["channels", channel, "messages"]) => list_messages(
+            w,
+            id(channel),
+            num("limit"),
+            num("before"),
+            num("after"),
+            num("around"),
+        ),
         ("POST", ["channels", channel, "messages"]) => {
             let (message, _) = w.create_message(bot, id(channel), body)?;
             ok(w.message_for_bot(&w.messages[&message]))
@@ -337,8 +358,12 @@ fn route_request(
         ("GET", ["channels", channel, "messages", message]) => {
             let channel = id(channel);
             let msg = w.message_in(channel, id(message))?;
-            w.require(bot, channel, crate::permissions::Permissions::READ_MESSAGE_HISTORY)
-                .map_err(|_| ApiError::missing_access())?;
+            w.require(
+                bot,
+                channel,
+                crate::permissions::Permissions::READ_MESSAGE_HISTORY,
+            )
+            .map_err(|_| ApiError::missing_access())?;
             ok(w.message_for_bot(msg))
         }
         ("PATCH", ["channels", channel, "messages", message]) => {
@@ -357,7 +382,18 @@ fn route_request(
             let thread = w.start_thread(bot, id(channel), body)?;
             Ok((201, w.channel_json(&w.channels[&thread])))
         }
-        ("PUT", ["channels", channel, "messages", message, "reactions", emoji, "@me"]) => {
+        (
+            "PUT",
+            [
+                "channels",
+                channel,
+                "messages",
+                message,
+                "reactions",
+                emoji,
+                "@me",
+            ],
+        ) => {
             w.add_reaction(bot, id(channel), id(message), &Emoji::parse(emoji))?;
             no_content()
         }
@@ -422,7 +458,11 @@ fn route_request(
         }
         ("GET", ["guilds", guild, "channels"]) => {
             check_guild(w, guild)?;
-            ok(w.channels.values().filter(|c| !c.is_thread()).map(|c| w.channel_json(c)).collect())
+            ok(w.channels
+                .values()
+                .filter(|c| !c.is_thread())
+                .map(|c| w.channel_json(c))
+                .collect())
         }
         ("GET", ["guilds", guild, "threads", "active"]) => {
             check_guild(w, guild)?;
@@ -450,7 +490,12 @@ fn route_request(
             check_guild(w, guild)?;
             let after = num("after").unwrap_or(0);
             let limit = usize::try_from(num("limit").unwrap_or(1).clamp(1, 1000)).unwrap_or(1);
-            ok(w.members.keys().filter(|u| **u > after).take(limit).map(|u| w.member_json(*u, true)).collect())
+            ok(w.members
+                .keys()
+                .filter(|u| **u > after)
+                .take(limit)
+                .map(|u| w.member_json(*u, true))
+                .collect())
         }
         _ if known_path(segs) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found()),
@@ -458,12 +503,18 @@ fn route_request(
 }
 
 fn known_path(segs: &[&str]) -> bool {
-    matches!(segs.first(), Some(&("channels" | "guilds" | "applications" | "webhooks" | "interactions" | "users")))
-        && segs.len() <= 2
+    matches!(
+        segs.first(),
+        Some(&("channels" | "guilds" | "applications" | "webhooks" | "interactions" | "users"))
+    ) && segs.len() <= 2
 }
 
 fn check_guild(w: &World, guild: &str) -> Result<(), ApiError> {
-    if id(guild) == w.guild_id { Ok(()) } else { Err(ApiError::unknown_guild()) }
+    if id(guild) == w.guild_id {
+        Ok(())
+    } else {
+        Err(ApiError::unknown_guild())
+    }
 }
 
 fn commands(w: &mut World, method: &str, app: u64, guild: Option<u64>, body: &Value) -> Outcome {
@@ -500,8 +551,12 @@ fn list_messages(
     around: Option<u64>,
 ) -> Outcome {
     w.channel(channel)?;
-    w.require(w.bot_id, channel, crate::permissions::Permissions::READ_MESSAGE_HISTORY)
-        .map_err(|_| ApiError::missing_access())?;
+    w.require(
+        w.bot_id,
+        channel,
+        crate::permissions::Permissions::READ_MESSAGE_HISTORY,
+    )
+    .map_err(|_| ApiError::missing_access())?;
     let limit = usize::try_from(limit.unwrap_or(50).clamp(1, 100)).unwrap_or(50);
     let mut ids: Vec<u64> = w
         .messages
@@ -521,5 +576,43 @@ fn list_messages(
         let older: Vec<u64> = ids.into_iter().filter(|i| *i < before).collect();
         older[older.len().saturating_sub(limit)..].to_vec()
     };
-    ok(selected.iter().rev().map(|i| w.message_for_bot(&w.messages[i])).collect())
+    ok(selected
+        .iter()
+        .rev()
+        .map(|i| w.message_for_bot(&w.messages[i]))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segments(path: &str) -> Vec<String> {
+        path.split('/').filter(|s| !s.is_empty()).map(decode).collect()
+    }
+
+    #[test]
+    fn route_templates_keep_the_major_parameter_apart_from_the_bucket_name() {
+        let (route, major) = template(&Method::POST, &segments("channels/12/messages"));
+        assert_eq!(
+            (route.as_str(), major.as_str()),
+            ("POST /channels/{channel_id}/messages", "12")
+        );
+        let reaction = segments("channels/12/messages/34/reactions/%E2%AC%86%EF%B8%8F/56");
+        let (route, _) = template(&Method::DELETE, &reaction);
+        assert_eq!(
+            route,
+            "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}"
+        );
+        let (route, major) = template(&Method::PATCH, &segments("webhooks/1/tok/messages/@original"));
+        assert_eq!(route, "PATCH /webhooks/{webhook_id}/{token}/messages/@original");
+        assert_eq!(major, "1/tok");
+    }
+
+    #[test]
+    fn a_query_with_a_leading_ampersand_parses() {
+        let query = parse_query("&limit=50&after=7");
+        assert_eq!(query.get("limit").map(String::as_str), Some("50"));
+        assert_eq!(query.get("after").map(String::as_str), Some("7"));
+    }
 }

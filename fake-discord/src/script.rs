@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::ops::{callback, kind};
+use crate::permissions::Permissions;
 use crate::shared::Shared;
 use crate::state::{Emoji, FLAG_EPHEMERAL, FLAG_LOADING, MessageRec, World};
 
@@ -95,7 +96,11 @@ impl FakeMessage {
             id: m.id,
             channel_id: m.channel_id,
             author_id: m.author_id,
-            author_name: world.users.get(&m.author_id).map(|u| u.name.clone()).unwrap_or_default(),
+            author_name: world
+                .users
+                .get(&m.author_id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
             content: m.content.clone(),
             embeds: m.embeds.clone(),
             components: m.components.clone(),
@@ -104,7 +109,10 @@ impl FakeMessage {
             reactions: m
                 .reactions
                 .iter()
-                .map(|r| Reaction { emoji: r.emoji.key(), users: r.users.clone() })
+                .map(|r| Reaction {
+                    emoji: r.emoji.key(),
+                    users: r.users.clone(),
+                })
                 .collect(),
             interaction_id: m.origin.as_ref().map(|o| o.interaction_id),
             reply_to: m.reference,
@@ -159,7 +167,11 @@ impl FakeMessage {
 
     /// Users who reacted with `emoji`.
     pub fn reactors(&self, emoji: &str) -> Vec<u64> {
-        self.reactions.iter().find(|r| r.emoji == emoji).map(|r| r.users.clone()).unwrap_or_default()
+        self.reactions
+            .iter()
+            .find(|r| r.emoji == emoji)
+            .map(|r| r.users.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -227,17 +239,26 @@ pub enum Opt {
 
 /// A value option.
 pub fn opt(name: &str, value: impl Into<Value>) -> Opt {
-    Opt::Value { name: name.to_owned(), value: value.into() }
+    Opt::Value {
+        name: name.to_owned(),
+        value: value.into(),
+    }
 }
 
 /// A subcommand (or subcommand group) with nested options.
 pub fn sub(name: &str, options: Vec<Opt>) -> Opt {
-    Opt::Sub { name: name.to_owned(), options }
+    Opt::Sub {
+        name: name.to_owned(),
+        options,
+    }
 }
 
 /// The focused option of an autocomplete request.
 pub fn focused(name: &str, partial: &str) -> Opt {
-    Opt::Focused { name: name.to_owned(), partial: partial.to_owned() }
+    Opt::Focused {
+        name: name.to_owned(),
+        partial: partial.to_owned(),
+    }
 }
 
 /// How the bot answered an interaction.
@@ -314,7 +335,9 @@ pub struct Interaction {
 
 impl std::fmt::Debug for Interaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Interaction").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("Interaction")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -329,7 +352,12 @@ fn response_of(world: &World, id: u64) -> Option<InteractionResponse> {
         || data["flags"].as_u64().is_some_and(|f| f & FLAG_EPHEMERAL != 0),
         FakeMessage::is_ephemeral,
     );
-    Some(InteractionResponse { kind: kind.into(), data, message, ephemeral })
+    Some(InteractionResponse {
+        kind: kind.into(),
+        data,
+        message,
+        ephemeral,
+    })
 }
 
 impl Interaction {
@@ -341,9 +369,12 @@ impl Interaction {
     /// Waits for the initial response.
     pub async fn wait_response(&self, timeout: Duration) -> Result<InteractionResponse, Timeout> {
         let id = self.id;
-        wait_for(&self.shared, |w| response_of(w, id), timeout, || {
-            format!("a response to interaction {id}")
-        })
+        wait_for(
+            &self.shared,
+            |w| response_of(w, id),
+            timeout,
+            || format!("a response to interaction {id}"),
+        )
         .await
     }
 
@@ -353,7 +384,11 @@ impl Interaction {
         let id = self.id;
         wait_for(
             &self.shared,
-            |w| response_of(w, id).and_then(|r| r.message).filter(|m| !m.is_loading()),
+            |w| {
+                response_of(w, id)
+                    .and_then(|r| r.message)
+                    .filter(|m| !m.is_loading())
+            },
             timeout,
             || format!("a finished response message to interaction {id}"),
         )
@@ -366,11 +401,7 @@ impl Interaction {
     }
 
     /// Waits until at least `count` follow-ups exist.
-    pub async fn wait_followups(
-        &self,
-        count: usize,
-        timeout: Duration,
-    ) -> Result<Vec<FakeMessage>, Timeout> {
+    pub async fn wait_followups(&self, count: usize, timeout: Duration) -> Result<Vec<FakeMessage>, Timeout> {
         let id = self.id;
         wait_for(
             &self.shared,
@@ -408,7 +439,10 @@ pub struct Member {
 
 impl std::fmt::Debug for Member {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Member").field("id", &self.id).field("name", &self.name).finish()
+        f.debug_struct("Member")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -428,7 +462,9 @@ impl Member {
 
     /// Sends a message body (`content`, `embeds`, `message_reference`, ...).
     pub fn try_send(&self, channel: u64, body: Value) -> Result<u64, ApiError> {
-        self.shared.with_world(|w| w.create_message(self.id, channel, &body)).map(|(id, _)| id)
+        self.shared
+            .with_world(|w| w.create_message(self.id, channel, &body))
+            .map(|(id, _)| id)
     }
 
     /// Says something in a channel or thread.
@@ -460,7 +496,8 @@ impl Member {
 
     /// Deletes a message (their own, or any with MANAGE_MESSAGES).
     pub fn try_delete(&self, channel: u64, message: u64) -> Result<(), ApiError> {
-        self.shared.with_world(|w| w.delete_message(self.id, channel, message))
+        self.shared
+            .with_world(|w| w.delete_message(self.id, channel, message))
     }
 
     /// Deletes a message; panics if Discord would refuse.
@@ -470,7 +507,8 @@ impl Member {
 
     /// Reacts with a unicode emoji.
     pub fn try_react(&self, channel: u64, message: u64, emoji: &str) -> Result<(), ApiError> {
-        self.shared.with_world(|w| w.add_reaction(self.id, channel, message, &Emoji::parse(emoji)))
+        self.shared
+            .with_world(|w| w.add_reaction(self.id, channel, message, &Emoji::parse(emoji)))
     }
 
     /// Reacts; panics if Discord would refuse.
@@ -480,9 +518,8 @@ impl Member {
 
     /// Takes their reaction back.
     pub fn try_unreact(&self, channel: u64, message: u64, emoji: &str) -> Result<(), ApiError> {
-        self.shared.with_world(|w| {
-            w.remove_reaction(self.id, self.id, channel, message, &Emoji::parse(emoji))
-        })
+        self.shared
+            .with_world(|w| w.remove_reaction(self.id, self.id, channel, message, &Emoji::parse(emoji)))
     }
 
     /// Takes their reaction back; panics if Discord would refuse.
@@ -492,21 +529,31 @@ impl Member {
 
     /// Starts a thread from a message.
     pub fn try_start_thread(&self, channel: u64, message: u64, name: &str) -> Result<u64, ApiError> {
-        self.shared.with_world(|w| {
-            w.start_thread_from_message(self.id, channel, message, &json!({ "name": name }))
-        })
+        self.shared
+            .with_world(|w| w.start_thread_from_message(self.id, channel, message, &json!({ "name": name })))
     }
 
     /// Edits a channel or thread as the client would (`archived`, `locked`, `name`, ...).
     pub fn try_edit_channel(&self, channel: u64, body: Value) -> Result<(), ApiError> {
-        self.shared.with_world(|w| w.edit_channel(self.id, channel, &body))
+        self.shared
+            .with_world(|w| w.edit_channel(self.id, channel, &body))
     }
 
     /// Runs a slash command (guild command first, then global) with options; panics if no
     /// such command is registered or the options do not fit it, as the client would not send
     /// them.
+    ///
+    /// Like the client, it refuses (panics) when the member lacks USE_APPLICATION_COMMANDS or
+    /// the command's `default_member_permissions`: Discord would not show the command.
     pub fn slash(&self, channel: u64, name: &str, options: Vec<Opt>) -> Interaction {
-        self.command_interaction(kind::COMMAND, channel, name, &options)
+        self.command_interaction(kind::COMMAND, channel, name, &options, true)
+    }
+
+    /// Runs a slash command even though its `default_member_permissions` would hide it, as
+    /// when a server admin overrode the command's permissions; for testing a bot's own
+    /// server-side checks.
+    pub fn slash_overridden(&self, channel: u64, name: &str, options: Vec<Opt>) -> Interaction {
+        self.command_interaction(kind::COMMAND, channel, name, &options, false)
     }
 
     /// Sends an autocomplete request (one option must be [`focused`]) and waits for the
@@ -518,11 +565,18 @@ impl Member {
         options: Vec<Opt>,
         timeout: Duration,
     ) -> Result<Vec<Value>, Timeout> {
-        let interaction = self.command_interaction(kind::AUTOCOMPLETE, channel, name, &options);
+        let interaction = self.command_interaction(kind::AUTOCOMPLETE, channel, name, &options, true);
         Ok(interaction.wait_response(timeout).await?.choices())
     }
 
-    fn command_interaction(&self, kind: u8, channel: u64, name: &str, options: &[Opt]) -> Interaction {
+    fn command_interaction(
+        &self,
+        kind: u8,
+        channel: u64,
+        name: &str,
+        options: &[Opt],
+        check_permissions: bool,
+    ) -> Interaction {
         let (id, token) = self.shared.with_world(|w| {
             let cmd = w
                 .commands
@@ -531,6 +585,21 @@ impl Member {
                 .max_by_key(|c| c.guild_id.is_some())
                 .unwrap_or_else(|| panic!("command /{name} is not registered"))
                 .clone();
+            if check_permissions {
+                let has = w.channel_permissions(self.id, channel);
+                let needed = match &cmd.body["default_member_permissions"] {
+                    Value::String(s) if s == "0" => Permissions::ADMINISTRATOR,
+                    Value::String(s) => Permissions(s.parse().unwrap_or(0)),
+                    other => Permissions(other.as_u64().unwrap_or(0)),
+                };
+                assert!(
+                    has.contains(needed | Permissions::USE_APPLICATION_COMMANDS),
+                    "{} cannot see /{name} in channel {channel}: it needs permissions {} \
+                     (default_member_permissions); use slash_overridden to bypass",
+                    self.name,
+                    needed.0
+                );
+            }
             let mut resolved = Resolved::default();
             let schema = cmd.body["options"].as_array().cloned().unwrap_or_default();
             let options = build_options(w, &schema, options, &mut resolved, name);
@@ -550,7 +619,13 @@ impl Member {
     }
 
     fn interaction(&self, id: u64, token: String, channel_id: u64) -> Interaction {
-        Interaction { shared: Arc::clone(&self.shared), id, token, user_id: self.id, channel_id, }
+        Interaction {
+            shared: Arc::clone(&self.shared),
+            id,
+            token,
+            user_id: self.id,
+            channel_id,
+        }
     }
 
     /// Clicks a button on a message.
@@ -717,7 +792,7 @@ fn build_options(
             Opt::Value { name, value } => {
                 let spec = find(name);
                 let kind = spec["type"].as_u64().unwrap_or(3);
-                if let Some(choices) = spec["choices"].as_array() {
+                if let Some(choices) = spec["choices"].as_array().filter(|c| !c.is_empty()) {
                     assert!(
                         choices.iter().any(|c| c["value"] == *value),
                         "{value} is not a choice of /{command} {name}"
@@ -725,7 +800,7 @@ fn build_options(
                 }
                 let value = match kind {
                     3 => json!(value.as_str().map_or_else(|| value.to_string(), str::to_owned)),
-                    6 | 7 | 8 | 9 => {
+                    6..=9 => {
                         let id = id_of(value);
                         resolve(w, kind, id, resolved, command, name);
                         json!(id.to_string())

@@ -66,9 +66,17 @@ async fn serve_connection(stream: TcpStream, app: Router, tls: TlsAcceptor) {
     let service = TowerToHyperService::new(app);
     let http = hyper::server::conn::http1::Builder::new();
     if first[0] == TLS_HANDSHAKE {
-        let Ok(stream) = tls.accept(stream).await else { return };
-        let _ = http.serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+        let Ok(stream) = tls.accept(stream).await else {
+            return;
+        };
+        let _ = http
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades()
+            .await;
     } else {
-        let _ = http.serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+        let _ = http
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades()
+            .await;
     }
 }

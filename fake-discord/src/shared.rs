@@ -43,7 +43,9 @@ impl Shared {
 
     fn lock(&self) -> MutexGuard<'_, World> {
         // A panic while holding the lock leaves plain data; keep serving it.
-        self.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs a change on the world and wakes everyone waiting for one.

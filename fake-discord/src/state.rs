@@ -41,7 +41,6 @@ pub(crate) struct RoleRec {
 
 #[derive(Clone, Debug)]
 pub(crate) struct MemberRec {
-    pub(crate) user_id: u64,
     pub(crate) roles: Vec<u64>,
     pub(crate) joined_at: String,
 }
@@ -92,7 +91,10 @@ impl Emoji {
                 id: id.parse().ok(),
                 name: name.trim_start_matches("a:").to_owned(),
             },
-            _ => Self { id: None, name: text.to_owned() },
+            _ => Self {
+                id: None,
+                name: text.to_owned(),
+            },
         }
     }
 
@@ -167,7 +169,6 @@ pub(crate) struct InteractionRec {
     pub(crate) channel_id: u64,
     pub(crate) created: Instant,
     pub(crate) name: String,
-    pub(crate) command_type: Option<u8>,
     pub(crate) source_message: Option<u64>,
     pub(crate) triggering: Option<u64>,
     pub(crate) callback: Option<(u8, Value)>,
@@ -296,8 +297,21 @@ impl World {
     }
 
     fn add_user(&mut self, id: u64, name: &str, bot: bool, roles: Vec<u64>) {
-        self.users.insert(id, UserRec { id, name: name.to_owned(), bot });
-        self.members.insert(id, MemberRec { user_id: id, roles, joined_at: timestamp_of(id) });
+        self.users.insert(
+            id,
+            UserRec {
+                id,
+                name: name.to_owned(),
+                bot,
+            },
+        );
+        self.members.insert(
+            id,
+            MemberRec {
+                roles,
+                joined_at: timestamp_of(id),
+            },
+        );
     }
 
     pub(crate) fn role_by_name(&self, name: &str) -> Option<u64> {
@@ -309,7 +323,10 @@ impl World {
     }
 
     pub(crate) fn channel_by_name(&self, name: &str) -> Option<u64> {
-        self.channels.values().find(|c| c.name == name && !c.is_thread()).map(|c| c.id)
+        self.channels
+            .values()
+            .find(|c| c.name == name && !c.is_thread())
+            .map(|c| c.id)
     }
 
     /// Guild-wide permissions of a member (roles only).
@@ -320,11 +337,19 @@ impl World {
         let Some(member) = self.members.get(&user_id) else {
             return Permissions::NONE;
         };
-        let mut perms = self.roles.get(&self.guild_id).map(|r| r.permissions).unwrap_or_default();
+        let mut perms = self
+            .roles
+            .get(&self.guild_id)
+            .map(|r| r.permissions)
+            .unwrap_or_default();
         for role in member.roles.iter().filter_map(|r| self.roles.get(r)) {
             perms = perms | role.permissions;
         }
-        if perms.contains(Permissions::ADMINISTRATOR) { Permissions::ALL } else { perms }
+        if perms.contains(Permissions::ADMINISTRATOR) {
+            Permissions::ALL
+        } else {
+            perms
+        }
     }
 
     /// A member's permissions in a channel; threads use their parent's overwrites.
@@ -353,8 +378,10 @@ impl World {
     // ---------------------------------------------------------------- rendering
 
     pub(crate) fn user_json(&self, id: u64) -> Value {
-        let (name, bot) =
-            self.users.get(&id).map_or(("unknown", false), |u| (u.name.as_str(), u.bot));
+        let (name, bot) = self
+            .users
+            .get(&id)
+            .map_or(("unknown", false), |u| (u.name.as_str(), u.bot));
         json!({
             "id": id.to_string(),
             "username": name,
@@ -549,8 +576,7 @@ impl World {
         match i.kind {
             2 => value["name"] = json!(i.name),
             3 => {
-                value["interacted_message_id"] =
-                    json!(i.source_message.unwrap_or_default().to_string());
+                value["interacted_message_id"] = json!(i.source_message.unwrap_or_default().to_string());
             }
             5 => {
                 let triggering = i.triggering.and_then(|t| self.interaction_metadata(t));
@@ -609,8 +635,11 @@ impl World {
             value["unavailable"] = json!(false);
             value["member_count"] = json!(self.members.len());
             value["voice_states"] = json!([]);
-            value["members"] =
-                self.members.keys().map(|id| self.member_json(*id, true)).collect();
+            value["members"] = self
+                .members
+                .keys()
+                .map(|id| self.member_json(*id, true))
+                .collect();
             value["channels"] = self
                 .channels
                 .values()
@@ -682,8 +711,7 @@ impl World {
         match self.channels.get(&channel_id) {
             Some(c) => {
                 let mut v = self.channel_json(c);
-                v["permissions"] =
-                    json!(self.channel_permissions(self.bot_id, channel_id).to_api_string());
+                v["permissions"] = json!(self.channel_permissions(self.bot_id, channel_id).to_api_string());
                 v
             }
             None => Value::Null,

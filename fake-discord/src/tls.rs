@@ -14,7 +14,9 @@ pub(crate) struct TlsMaterial {
 pub(crate) fn generate() -> Result<TlsMaterial, Box<dyn std::error::Error + Send + Sync>> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "fake-discord test root");
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "fake-discord test root");
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
     let ca_key = KeyPair::generate()?;
     let ca_cert = ca_params.self_signed(&ca_key)?;
@@ -22,7 +24,9 @@ pub(crate) fn generate() -> Result<TlsMaterial, Box<dyn std::error::Error + Send
 
     let names = ["discord.com", "*.discord.com", "localhost", "127.0.0.1"];
     let mut leaf_params = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())?;
-    leaf_params.distinguished_name.push(DnType::CommonName, "discord.com");
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, "discord.com");
     leaf_params.use_authority_key_identifier_extension = true;
     let leaf_key = KeyPair::generate()?;
     let leaf_cert = leaf_params.signed_by(&leaf_key, &issuer)?;
@@ -35,5 +39,8 @@ pub(crate) fn generate() -> Result<TlsMaterial, Box<dyn std::error::Error + Send
         .with_no_client_auth()
         .with_single_cert(chain, key)?;
     server.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(TlsMaterial { ca_pem: ca_cert.pem(), server: Arc::new(server) })
+    Ok(TlsMaterial {
+        ca_pem: ca_cert.pem(),
+        server: Arc::new(server),
+    })
 }

@@ -35,7 +35,11 @@ fn length_between(errors: &mut Vec<FieldError>, path: &str, value: &Value, min: 
 }
 
 fn finish(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::invalid_form(&errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_form(&errors))
+    }
 }
 
 /// Whether a create-message body has anything to show.
@@ -105,7 +109,13 @@ fn embeds_limits(errors: &mut Vec<FieldError>, embeds: &[Value]) {
         }
         for (j, field) in fields.iter().enumerate() {
             length_between(errors, &at(&format!("fields.{j}.name")), &field["name"], 1, 256);
-            length_between(errors, &at(&format!("fields.{j}.value")), &field["value"], 1, 1024);
+            length_between(
+                errors,
+                &at(&format!("fields.{j}.value")),
+                &field["value"],
+                1,
+                1024,
+            );
             total += chars(&field["name"]) + chars(&field["value"]);
         }
     }
@@ -121,7 +131,11 @@ fn embeds_limits(errors: &mut Vec<FieldError>, embeds: &[Value]) {
 /// Action rows with buttons and selects (messages) or text inputs (modals).
 fn components(errors: &mut Vec<FieldError>, rows: &[Value], path: &str) {
     if rows.len() > 5 {
-        errors.push(FieldError::new(path, "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."));
+        errors.push(FieldError::new(
+            path,
+            "BASE_TYPE_MAX_LENGTH",
+            "Must be 5 or fewer in length.",
+        ));
     }
     let mut seen = HashSet::new();
     for (i, row) in rows.iter().enumerate() {
@@ -134,7 +148,10 @@ fn components(errors: &mut Vec<FieldError>, rows: &[Value], path: &str) {
             ));
             continue;
         }
-        let children = row["components"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let children = row["components"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         if children.is_empty() || children.len() > 5 {
             errors.push(FieldError::new(
                 format!("{row_path}.components"),
@@ -149,14 +166,14 @@ fn components(errors: &mut Vec<FieldError>, rows: &[Value], path: &str) {
             let is_premium = kind == 2 && child["style"].as_u64() == Some(6);
             if !is_link && !is_premium {
                 length_between(errors, &format!("{at}.custom_id"), &child["custom_id"], 1, 100);
-                if let Some(id) = child["custom_id"].as_str() {
-                    if !seen.insert(id.to_owned()) {
-                        errors.push(FieldError::new(
-                            format!("{at}.custom_id"),
-                            "COMPONENT_CUSTOM_ID_DUPLICATED",
-                            "Component custom id cannot be duplicated",
-                        ));
-                    }
+                if let Some(id) = child["custom_id"].as_str()
+                    && !seen.insert(id.to_owned())
+                {
+                    errors.push(FieldError::new(
+                        format!("{at}.custom_id"),
+                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+                        "Component custom id cannot be duplicated",
+                    ));
                 }
             }
             match kind {
@@ -190,7 +207,10 @@ pub(crate) fn modal(data: &Value) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     length_between(&mut errors, "data.title", &data["title"], 1, 45);
     length_between(&mut errors, "data.custom_id", &data["custom_id"], 1, 100);
-    let rows = data["components"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let rows = data["components"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     if rows.is_empty() {
         errors.push(FieldError::new(
             "data.components",
@@ -214,9 +234,20 @@ pub(crate) fn choices(data: &Value) -> Result<(), ApiError> {
         ));
     }
     for (i, choice) in choices.iter().enumerate() {
-        length_between(&mut errors, &format!("data.choices.{i}.name"), &choice["name"], 1, 100);
+        length_between(
+            &mut errors,
+            &format!("data.choices.{i}.name"),
+            &choice["name"],
+            1,
+            100,
+        );
         if choice["value"].is_string() {
-            too_long(&mut errors, &format!("data.choices.{i}.value"), &choice["value"], 100);
+            too_long(
+                &mut errors,
+                &format!("data.choices.{i}.value"),
+                &choice["value"],
+                100,
+            );
         }
     }
     finish(errors)
@@ -228,14 +259,14 @@ pub(crate) fn thread(body: &Value, name_required: bool) -> Result<(), ApiError> 
     if name_required || body.get("name").is_some() {
         length_between(&mut errors, "name", &body["name"], 1, 100);
     }
-    if let Some(duration) = body.get("auto_archive_duration").filter(|v| !v.is_null()) {
-        if !duration.as_u64().is_some_and(|d| ARCHIVE_DURATIONS.contains(&d)) {
-            errors.push(FieldError::new(
-                "auto_archive_duration",
-                "BASE_TYPE_CHOICES",
-                "Value must be one of {60, 1440, 4320, 10080}.",
-            ));
-        }
+    if let Some(duration) = body.get("auto_archive_duration").filter(|v| !v.is_null())
+        && !duration.as_u64().is_some_and(|d| ARCHIVE_DURATIONS.contains(&d))
+    {
+        errors.push(FieldError::new(
+            "auto_archive_duration",
+            "BASE_TYPE_CHOICES",
+            "Value must be one of {60, 1440, 4320, 10080}.",
+        ));
     }
     finish(errors)
 }
@@ -245,7 +276,9 @@ pub(crate) fn command(body: &Value, path: &str) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     let name = body["name"].as_str().unwrap_or_default();
     let name_ok = (1..=32).contains(&name.chars().count())
-        && name.chars().all(|c| c.is_lowercase() || c.is_numeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_lowercase() || c.is_numeric() || c == '-' || c == '_');
     let kind = body["type"].as_u64().unwrap_or(1);
     if !name_ok && kind == 1 {
         errors.push(FieldError::new(
@@ -255,7 +288,13 @@ pub(crate) fn command(body: &Value, path: &str) -> Result<(), ApiError> {
         ));
     }
     if kind == 1 {
-        length_between(&mut errors, &format!("{path}description"), &body["description"], 1, 100);
+        length_between(
+            &mut errors,
+            &format!("{path}description"),
+            &body["description"],
+            1,
+            100,
+        );
     }
     if body["options"].as_array().is_some_and(|o| o.len() > 25) {
         errors.push(FieldError::new(

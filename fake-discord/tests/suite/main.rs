@@ -1,1 +1,10 @@
-fn main() {}
+//! Tests of the fake Discord itself, most of them driving the real serenity/poise client.
+
+mod client;
+mod fixtures;
+mod gateway;
+mod helpers;
+mod limits;
+mod records;
+mod rest;
+mod scripting;

@@ -1,0 +1,183 @@
+//! The gateway driven by hand: sequence numbers, heartbeats, resume, intents.
+
+use fake_discord::{FakeDiscord, intents};
+use serde_json::json;
+
+use crate::helpers::{Path, RawGateway, Seen, WAIT, default_intents, start_bot, start_fake};
+
+const MESSAGES: u64 = intents::GUILDS | intents::GUILD_MESSAGES;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identify_is_answered_with_ready_then_guild_create_and_every_dispatch_has_the_next_sequence() {
+    let fake = start_fake().await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES | intents::MESSAGE_CONTENT).await;
+    assert_eq!(ready["t"], "READY");
+    assert_eq!(ready["s"], 1);
+    assert_eq!(ready["d"]["application"]["id"], fake.application_id().to_string());
+    let guild = gw.recv().await;
+    assert_eq!(
+        (guild["t"].as_str(), guild["s"].as_u64()),
+        (Some("GUILD_CREATE"), Some(2))
+    );
+    let alice = fake.member("alice");
+    alice.say(fake.channel("general"), "one");
+    alice.say(fake.channel("general"), "two");
+    let first = gw.recv_dispatch("MESSAGE_CREATE").await;
+    let second = gw.recv_dispatch("MESSAGE_CREATE").await;
+    assert_eq!((first["s"].as_u64(), second["s"].as_u64()), (Some(3), Some(4)));
+    assert_eq!(second["d"]["content"], "two");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_heartbeat_is_acknowledged_with_op_11() {
+    let fake = start_fake().await;
+    let mut gw = RawGateway::connect(&fake).await;
+    let hello = gw.recv().await;
+    assert_eq!(hello["d"]["heartbeat_interval"], 1000);
+    gw.send(json!({ "op": 1, "d": null })).await;
+    assert_eq!(gw.recv().await["op"], 11);
+    assert_eq!(fake.gateway().stats().heartbeats, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_replays_only_the_events_after_the_given_sequence_and_ends_with_resumed() {
+    let fake = start_fake().await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES | intents::MESSAGE_CONTENT).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    gw.recv_dispatch("GUILD_CREATE").await;
+    drop(gw);
+    fake.gateway()
+        .wait_for(|s| s.open_connections == 0, WAIT)
+        .await
+        .expect("closed");
+    let bob = fake.member("bob");
+    bob.say(fake.channel("general"), "missed one");
+    bob.say(fake.channel("general"), "missed two");
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv().await;
+    gw.send(json!({
+        "op": 6,
+        "d": { "token": format!("Bot {}", fake.bot_token()), "session_id": session, "seq": 2 },
+    }))
+    .await;
+    let replayed: Vec<_> = [gw.recv().await, gw.recv().await, gw.recv().await].into();
+    assert_eq!(replayed[0]["d"]["content"], "missed one");
+    assert_eq!(replayed[1]["d"]["content"], "missed two");
+    assert_eq!(
+        (replayed[2]["t"].as_str(), replayed[2]["s"].as_u64()),
+        (Some("RESUMED"), Some(5))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resuming_an_unknown_session_is_answered_with_a_non_resumable_invalid_session() {
+    let fake = start_fake().await;
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv().await;
+    gw.send(json!({
+        "op": 6,
+        "d": { "token": format!("Bot {}", fake.bot_token()), "session_id": "nope", "seq": 3 },
+    }))
+    .await;
+    assert_eq!(gw.recv().await, json!({ "op": 9, "d": false }));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_resumable_invalid_session_forgets_the_session_so_a_new_identify_is_needed() {
+    let fake = start_fake().await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    fake.gateway().invalidate_session(false);
+    loop {
+        let frame = gw.recv().await;
+        if frame["op"] == 9 {
+            assert_eq!(frame["d"], false);
+            break;
+        }
+    }
+    let mut again = RawGateway::connect(&fake).await;
+    again.recv().await;
+    again
+        .send(json!({
+            "op": 6,
+            "d": { "token": format!("Bot {}", fake.bot_token()), "session_id": session, "seq": 1 },
+        }))
+        .await;
+    assert_eq!(again.recv().await["op"], 9);
+    let (_, ready) = RawGateway::identify(&fake, MESSAGES).await;
+    assert_eq!(ready["t"], "READY");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_message_content_other_members_content_arrives_empty_unless_the_bot_is_mentioned() {
+    let fake = start_fake().await;
+    let (mut gw, _) = RawGateway::identify(&fake, MESSAGES).await;
+    let alice = fake.member("alice");
+    let general = fake.channel("general");
+    alice.say(general, "secret");
+    assert_eq!(gw.recv_dispatch("MESSAGE_CREATE").await["d"]["content"], "");
+    let mention = format!("<@{}> hello", fake.bot_user_id());
+    alice.say(general, &mention);
+    assert_eq!(gw.recv_dispatch("MESSAGE_CREATE").await["d"]["content"], mention);
+    assert_eq!(
+        fake.messages(general)[0].content,
+        "secret",
+        "the fake itself keeps the content"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reaction_events_are_sent_only_with_the_guild_message_reactions_intent() {
+    let fake = start_fake().await;
+    let general = fake.channel("general");
+    let (mut without, _) = RawGateway::identify(&fake, MESSAGES).await;
+    let (mut with, _) = RawGateway::identify(&fake, MESSAGES | intents::GUILD_MESSAGE_REACTIONS).await;
+    let carol = fake.member("carol");
+    let msg = carol.say(general, "react to me");
+    carol.react(general, msg, "👍");
+    carol.say(general, "after the reaction");
+    let next = |frame: serde_json::Value| frame["t"].as_str().unwrap_or_default().to_owned();
+    without.recv_dispatch("MESSAGE_CREATE").await;
+    let mut after = Vec::new();
+    while after.last().map(String::as_str) != Some("MESSAGE_CREATE") {
+        after.push(next(without.recv().await));
+    }
+    assert!(!after.contains(&"MESSAGE_REACTION_ADD".to_owned()), "{after:?}");
+    let reaction = with.recv_dispatch("MESSAGE_REACTION_ADD").await;
+    assert_eq!(reaction["d"]["emoji"]["name"], "👍");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_identify_with_a_wrong_token_is_closed_with_4004() {
+    let fake = start_fake().await;
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv().await;
+    gw.send(json!({ "op": 2, "d": { "token": "Bot wrong", "intents": 1 } }))
+        .await;
+    assert_eq!(gw.recv().await, json!({ "close": 4004 }));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gateway_drop_fault_disconnects_the_client_which_resumes_and_gets_the_event() {
+    let fake: FakeDiscord = start_fake().await;
+    let mut bot = start_bot(&fake, Path::Proxy, default_intents()).await;
+    bot.wait_seen(|s| *s == Seen::Ready).await;
+    fake.faults().set_gateway_drop_rate(1.0);
+    let alice = fake.member("alice");
+    alice.say(fake.channel("general"), "through the storm");
+    fake.gateway()
+        .wait_for(|s| s.connections >= 2, WAIT)
+        .await
+        .expect("client reconnected");
+    fake.faults().set_gateway_drop_rate(0.0);
+    let seen = bot.wait_seen(|s| matches!(s, Seen::Message { .. })).await;
+    assert_eq!(
+        seen,
+        Seen::Message {
+            content: "through the storm".to_owned(),
+            author: alice.id
+        }
+    );
+    assert_eq!(fake.gateway().stats().identifies, 1);
+    bot.stop().await.expect("stops");
+}
