@@ -30,6 +30,7 @@ pub struct App {
     pub store: Store,
     db: Option<TestDb>,
     bot: Option<RunningBot>,
+    message_content: bool,
 }
 
 struct RunningBot {
@@ -52,6 +53,15 @@ impl App {
 
     /// Like [`App::start`] with a custom fake configuration.
     pub async fn start_with(backend: Backend, config: FakeConfig) -> Option<App> {
+        App::start_configured(backend, config, true).await
+    }
+
+    /// Like [`App::start`], choosing whether the bot asks for MESSAGE_CONTENT.
+    pub async fn start_configured(
+        backend: Backend,
+        config: FakeConfig,
+        message_content: bool,
+    ) -> Option<App> {
         crate::logs::init();
         let db = match backend {
             Backend::Sqlite => TestDb::sqlite().await,
@@ -73,6 +83,7 @@ impl App {
             store,
             db: Some(db),
             bot: None,
+            message_content,
         };
         app.start_bot().await;
         Some(app)
@@ -83,7 +94,11 @@ impl App {
         let http = serenity::HttpBuilder::new(self.fake.bot_token())
             .client(self.fake.production_client())
             .build();
-        let data = Data::new(self.store.clone(), Arc::new(self.clock.clone()), true);
+        let data = Data::new(
+            self.store.clone(),
+            Arc::new(self.clock.clone()),
+            self.message_content,
+        );
         let options = SchedulerOptions {
             max_sleep: std::time::Duration::from_millis(100),
         };

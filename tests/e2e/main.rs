@@ -3,8 +3,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod answers;
 mod harness;
 mod logs;
+mod proxy;
 mod recovery;
 mod round;
 mod setup;

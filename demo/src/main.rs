@@ -1,0 +1,236 @@
+//! `cargo run -p dailyq-demo`: the real dailyq bot against the fake Discord on loopback, with
+//! simulated members, running one whole round and printing what members would see. No token,
+//! no network: everything stays on 127.0.0.1, and the database is a temporary SQLite file.
+
+use anyhow::{Context as _, anyhow};
+use chrono::{Duration, TimeZone, Utc};
+use dailyq::clock::ManualClock;
+use dailyq::discord::{Data, SchedulerOptions, build_client, prepare_store};
+use fake_discord::{FakeConfig, FakeDiscord, FakeMessage, opt, sub};
+use poise::serenity_prelude as serenity;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+const WAIT: StdDuration = StdDuration::from_secs(15);
+
+fn pause() -> StdDuration {
+    if std::env::args().any(|a| a == "--fast") {
+        StdDuration::from_millis(100)
+    } else {
+        StdDuration::from_secs(4)
+    }
+}
+
+/// Turns ids into names the way a Discord client would show them.
+struct Names(Vec<(String, String)>);
+
+impl Names {
+    fn show(&self, place: &str, m: &FakeMessage) {
+        let who = if m.by_bot {
+            format!("{} [bot]", m.author_name)
+        } else {
+            m.author_name.clone()
+        };
+        println!("\n{place} · {who}:");
+        let mut text = m.text();
+        for (raw, name) in &self.0 {
+            text = text.replace(raw, name);
+        }
+        for line in text.lines() {
+            println!("  │ {line}");
+        }
+    }
+}
+
+fn narrate(text: &str) {
+    println!("\n── {text}");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let questions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../questions");
+    let store = prepare_store(&url, &questions).await?;
+    let fake = FakeDiscord::start(FakeConfig::default()).await;
+    let start = Utc
+        .with_ymd_and_hms(2026, 6, 10, 8, 59, 0)
+        .single()
+        .context("start instant")?;
+    let clock = ManualClock::new(start);
+
+    println!(
+        "dailyq demo: the real bot against a fake Discord at {}",
+        fake.proxy_base()
+    );
+    println!(
+        "Server \"Interview Prep\" with members admin, alice, bob and carol; simulated time starts {start}."
+    );
+
+    let http = serenity::HttpBuilder::new(fake.bot_token())
+        .client(fake.production_client())
+        .build();
+    let data = Data::new(store.clone(), Arc::new(clock.clone()), true);
+    let options = SchedulerOptions {
+        max_sleep: StdDuration::from_millis(100),
+    };
+    let mut client = build_client(http, data.clone(), options).await?;
+    let shards = client.shard_manager.clone();
+    let bot = tokio::spawn(async move { client.start().await });
+    fake.gateway()
+        .wait_ready(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    fake.wait_for_command("dailyq", WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    narrate("the bot is connected and has registered its slash commands");
+
+    let channel = fake.channel("dailyq");
+    let (admin, alice, bob, carol) = (
+        fake.member("admin"),
+        fake.member("alice"),
+        fake.member("bob"),
+        fake.member("carol"),
+    );
+    let mut names = Names(vec![(format!("<#{channel}>"), "#dailyq".to_owned())]);
+    for m in [&admin, &alice, &bob, &carol] {
+        names.0.push((format!("<@{}>", m.id), format!("@{}", m.name)));
+    }
+
+    narrate(
+        "admin runs /dailyq setup channel:#dailyq time:09:00 timezone:UTC answer_window:1h category:databases",
+    );
+    let reply = admin
+        .slash(
+            channel,
+            "dailyq",
+            vec![sub(
+                "setup",
+                vec![
+                    opt("channel", channel),
+                    opt("time", "09:00"),
+                    opt("timezone", "UTC"),
+                    opt("answer_window", "1h"),
+                    opt("category", "databases"),
+                ],
+            )],
+        )
+        .wait_message(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#dailyq (only admin sees this)", &reply);
+    tokio::time::sleep(pause()).await;
+
+    narrate("the clock reaches 09:00: the bot posts the question and opens a thread");
+    clock.set(start + Duration::minutes(1));
+    let post = fake
+        .wait_for_bot_message(channel, |m| m.text().starts_with("Question #"), WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#dailyq", &post);
+    let thread = fake
+        .wait_for_thread(channel, |t| t.id == post.id, WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names
+        .0
+        .push((format!("<#{}>", thread.id), "the thread".to_owned()));
+    let in_thread = "#dailyq › thread".to_owned();
+    println!("\n(the bot opened the thread \"{}\")", thread.name);
+    let intro = fake
+        .wait_for_bot_message(thread.id, |_| true, WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show(&in_thread, &intro);
+    tokio::time::sleep(pause()).await;
+
+    narrate("members answer in the thread (the bot adds ⬆️ to each answer)");
+    // The simulated members studied: alice and bob paraphrase parts of the reference answer.
+    let round = store
+        .round_by_thread(dailyq::domain::ChannelId(thread.id))
+        .await?
+        .context("round")?;
+    let question = store.question(round.question_id).await?;
+    let points: Vec<String> = question
+        .answer
+        .lines()
+        .filter(|l| l.trim_start().starts_with("- "))
+        .map(|l| l.trim_start().trim_start_matches("- ").replace("**", ""))
+        .collect();
+    let say = |n: usize, fallback: &str| points.get(n).cloned().unwrap_or_else(|| fallback.to_owned());
+    let answers = [
+        (
+            &alice,
+            format!("My take: {}", say(0, "start from the core trade-off.")),
+        ),
+        (
+            &bob,
+            format!("I'd add: {}", say(1, "measure before changing anything.")),
+        ),
+        (
+            &carol,
+            "Not sure, but I think it depends on the workload.".to_owned(),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (member, text) in answers {
+        let id = member.say(thread.id, &text);
+        ids.push(id);
+        if let Some(m) = fake.message(id) {
+            names.show(&in_thread, &m);
+        }
+    }
+    tokio::time::sleep(pause()).await;
+
+    narrate("votes: bob and carol upvote alice; alice upvotes bob; alice upvotes herself (never counts)");
+    bob.react(thread.id, ids[0], "⬆️");
+    carol.react(thread.id, ids[0], "⬆️");
+    alice.react(thread.id, ids[1], "⬆️");
+    alice.react(thread.id, ids[0], "⬆️");
+    tokio::time::sleep(pause()).await;
+
+    narrate("the clock reaches 10:00: the bot reveals the reference answer, counts votes and scores");
+    clock.set(start + Duration::minutes(61));
+    let reveal = fake
+        .wait_for_bot_message(thread.id, |m| m.text().contains("Reference answer"), WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show(&in_thread, &reveal);
+    let summary = fake
+        .wait_for_bot_message(channel, |m| m.reply_to == Some(post.id), WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#dailyq", &summary);
+    let locked = fake
+        .wait_for_thread(channel, |t| t.id == thread.id && t.locked, WAIT)
+        .await
+        .is_ok();
+    narrate(if locked {
+        "the thread is now locked and archived"
+    } else {
+        "the thread is still open"
+    });
+    tokio::time::sleep(pause()).await;
+
+    narrate("alice runs /leaderboard");
+    let board = alice
+        .slash(channel, "leaderboard", vec![])
+        .wait_message(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#dailyq", &board);
+    narrate("alice runs /stats");
+    let stats = alice
+        .slash(channel, "stats", vec![])
+        .wait_message(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#dailyq", &stats);
+
+    data.stop_background();
+    shards.shutdown_all().await;
+    let _ = bot.await;
+    store.close().await;
+    Ok(())
+}
