@@ -239,6 +239,31 @@ async fn open_thread(
     Ok(())
 }
 
+/// Sends `post` to the first of `targets` that accepts it. A permanent refusal everywhere is
+/// logged loudly and yields `None` (the round is still scored); a transient failure is an error,
+/// so the reveal is retried.
+async fn send_first(
+    discord: &Discord,
+    round: &Round,
+    targets: &[serenity::ChannelId],
+    post: serenity::CreateMessage,
+    what: &str,
+) -> anyhow::Result<Option<MessageId>> {
+    for target in targets {
+        match target.send_message(&discord.http, post.clone()).await {
+            Ok(m) => return Ok(Some(MessageId(m.id.get()))),
+            Err(e) if is_permanent(&e) => {
+                tracing::error!(error = ?e, round = round.id, channel = %target, "cannot post {what} here");
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("posting {what} of round {}", round.id)));
+            }
+        }
+    }
+    tracing::error!(round = round.id, channel = %round.channel_id, "{what} could not be posted anywhere; scoring the round anyway");
+    Ok(None)
+}
+
 /// Reads the ⬆️ reactions of an answer from Discord (all pages): who counts as a voter.
 async fn reaction_voters(
     discord: &Discord,
@@ -314,19 +339,21 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
         .collect();
     let awards = score_round(&counted, settings.weights);
 
-    let target = serenity::ChannelId::new(thread.unwrap_or(round.channel_id).0);
+    let channel = serenity::ChannelId::new(round.channel_id.0);
     if round.answer_message_id.is_none() {
         let post = serenity::CreateMessage::new()
             .embeds(render::reveal_embeds(&round, &question))
             .nonce(serenity::Nonce::String(format!("dqa{}", round.id)))
             .enforce_nonce(true);
-        let m = target
-            .send_message(&discord.http, post)
-            .await
-            .context("posting the reference answer")?;
-        data.store
-            .set_reveal_answer_message(round.id, MessageId(m.id.get()))
-            .await?;
+        // In the thread; in the channel if the thread is gone.
+        let mut targets = thread
+            .map(|t| serenity::ChannelId::new(t.0))
+            .into_iter()
+            .collect::<Vec<_>>();
+        targets.push(channel);
+        if let Some(m) = send_first(discord, &round, &targets, post, "the reference answer").await? {
+            data.store.set_reveal_answer_message(round.id, m).await?;
+        }
     }
     if round.summary_message_id.is_none() {
         let mut ranked: Vec<&CountedAnswer> = counted.iter().filter(|a| !a.voters.is_empty()).collect();
@@ -347,25 +374,29 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
             .collect();
         let participants = counted.iter().map(|a| a.author).collect::<BTreeSet<_>>().len();
         let embed = render::summary_embed(&round, thread.unwrap_or(round.channel_id), &top, participants);
-        let mut post = serenity::CreateMessage::new()
+        let post = serenity::CreateMessage::new()
             .embed(embed)
             .nonce(serenity::Nonce::String(format!("dqs{}", round.id)))
             .enforce_nonce(true)
             .allowed_mentions(serenity::CreateAllowedMentions::new());
-        if let Some(question_message) = round.message_id {
-            post = post.reference_message((
-                serenity::ChannelId::new(round.channel_id.0),
-                serenity::MessageId::new(question_message.0),
-            ));
+        // As a reply to the question; as a plain message if the question was deleted.
+        let reply = round.message_id.map(|q| {
+            post.clone()
+                .reference_message((channel, serenity::MessageId::new(q.0)))
+        });
+        let sent = match reply {
+            Some(reply) => match channel.send_message(&discord.http, reply).await {
+                Ok(m) => Some(MessageId(m.id.get())),
+                Err(e) if is_permanent(&e) => {
+                    send_first(discord, &round, &[channel], post, "the summary").await?
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context("posting the summary")),
+            },
+            None => send_first(discord, &round, &[channel], post, "the summary").await?,
+        };
+        if let Some(m) = sent {
+            data.store.set_reveal_summary_message(round.id, m).await?;
         }
-        let channel = serenity::ChannelId::new(round.channel_id.0);
-        let m = channel
-            .send_message(&discord.http, post)
-            .await
-            .context("posting the summary")?;
-        data.store
-            .set_reveal_summary_message(round.id, MessageId(m.id.get()))
-            .await?;
     }
     if let Some(thread) = thread {
         let edit = serenity::EditThread::new().archived(true).locked(true);

@@ -241,10 +241,118 @@ async fn a_missing_permission_is_named_by_check_and_fails_the_round_loudly(app: 
     assert!(app.fake.threads(channel).is_empty());
 }
 
+async fn a_reveal_interrupted_after_posting_the_answer_does_not_post_it_twice(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    let a = answer(app, "alice", thread, "Alice's answer, posted before the crash.").await;
+    app.member("bob").react(thread, a, "⬆️");
+    app.stop_bot().await;
+
+    // A process crashed mid-reveal: the round is revealing and the reference answer reached
+    // Discord, but its id was never recorded.
+    let store = app.store.clone();
+    let round = store.round_by_thread(ChannelId(thread)).await.unwrap().unwrap();
+    assert!(
+        store
+            .transition_round(round.id, RoundState::Open, RoundState::Revealing)
+            .await
+            .unwrap()
+    );
+    let question = store.question(round.question_id).await.unwrap();
+    let reveal = serenity::CreateMessage::new()
+        .embeds(dailyq::discord::render::reveal_embeds(&round, &question))
+        .nonce(serenity::Nonce::String(format!("dqa{}", round.id)))
+        .enforce_nonce(true);
+    serenity::ChannelId::new(thread)
+        .send_message(&app.discord_http(), reveal)
+        .await
+        .unwrap();
+
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    app.start_bot().await;
+    app.fake
+        .wait_for_bot_message(channel, |m| m.reply_to == Some(post), WAIT)
+        .await
+        .expect("the summary");
+    eventually("the round closed", || {
+        let store = store.clone();
+        async move {
+            store
+                .round(round.id)
+                .await
+                .ok()
+                .filter(|r| r.state == RoundState::Closed)
+        }
+    })
+    .await;
+    let reveals = app
+        .fake
+        .messages(thread)
+        .iter()
+        .filter(|m| m.text().contains("Reference answer"))
+        .count();
+    assert_eq!(
+        reveals, 1,
+        "the nonce made the repeated post return the first one"
+    );
+    let awards = store.round_awards(round.id).await.unwrap();
+    let alice: i64 = awards
+        .iter()
+        .filter(|(m, _, _)| *m == UserId(app.member("alice").id))
+        .map(|(_, _, p)| p)
+        .sum();
+    assert_eq!(alice, 2 + 1 + 3);
+}
+
+async fn a_paused_channel_posts_nothing_new_but_still_reveals_its_open_round(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, _) = wait_for_post(app, channel, 1).await;
+    let paused = app.dailyq("admin", channel, "pause", vec![]).await;
+    assert!(paused.text().contains("Paused"), "{}", paused.text());
+
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    app.fake
+        .wait_for_bot_message(channel, |m| m.reply_to == Some(post), WAIT)
+        .await
+        .expect("the reveal still happens");
+    app.set_clock(start_instant() + Duration::days(1) + Duration::hours(3) + Duration::minutes(31));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(question_posts(app, channel), 1, "no post while paused");
+}
+
+async fn a_deleted_question_message_still_gets_its_summary(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    answer(
+        app,
+        "alice",
+        thread,
+        "An answer that survives the deleted question.",
+    )
+    .await;
+    app.member("admin").delete(channel, post);
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    let summary = app
+        .fake
+        .wait_for_bot_message(channel, |m| m.text().contains("Question #1 revealed"), WAIT)
+        .await
+        .expect("the summary, as a plain message");
+    assert!(summary.text().contains("1 member answered"), "{}", summary.text());
+}
+
 crate::e2e_on_both_backends!(
     a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down,
     a_crash_between_posting_and_recording_does_not_double_post,
     after_downtime_overdue_reveals_happen_and_stale_posts_are_skipped,
     a_late_post_inside_its_window_keeps_the_original_deadline,
     a_missing_permission_is_named_by_check_and_fails_the_round_loudly,
+    a_reveal_interrupted_after_posting_the_answer_does_not_post_it_twice,
+    a_paused_channel_posts_nothing_new_but_still_reveals_its_open_round,
+    a_deleted_question_message_still_gets_its_summary,
 );
