@@ -207,9 +207,14 @@ impl Store {
     /// Records the answer thread of a round. Idempotent.
     #[tracing::instrument(skip(self))]
     pub async fn set_round_thread(&self, id: i64, thread: ChannelId) -> Result<()> {
-        sqlx::query("UPDATE rounds SET thread_id = $2 WHERE id = $1")
+        self.set_round_snowflake("UPDATE rounds SET thread_id = $2 WHERE id = $1", id, thread.0)
+            .await
+    }
+
+    async fn set_round_snowflake(&self, sql: &'static str, id: i64, value: u64) -> Result<()> {
+        sqlx::query(sql)
             .bind(id)
-            .bind(sf(thread.0))
+            .bind(sf(value))
             .execute(self.pool())
             .await?;
         Ok(())
@@ -312,23 +317,23 @@ impl Store {
     /// Records the reveal's reference-answer message.
     #[tracing::instrument(skip(self))]
     pub async fn set_reveal_answer_message(&self, id: i64, message: MessageId) -> Result<()> {
-        sqlx::query("UPDATE rounds SET answer_message_id = $2 WHERE id = $1")
-            .bind(id)
-            .bind(sf(message.0))
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        self.set_round_snowflake(
+            "UPDATE rounds SET answer_message_id = $2 WHERE id = $1",
+            id,
+            message.0,
+        )
+        .await
     }
 
     /// Records the reveal's summary message.
     #[tracing::instrument(skip(self))]
     pub async fn set_reveal_summary_message(&self, id: i64, message: MessageId) -> Result<()> {
-        sqlx::query("UPDATE rounds SET summary_message_id = $2 WHERE id = $1")
-            .bind(id)
-            .bind(sf(message.0))
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        self.set_round_snowflake(
+            "UPDATE rounds SET summary_message_id = $2 WHERE id = $1",
+            id,
+            message.0,
+        )
+        .await
     }
 
     /// Brings an open round's deadline forward to `now` (an admin's `/dailyq reveal`).

@@ -1,10 +1,9 @@
 //! Answers in detail: edits, deletes, the minimum length, the ping role, and running without the
 //! MESSAGE_CONTENT intent.
 
-use crate::harness::{App, Backend, WAIT, answer, eventually, start_instant, wait_for_post};
+use crate::harness::{App, Backend, WAIT, answer, closed_round, eventually, start_instant, wait_for_post};
 use chrono::Duration;
-use dailyq::domain::round::RoundState;
-use dailyq::domain::{ChannelId, MessageId, UserId};
+use dailyq::domain::{MessageId, UserId};
 use fake_discord::{FakeConfig, intents, opt};
 
 async fn post_first_round(app: &App, extra: Vec<fake_discord::Opt>) -> (u64, u64, u64) {
@@ -84,17 +83,7 @@ async fn edits_update_answers_deletes_withdraw_them_and_short_answers_are_refuse
     .await;
 
     app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
-    let round = eventually("the round closed", || {
-        let store = store.clone();
-        async move {
-            store
-                .round_by_thread(ChannelId(thread))
-                .await
-                .ok()?
-                .filter(|r| r.state == RoundState::Closed)
-        }
-    })
-    .await;
+    let round = closed_round(app, thread).await;
     let awards = app.store.round_awards(round.id).await.unwrap();
     let members: Vec<UserId> = awards.iter().map(|(m, _, _)| *m).collect();
     assert_eq!(
@@ -128,18 +117,7 @@ async fn without_the_message_content_intent_answers_still_count_without_their_te
     let stored = app.store.answer(MessageId(a)).await.unwrap().unwrap();
     assert_eq!(stored.content, None);
     app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
-    let store = app.store.clone();
-    let round = eventually("the round closed", || {
-        let store = store.clone();
-        async move {
-            store
-                .round_by_thread(ChannelId(thread))
-                .await
-                .ok()?
-                .filter(|r| r.state == RoundState::Closed)
-        }
-    })
-    .await;
+    let round = closed_round(&app, thread).await;
     let points: i64 = app
         .store
         .round_awards(round.id)

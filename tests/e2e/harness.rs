@@ -235,3 +235,28 @@ pub async fn answer(app: &App, who: &str, thread: u64, text: &str) -> u64 {
     .await;
     id
 }
+
+/// Waits until the round of `thread` is closed (revealed and scored) and returns it.
+pub async fn closed_round(app: &App, thread: u64) -> dailyq::domain::round::Round {
+    let store = app.store.clone();
+    eventually("the round closed", || {
+        let store = store.clone();
+        async move {
+            store
+                .round_by_thread(dailyq::domain::ChannelId(thread))
+                .await
+                .ok()?
+                .filter(|r| r.state == dailyq::domain::round::RoundState::Closed)
+        }
+    })
+    .await
+}
+
+/// The points a member got in a round's ledger lines.
+pub fn points_of(awards: &[(dailyq::domain::UserId, String, i64)], member: u64) -> i64 {
+    awards
+        .iter()
+        .filter(|(m, _, _)| m.0 == member)
+        .map(|(_, _, p)| p)
+        .sum()
+}

@@ -1,10 +1,12 @@
 //! Crashes, restarts, downtime and missing permissions.
 
-use crate::harness::{App, WAIT, answer, eventually, set_up_daily, start_instant, wait_for_post};
+use crate::harness::{
+    App, WAIT, answer, closed_round, eventually, points_of, set_up_daily, start_instant, wait_for_post,
+};
 use crate::logs;
 use chrono::Duration;
 use dailyq::domain::round::RoundState;
-use dailyq::domain::{ChannelId, GuildId, MessageId, UserId};
+use dailyq::domain::{ChannelId, GuildId, MessageId};
 use dailyq::store::NewRound;
 use fake_discord::Permissions;
 use poise::serenity_prelude as serenity;
@@ -44,18 +46,7 @@ async fn a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_dow
     );
 
     app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
-    let store = app.store.clone();
-    let round = eventually("the round closed", || {
-        let store = store.clone();
-        async move {
-            store
-                .round_by_thread(ChannelId(thread))
-                .await
-                .ok()?
-                .filter(|r| r.state == RoundState::Closed)
-        }
-    })
-    .await;
+    let round = closed_round(app, thread).await;
     assert_eq!(
         app.store.vote_count(MessageId(c)).await.unwrap(),
         2,
@@ -64,12 +55,7 @@ async fn a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_dow
     assert_eq!(app.store.vote_count(MessageId(a)).await.unwrap(), 0);
     let awards = app.store.round_awards(round.id).await.unwrap();
     let carol = app.member("carol").id;
-    let carol_points: i64 = awards
-        .iter()
-        .filter(|(m, _, _)| *m == UserId(carol))
-        .map(|(_, _, p)| p)
-        .sum();
-    assert_eq!(carol_points, 2 + 2 + 3, "{awards:?}");
+    assert_eq!(points_of(&awards, carol), 2 + 2 + 3, "{awards:?}");
     assert_eq!(question_posts(app, channel), 1);
 }
 
@@ -298,12 +284,7 @@ async fn a_reveal_interrupted_after_posting_the_answer_does_not_post_it_twice(ap
         "the nonce made the repeated post return the first one"
     );
     let awards = store.round_awards(round.id).await.unwrap();
-    let alice: i64 = awards
-        .iter()
-        .filter(|(m, _, _)| *m == UserId(app.member("alice").id))
-        .map(|(_, _, p)| p)
-        .sum();
-    assert_eq!(alice, 2 + 1 + 3);
+    assert_eq!(points_of(&awards, app.member("alice").id), 2 + 1 + 3);
 }
 
 async fn a_paused_channel_posts_nothing_new_but_still_reveals_its_open_round(app: &mut App) {

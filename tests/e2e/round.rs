@@ -1,8 +1,9 @@
 //! A whole round: post, thread, answers, votes, reveal, scores, leaderboard and stats.
 
-use crate::harness::{App, WAIT, answer, eventually, set_up_daily, start_instant, wait_for_post};
+use crate::harness::{
+    App, WAIT, answer, closed_round, eventually, points_of, set_up_daily, start_instant, wait_for_post,
+};
 use chrono::Duration;
-use dailyq::domain::round::RoundState;
 use dailyq::domain::scoring::{Award, AwardKind};
 use dailyq::domain::{ChannelId, MessageId, UserId};
 use fake_discord::opt;
@@ -114,25 +115,9 @@ async fn a_round_runs_from_post_to_reveal_and_scores_once(app: &mut App) {
         .await;
     assert!(t.is_ok(), "thread locked and archived");
 
-    let round = eventually("the round closed", || {
-        let store = store.clone();
-        async move {
-            store
-                .round_by_thread(ChannelId(thread))
-                .await
-                .ok()?
-                .filter(|r| r.state == RoundState::Closed)
-        }
-    })
-    .await;
+    let round = closed_round(app, thread).await;
     let awards = app.store.round_awards(round.id).await.unwrap();
-    let total = |u: u64| {
-        awards
-            .iter()
-            .filter(|(m, _, _)| *m == UserId(u))
-            .map(|(_, _, p)| p)
-            .sum::<i64>()
-    };
+    let total = |u: u64| points_of(&awards, u);
     assert_eq!(
         (total(alice.id), total(bob.id), total(carol.id)),
         (7, 3, 2),
