@@ -5,6 +5,7 @@ mod common;
 
 mod concurrency;
 mod fixtures;
+mod plans;
 mod questions;
 mod rounds;
 mod schedules;
