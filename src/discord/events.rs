@@ -15,7 +15,7 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
     match event {
         serenity::FullEvent::GuildCreate { guild, is_new } => {
             data.store
-                .ensure_guild(GuildId(guild.id.get()), data.clock.now())
+                .mark_guild_joined(GuildId(guild.id.get()), data.clock.now())
                 .await?;
             if *is_new == Some(true) {
                 greet(&discord, guild).await;

@@ -24,12 +24,16 @@ fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
 
 impl Store {
     /// The guild's settings, creating them (with a fresh secret rotation seed) on first use.
+    /// Reads first, so the hot paths (every answer) do not take a write lock.
     #[tracing::instrument(skip(self))]
     pub async fn ensure_guild(&self, guild: GuildId, now: DateTime<Utc>) -> Result<GuildSettings> {
+        if let Some(settings) = self.guild_settings(guild).await? {
+            return Ok(settings);
+        }
         let seed: u64 = rand::random();
         sqlx::query(
             "INSERT INTO guilds (guild_id, rotation_seed, joined_at, updated_at) VALUES ($1, $2, $3, $3)
-             ON CONFLICT (guild_id) DO UPDATE SET left_at = NULL",
+             ON CONFLICT (guild_id) DO NOTHING",
         )
         .bind(sf(guild.0))
         .bind(sf(seed))
@@ -39,6 +43,17 @@ impl Store {
         self.guild_settings(guild)
             .await?
             .ok_or(StoreError::NotFound("guild"))
+    }
+
+    /// Records that the bot is (again) in the guild, creating its settings if needed.
+    #[tracing::instrument(skip(self))]
+    pub async fn mark_guild_joined(&self, guild: GuildId, now: DateTime<Utc>) -> Result<GuildSettings> {
+        let settings = self.ensure_guild(guild, now).await?;
+        sqlx::query("UPDATE guilds SET left_at = NULL WHERE guild_id = $1 AND left_at IS NOT NULL")
+            .bind(sf(guild.0))
+            .execute(self.pool())
+            .await?;
+        Ok(settings)
     }
 
     /// The guild's settings, if the bot has seen the guild.

@@ -111,6 +111,13 @@ async fn guild_settings_are_created_once_with_a_secret_seed_and_snowflakes_survi
     assert_eq!(store.guild_settings(big).await.unwrap().unwrap().weights, w);
 }
 
+async fn a_guild_that_was_left_and_rejoined_keeps_its_settings(store: &Store) {
+    let first = store.ensure_guild(GUILD, t0()).await.unwrap();
+    store.mark_guild_left(GUILD, t0()).await.unwrap();
+    let back = store.mark_guild_joined(GUILD, t0()).await.unwrap();
+    assert_eq!(first, back, "settings and the rotation seed survive leaving");
+}
+
 async fn migrations_can_run_again_without_changing_anything(store: &Store) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
@@ -122,4 +129,5 @@ crate::on_both_backends!(
     rotation_candidates_are_live_questions_with_how_often_the_guild_was_asked,
     guild_settings_are_created_once_with_a_secret_seed_and_snowflakes_survive_above_i64_max,
     migrations_can_run_again_without_changing_anything,
+    a_guild_that_was_left_and_rejoined_keeps_its_settings,
 );
