@@ -131,6 +131,11 @@ impl App {
         }
     }
 
+    /// The URL of this test's database.
+    pub fn db_url(&self) -> &str {
+        self.db.as_ref().expect("database").url()
+    }
+
     /// A channel id by name (`general`, `dailyq`).
     pub fn channel(&self, name: &str) -> u64 {
         self.fake.channel(name)

@@ -327,6 +327,69 @@ async fn a_deleted_question_message_still_gets_its_summary(app: &mut App) {
     assert!(summary.text().contains("1 member answered"), "{}", summary.text());
 }
 
+async fn two_processes_on_one_database_post_and_reveal_each_round_once(app: &mut App) {
+    // A second and third "process": their own connection pools and schedulers on the same
+    // database, sharing nothing in memory with the bot (not even its cache).
+    let mut others = Vec::new();
+    for _ in 0..2 {
+        let store = dailyq::store::Store::connect(app.db_url()).await.unwrap();
+        let data = dailyq::discord::Data::new(store, std::sync::Arc::new(app.clock.clone()), true);
+        let discord = dailyq::discord::Discord {
+            http: std::sync::Arc::new(app.discord_http()),
+            cache: std::sync::Arc::new(serenity::Cache::new()),
+        };
+        let options = dailyq::discord::SchedulerOptions {
+            max_sleep: std::time::Duration::from_millis(50),
+        };
+        tokio::spawn(dailyq::discord::scheduler::run(discord, data.clone(), options));
+        others.push(data);
+    }
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    answer(app, "alice", thread, "One answer, three schedulers.").await;
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    let round = closed_round(app, thread).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for data in &others {
+        data.stop_background();
+    }
+
+    assert_eq!(question_posts(app, channel), 1);
+    assert_eq!(app.fake.threads(channel).len(), 1);
+    let in_thread = app.fake.messages(thread);
+    assert_eq!(
+        in_thread
+            .iter()
+            .filter(|m| m.text().contains("Post your answer here"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        in_thread
+            .iter()
+            .filter(|m| m.text().contains("Reference answer"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        app.fake
+            .messages(channel)
+            .iter()
+            .filter(|m| m.reply_to == Some(post))
+            .count(),
+        1
+    );
+    assert_eq!(
+        points_of(
+            &app.store.round_awards(round.id).await.unwrap(),
+            app.member("alice").id
+        ),
+        2
+    );
+}
+
 crate::e2e_on_both_backends!(
     a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down,
     a_crash_between_posting_and_recording_does_not_double_post,
@@ -336,4 +399,5 @@ crate::e2e_on_both_backends!(
     a_reveal_interrupted_after_posting_the_answer_does_not_post_it_twice,
     a_paused_channel_posts_nothing_new_but_still_reveals_its_open_round,
     a_deleted_question_message_still_gets_its_summary,
+    two_processes_on_one_database_post_and_reveal_each_round_once,
 );
