@@ -146,6 +146,10 @@ pub struct FakeConfig {
     pub seed: u64,
     /// JSON Lines file for records; defaults to `$FAKE_DISCORD_RECORD`.
     pub record_file: Option<PathBuf>,
+    /// Whether the bot is already a member of the guild when it connects. When `false`, READY
+    /// lists no guild and [`crate::FakeDiscord::add_bot_to_guild`] later sends the
+    /// GUILD_CREATE of a guild the bot has just joined (serenity reports it as new).
+    pub bot_in_guild: bool,
 }
 
 impl Default for FakeConfig {
@@ -161,6 +165,7 @@ impl Default for FakeConfig {
             rate_limits: RateLimitConfig::default(),
             seed: 0,
             record_file: std::env::var_os("FAKE_DISCORD_RECORD").map(PathBuf::from),
+            bot_in_guild: true,
         }
     }
 }
@@ -188,6 +193,12 @@ impl FakeConfig {
     }
 
     /// Sets the HELLO heartbeat interval.
+    /// The bot is not in the guild until [`crate::FakeDiscord::add_bot_to_guild`].
+    pub fn with_bot_not_yet_in_guild(mut self) -> Self {
+        self.bot_in_guild = false;
+        self
+    }
+
     pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
         self.heartbeat_interval = interval;
         self

@@ -309,7 +309,11 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
     let ready = json!({
         "v": 10,
         "user": world.current_user_json(),
-        "guilds": [{ "id": world.guild_id.to_string(), "unavailable": true }],
+        "guilds": if world.bot_in_guild {
+            json!([{ "id": world.guild_id.to_string(), "unavailable": true }])
+        } else {
+            json!([])
+        },
         "session_id": session_id,
         "resume_gateway_url": ws_url,
         "shard": d.get("shard").cloned().unwrap_or(json!([0, 1])),
@@ -322,7 +326,7 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
         "user_settings": {},
     });
     world.dispatch_to_conn(conn, "READY", ready);
-    if requested & intents::GUILDS != 0 {
+    if requested & intents::GUILDS != 0 && world.bot_in_guild {
         let guild = world.guild_json(true);
         world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
     }

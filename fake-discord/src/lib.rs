@@ -188,6 +188,18 @@ impl FakeDiscord {
         self.shared.read(|w| w.channel_permissions(user, channel))
     }
 
+    /// The bot joins the guild now (see [`FakeConfig::with_bot_not_yet_in_guild`]): sessions
+    /// with the GUILDS intent get the guild's GUILD_CREATE, as when a server adds a bot.
+    pub fn add_bot_to_guild(&self) {
+        self.shared.with_world(|w| {
+            if !w.bot_in_guild {
+                w.bot_in_guild = true;
+                let guild = w.guild_json(true);
+                w.emit("GUILD_CREATE", guild, config::intents::GUILDS, false);
+            }
+        });
+    }
+
     /// Gives the bot exactly `perms` in a channel (a member overwrite; CHANNEL_UPDATE follows).
     pub fn set_bot_permissions(&self, channel: u64, perms: Permissions) {
         self.shared.with_world(|w| {

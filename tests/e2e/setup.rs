@@ -271,3 +271,36 @@ crate::e2e_on_both_backends!(
     pause_resume_remove_and_scoring_change_the_settings,
     help_explains_how_to_start,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_a_server_posts_a_short_hint_how_to_start() {
+    let config = fake_discord::FakeConfig::default().with_bot_not_yet_in_guild();
+    let app = App::start_with(crate::harness::Backend::Sqlite, config)
+        .await
+        .unwrap();
+    let guild = dailyq::domain::GuildId(app.fake.guild_id());
+    assert!(app.store.guild_settings(guild).await.unwrap().is_none());
+    app.fake.add_bot_to_guild();
+    let general = app.channel("general");
+    let hint = app
+        .fake
+        .wait_for_bot_message(general, |m| m.text().contains("/dailyq setup"), WAIT)
+        .await
+        .expect("a hint in the first channel the bot can write in");
+    assert!(hint.text().contains("Thanks for adding"), "{}", hint.text());
+    assert!(
+        app.store.guild_settings(guild).await.unwrap().is_some(),
+        "the guild is recorded"
+    );
+    // Only once: a reconnect's GUILD_CREATE is not a new join.
+    app.fake.gateway().drop_connections();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let hints = app
+        .fake
+        .messages(general)
+        .iter()
+        .filter(|m| m.by_bot && m.text().contains("Thanks for adding"))
+        .count();
+    assert_eq!(hints, 1);
+    app.finish().await;
+}
