@@ -243,7 +243,73 @@ async fn leaderboard_buttons_page_through_the_standings(app: &mut App) {
     );
 }
 
+async fn admins_can_post_and_reveal_on_demand_and_see_the_status(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    // 06:00 UTC: an admin posts now instead of waiting for 09:30.
+    let posted = app.dailyq("admin", channel, "post", vec![]).await;
+    assert!(posted.is_ephemeral());
+    assert!(posted.text().contains("Posted question #1"), "{}", posted.text());
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    let again = app.dailyq("admin", channel, "post", vec![]).await;
+    assert!(again.text().contains("already posted"), "{}", again.text());
+
+    let status = app.dailyq("moderator", channel, "status", vec![]).await;
+    let status_text = status.text();
+    assert!(status_text.contains("09:30 UTC (daily)"), "{status_text}");
+    assert!(
+        status_text.contains(&format!("Question #1 in <#{thread}>: reveal <t:")),
+        "{status_text}"
+    );
+
+    answer(app, "alice", thread, "An answer before the early reveal.").await;
+    let revealed = app.dailyq("admin", channel, "reveal", vec![]).await;
+    assert!(
+        revealed.text().contains("Revealed question #1"),
+        "{}",
+        revealed.text()
+    );
+    app.fake
+        .wait_for_bot_message(channel, |m| m.reply_to == Some(post), WAIT)
+        .await
+        .expect("the summary");
+    let round = closed_round(app, thread).await;
+    assert_eq!(
+        points_of(
+            &app.store.round_awards(round.id).await.unwrap(),
+            app.member("alice").id
+        ),
+        2
+    );
+    let nothing = app.dailyq("admin", channel, "reveal", vec![]).await;
+    assert!(nothing.text().contains("No round is open"), "{}", nothing.text());
+
+    // The 09:30 post of the same day is the one already made: nothing new.
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(31));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let posts = app
+        .fake
+        .messages(channel)
+        .iter()
+        .filter(|m| m.by_bot && m.text().contains("How to play"))
+        .count();
+    assert_eq!(posts, 1);
+    // The channel leaderboard counts this channel's rounds only.
+    let board = app
+        .member("alice")
+        .slash(
+            channel,
+            "leaderboard",
+            vec![opt("channel", app.channel("general"))],
+        )
+        .wait_message(WAIT)
+        .await
+        .unwrap();
+    assert!(board.text().contains("No points yet"), "{}", board.text());
+}
+
 crate::e2e_on_both_backends!(
     a_round_runs_from_post_to_reveal_and_scores_once,
     leaderboard_buttons_page_through_the_standings,
+    admins_can_post_and_reveal_on_demand_and_see_the_status,
 );
