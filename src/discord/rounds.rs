@@ -264,6 +264,51 @@ async fn send_first(
     Ok(None)
 }
 
+/// Records every member message in the thread as an answer (idempotent: known ones are kept
+/// as they are, withdrawn ones stay withdrawn).
+async fn reconcile_answers(
+    discord: &Discord,
+    data: &Data,
+    round: &Round,
+    thread: ChannelId,
+    min_answer_chars: u32,
+) -> anyhow::Result<()> {
+    let channel = serenity::ChannelId::new(thread.0);
+    // Messages in a thread have ids above the thread's own id.
+    let mut after = serenity::MessageId::new(thread.0);
+    loop {
+        let page = channel
+            .messages(
+                &discord.http,
+                serenity::GetMessages::new().after(after).limit(100),
+            )
+            .await?;
+        for m in &page {
+            if m.author.bot {
+                continue;
+            }
+            let content = data.message_content.then_some(m.content.as_str());
+            if content
+                .is_some_and(|c| min_answer_chars > 0 && c.trim().chars().count() < min_answer_chars as usize)
+            {
+                continue;
+            }
+            let (message, author) = (MessageId(m.id.get()), UserId(m.author.id.get()));
+            if data
+                .store
+                .record_answer(round.id, message, author, content, data.clock.now())
+                .await?
+            {
+                tracing::info!(round = round.id, message = %m.id, "recorded an answer the bot had missed");
+            }
+        }
+        match page.iter().map(|m| m.id).max() {
+            Some(last) if page.len() == 100 => after = last,
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// Reads the ⬆️ reactions of an answer from Discord (all pages): who counts as a voter.
 async fn reaction_voters(
     discord: &Discord,
@@ -313,16 +358,28 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
     let settings = data.store.ensure_guild(round.guild_id, now).await?;
     let thread = round.thread_id;
 
-    // Reconcile: Discord's reaction lists are the truth (votes cast while the bot was down count).
+    // Reconcile with Discord, the source of truth: answers posted and votes cast while the bot
+    // was down (or whose events were lost) count. A transient failure retries the reveal later.
     if let Some(thread) = thread {
+        if let Err(e) = reconcile_answers(discord, data, &round, thread, settings.min_answer_chars).await {
+            if !e.downcast_ref::<serenity::Error>().is_some_and(is_permanent) {
+                return Err(e.context(format!("reading the answers of round {}", round.id)));
+            }
+            tracing::error!(error = ?e, round = round.id, "cannot read the thread; scoring the answers seen live");
+        }
         for answer in data.store.round_answers(round.id).await? {
             match reaction_voters(discord, thread, answer.message_id, answer.author_id).await {
                 Ok(voters) => data.store.replace_votes(answer.message_id, &voters, now).await?,
                 Err(e) if api_error(&e).is_some_and(|(_, c)| c == UNKNOWN_MESSAGE) => {
                     data.store.withdraw_answer(answer.message_id, now).await?;
                 }
+                Err(e) if is_permanent(&e) => {
+                    tracing::error!(error = ?e, round = round.id, "cannot read reactions (Read Message History?); using the votes seen live");
+                }
                 Err(e) => {
-                    tracing::warn!(error = ?e, round = round.id, "could not read reactions; using recorded votes")
+                    return Err(
+                        anyhow::Error::new(e).context(format!("reading the votes of round {}", round.id))
+                    );
                 }
             }
         }

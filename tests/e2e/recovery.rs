@@ -28,9 +28,13 @@ async fn a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_dow
     let c = answer(app, "carol", thread, "Carol's answer about indexes.").await;
 
     app.stop_bot().await;
-    // While the bot is down: votes it never hears about.
+    // While the bot is down: votes and an answer it never hears about.
     app.member("bob").react(thread, c, "⬆️");
     app.member("alice").react(thread, c, "⬆️");
+    let b = app
+        .member("bob")
+        .say(thread, "Bob's answer, posted while the bot was down.");
+    app.member("carol").react(thread, b, "⬆️");
     app.advance(Duration::minutes(10));
     app.start_bot().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -56,6 +60,12 @@ async fn a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_dow
     let awards = app.store.round_awards(round.id).await.unwrap();
     let carol = app.member("carol").id;
     assert_eq!(points_of(&awards, carol), 2 + 2 + 3, "{awards:?}");
+    assert_eq!(
+        points_of(&awards, app.member("bob").id),
+        2 + 1,
+        "the missed answer counts: {awards:?}"
+    );
+    assert_eq!(app.store.vote_count(MessageId(b)).await.unwrap(), 1);
     assert_eq!(question_posts(app, channel), 1);
 }
 
@@ -390,6 +400,55 @@ async fn two_processes_on_one_database_post_and_reveal_each_round_once(app: &mut
     );
 }
 
+async fn a_round_completes_exactly_once_while_discord_fails_a_fifth_of_requests(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    let (alice, bob) = (app.member("alice"), app.member("bob"));
+    app.fake.faults().set_5xx_rate(0.2);
+    app.fake.faults().set_429_rate(0.05);
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    let a = alice.say(thread, "An answer written while Discord is flaky.");
+    bob.react(thread, a, "⬆️");
+    let b = bob.say(thread, "Another answer written while Discord is flaky.");
+    let store = app.store.clone();
+    eventually("both answers recorded", || {
+        let store = store.clone();
+        async move {
+            (store.answer(MessageId(a)).await.ok()?.is_some()
+                && store.answer(MessageId(b)).await.ok()?.is_some())
+            .then_some(())
+        }
+    })
+    .await;
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    let round = closed_round(app, thread).await;
+    app.fake.faults().clear();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    assert_eq!(question_posts(app, channel), 1);
+    assert_eq!(app.fake.threads(channel).len(), 1);
+    let in_thread = app.fake.messages(thread);
+    assert_eq!(
+        in_thread
+            .iter()
+            .filter(|m| m.by_bot && m.text().contains("Reference answer"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        app.fake
+            .messages(channel)
+            .iter()
+            .filter(|m| m.reply_to == Some(post))
+            .count(),
+        1
+    );
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    assert_eq!(points_of(&awards, alice.id), 2 + 1 + 3, "{awards:?}");
+    assert_eq!(points_of(&awards, bob.id), 2, "{awards:?}");
+}
+
 crate::e2e_on_both_backends!(
     a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down,
     a_crash_between_posting_and_recording_does_not_double_post,
@@ -400,4 +459,5 @@ crate::e2e_on_both_backends!(
     a_paused_channel_posts_nothing_new_but_still_reveals_its_open_round,
     a_deleted_question_message_still_gets_its_summary,
     two_processes_on_one_database_post_and_reveal_each_round_once,
+    a_round_completes_exactly_once_while_discord_fails_a_fifth_of_requests,
 );
