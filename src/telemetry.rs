@@ -20,9 +20,12 @@ pub fn filter(value: Option<&str>) -> Result<EnvFilter, ConfigError> {
 /// Installs the global subscriber once; later calls do nothing.
 pub fn init() -> Result<(), ConfigError> {
     let filter = filter(std::env::var("RUST_LOG").ok().as_deref())?;
+    // Logs go to stderr; colours only when a person is watching.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     Ok(())
 }

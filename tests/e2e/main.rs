@@ -4,6 +4,7 @@
 mod common;
 
 mod answers;
+mod binary;
 mod harness;
 mod logs;
 mod proxy;
