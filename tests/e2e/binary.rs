@@ -11,7 +11,7 @@ async fn the_binary_starts_from_its_environment_answers_and_stops_on_sigterm() {
     let fake = FakeDiscord::start(FakeConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bot.db");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dailyq"))
+    let child = Command::new(env!("CARGO_BIN_EXE_dailyq"))
         .arg("run")
         .current_dir(dir.path())
         .env_clear()
