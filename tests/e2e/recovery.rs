@@ -449,6 +449,49 @@ async fn a_round_completes_exactly_once_while_discord_fails_a_fifth_of_requests(
     assert_eq!(points_of(&awards, bob.id), 2, "{awards:?}");
 }
 
+async fn a_post_refused_by_discord_is_skipped_and_the_admin_is_told_why(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    let cannot_send = Permissions(Permissions::BOT_DEFAULT.0 & !Permissions::SEND_MESSAGES.0);
+    app.fake.set_bot_permissions(channel, cannot_send);
+    let first = app
+        .dailyq(
+            "admin",
+            app.channel("general"),
+            "post",
+            vec![fake_discord::opt("channel", channel)],
+        )
+        .await;
+    assert!(
+        first.text().contains("I could not post in") && first.text().contains("/dailyq check"),
+        "{}",
+        first.text()
+    );
+    let second = app
+        .dailyq(
+            "admin",
+            app.channel("general"),
+            "post",
+            vec![fake_discord::opt("channel", channel)],
+        )
+        .await;
+    assert!(second.text().contains("was skipped"), "{}", second.text());
+    let guild = GuildId(app.fake.guild_id());
+    assert!(
+        app.store.unfinished_rounds(guild).await.unwrap().is_empty(),
+        "the round is skipped, not pending"
+    );
+    let check = app
+        .dailyq(
+            "admin",
+            app.channel("general"),
+            "check",
+            vec![fake_discord::opt("channel", channel)],
+        )
+        .await;
+    assert!(check.text().contains("Send Messages"), "{}", check.text());
+}
+
 crate::e2e_on_both_backends!(
     a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down,
     a_crash_between_posting_and_recording_does_not_double_post,
@@ -460,4 +503,5 @@ crate::e2e_on_both_backends!(
     a_deleted_question_message_still_gets_its_summary,
     two_processes_on_one_database_post_and_reveal_each_round_once,
     a_round_completes_exactly_once_while_discord_fails_a_fifth_of_requests,
+    a_post_refused_by_discord_is_skipped_and_the_admin_is_told_why,
 );

@@ -246,6 +246,9 @@ pub async fn post(
             r.number,
             timestamp(r.closes_at, 'R')
         ),
+        Ok(StartOutcome::AlreadyExists(r)) if r.state == RoundState::Skipped => format!(
+            "Today's question in <#{channel}> could not be posted and was skipped. Run `/dailyq check` there; tomorrow's post will try again."
+        ),
         Ok(StartOutcome::AlreadyExists(r)) => {
             format!(
                 "Today's question in <#{channel}> is already posted (question #{}).",
