@@ -265,3 +265,32 @@ pub fn points_of(awards: &[(dailyq::domain::UserId, String, i64)], member: u64) 
         .map(|(_, _, p)| p)
         .sum()
 }
+
+/// The bot's question posts in `channel`.
+pub fn question_posts(app: &App, channel: u64) -> usize {
+    app.fake
+        .messages(channel)
+        .iter()
+        .filter(|m| m.by_bot && m.text().starts_with("Question #") && m.text().contains("How to play"))
+        .count()
+}
+
+/// Exactly one question post, one thread, one reference answer and one summary.
+pub fn assert_posted_and_revealed_once(app: &App, channel: u64, post: u64, thread: u64) {
+    assert_eq!(question_posts(app, channel), 1, "question posts");
+    assert_eq!(app.fake.threads(channel).len(), 1, "threads");
+    let reveals = app
+        .fake
+        .messages(thread)
+        .iter()
+        .filter(|m| m.by_bot && m.text().contains("Reference answer"))
+        .count();
+    assert_eq!(reveals, 1, "reference answers");
+    let summaries = app
+        .fake
+        .messages(channel)
+        .iter()
+        .filter(|m| m.reply_to == Some(post))
+        .count();
+    assert_eq!(summaries, 1, "summaries");
+}

@@ -1,7 +1,8 @@
 //! Crashes, restarts, downtime and missing permissions.
 
 use crate::harness::{
-    App, WAIT, answer, closed_round, eventually, points_of, set_up_daily, start_instant, wait_for_post,
+    App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of, question_posts,
+    set_up_daily, start_instant, wait_for_post,
 };
 use crate::logs;
 use chrono::Duration;
@@ -10,14 +11,6 @@ use dailyq::domain::{ChannelId, GuildId, MessageId};
 use dailyq::store::NewRound;
 use fake_discord::Permissions;
 use poise::serenity_prelude as serenity;
-
-fn question_posts(app: &App, channel: u64) -> usize {
-    app.fake
-        .messages(channel)
-        .iter()
-        .filter(|m| m.by_bot && m.text().starts_with("Question #") && m.text().contains("How to play"))
-        .count()
-}
 
 async fn a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down(app: &mut App) {
     let channel = app.channel("dailyq");
@@ -366,31 +359,15 @@ async fn two_processes_on_one_database_post_and_reveal_each_round_once(app: &mut
         data.stop_background();
     }
 
-    assert_eq!(question_posts(app, channel), 1);
-    assert_eq!(app.fake.threads(channel).len(), 1);
-    let in_thread = app.fake.messages(thread);
     assert_eq!(
-        in_thread
+        app.fake
+            .messages(thread)
             .iter()
             .filter(|m| m.text().contains("Post your answer here"))
             .count(),
         1
     );
-    assert_eq!(
-        in_thread
-            .iter()
-            .filter(|m| m.text().contains("Reference answer"))
-            .count(),
-        1
-    );
-    assert_eq!(
-        app.fake
-            .messages(channel)
-            .iter()
-            .filter(|m| m.reply_to == Some(post))
-            .count(),
-        1
-    );
+    assert_posted_and_revealed_once(app, channel, post, thread);
     assert_eq!(
         points_of(
             &app.store.round_awards(round.id).await.unwrap(),
@@ -426,24 +403,7 @@ async fn a_round_completes_exactly_once_while_discord_fails_a_fifth_of_requests(
     app.fake.faults().clear();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    assert_eq!(question_posts(app, channel), 1);
-    assert_eq!(app.fake.threads(channel).len(), 1);
-    let in_thread = app.fake.messages(thread);
-    assert_eq!(
-        in_thread
-            .iter()
-            .filter(|m| m.by_bot && m.text().contains("Reference answer"))
-            .count(),
-        1
-    );
-    assert_eq!(
-        app.fake
-            .messages(channel)
-            .iter()
-            .filter(|m| m.reply_to == Some(post))
-            .count(),
-        1
-    );
+    assert_posted_and_revealed_once(app, channel, post, thread);
     let awards = app.store.round_awards(round.id).await.unwrap();
     assert_eq!(points_of(&awards, alice.id), 2 + 1 + 3, "{awards:?}");
     assert_eq!(points_of(&awards, bob.id), 2, "{awards:?}");

@@ -1,7 +1,8 @@
 //! A whole round: post, thread, answers, votes, reveal, scores, leaderboard and stats.
 
 use crate::harness::{
-    App, WAIT, answer, closed_round, eventually, points_of, set_up_daily, start_instant, wait_for_post,
+    App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of, set_up_daily,
+    start_instant, wait_for_post,
 };
 use chrono::Duration;
 use dailyq::domain::scoring::{Award, AwardKind};
@@ -128,22 +129,7 @@ async fn a_round_runs_from_post_to_reveal_and_scores_once(app: &mut App) {
     // Nothing more happens on later ticks: exactly one reveal and one summary.
     app.advance(Duration::minutes(5));
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    assert_eq!(
-        app.fake
-            .messages(thread)
-            .iter()
-            .filter(|m| m.text().contains("Reference answer"))
-            .count(),
-        1
-    );
-    assert_eq!(
-        app.fake
-            .messages(channel)
-            .iter()
-            .filter(|m| m.reply_to == Some(post))
-            .count(),
-        1
-    );
+    assert_posted_and_revealed_once(app, channel, post, thread);
     assert_eq!(app.store.round_awards(round.id).await.unwrap(), awards);
 
     // Reactions after the reveal change nothing (the thread is archived, and the round closed).
