@@ -217,7 +217,24 @@ async fn a_missing_permission_is_named_by_check_and_fails_the_round_loudly(app: 
         elsewhere.text()
     );
 
-    set_up_daily(app, channel, "09:30").await;
+    let setup = app
+        .dailyq(
+            "admin",
+            channel,
+            "setup",
+            vec![
+                fake_discord::opt("channel", channel),
+                fake_discord::opt("time", "09:30"),
+                fake_discord::opt("timezone", "UTC"),
+            ],
+        )
+        .await;
+    let setup_text = setup.text();
+    assert!(
+        setup_text.contains("Before the first post"),
+        "setup warns: {setup_text}"
+    );
+    assert!(setup_text.contains("Create Public Threads"), "{setup_text}");
     app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
     app.fake
         .wait_for_bot_message(channel, |m| m.text().contains("Question #1"), WAIT)

@@ -99,6 +99,8 @@ pub async fn setup(
     #[description = "Role to mention with each question"] ping_role: Option<serenity::Role>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
+    // Validation, the database and the permission check can take more than Discord's 3 s.
+    ctx.defer_ephemeral().await?;
     let guild = guild(ctx)?;
     same_guild(ctx, &channel)?;
     let data = ctx.data();
@@ -177,14 +179,22 @@ pub async fn setup(
     data.store.upsert_schedule(&schedule, now).await?;
     data.wake.notify_one();
     let verb = if previous.is_some() { "Updated" } else { "Set up" };
-    say_private(
-        ctx,
-        format!(
-            "✅ {verb} the daily question.\n{}",
-            render::schedule_line(&schedule)
-        ),
-    )
-    .await
+    let mut text = format!(
+        "✅ {verb} the daily question.\n{}",
+        render::schedule_line(&schedule)
+    );
+    match missing_permissions(ctx, schedule.channel_id).await {
+        Ok(missing) if !missing.is_empty() => {
+            text.push_str(&format!(
+                "\n\n⚠️ Before the first post, give me these in <#{}>:\n{}",
+                schedule.channel_id,
+                missing.join("\n")
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = ?e, "could not check permissions after setup"),
+    }
+    say_private(ctx, render::truncate(&text, 2000)).await
 }
 
 /// Show every schedule and every open round
@@ -494,18 +504,23 @@ pub async fn check(
         same_guild(ctx, c)?;
     }
     let target = target_channel(ctx, channel.as_ref());
-    let permissions = bot_permissions(ctx, target).await?;
-    let missing: Vec<String> = NEEDED
-        .iter()
-        .filter(|(p, _, _)| !permissions.contains(*p))
-        .map(|(_, name, why)| format!("- **{name}**: without it, {why}."))
-        .collect();
+    let missing = missing_permissions(ctx, target).await?;
     let text = if missing.is_empty() {
         format!("✅ I have every permission I need in <#{target}>.")
     } else {
         format!("⚠️ In <#{target}> I am missing:\n{}", missing.join("\n"))
     };
     say_private(ctx, text).await
+}
+
+/// What the bot lacks in `channel`, one line per permission with what breaks without it.
+async fn missing_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<Vec<String>, Error> {
+    let permissions = bot_permissions(ctx, channel).await?;
+    Ok(NEEDED
+        .iter()
+        .filter(|(p, _, _)| !permissions.contains(*p))
+        .map(|(_, name, why)| format!("- **{name}**: without it, {why}."))
+        .collect())
 }
 
 async fn bot_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<serenity::Permissions, Error> {
