@@ -48,10 +48,14 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Questions {
             command: QuestionsCommand::Check { dir },
         } => {
-            let dir = match dir {
-                Some(d) => d,
-                None => Config::from_env()?.questions_dir,
-            };
+            // Only QUESTIONS_DIR matters here: a question author needs no token or database.
+            let dir = dir
+                .or_else(|| {
+                    std::env::var_os("QUESTIONS_DIR")
+                        .filter(|d| !d.is_empty())
+                        .map(PathBuf::from)
+                })
+                .unwrap_or_else(|| PathBuf::from("questions"));
             Ok(check_questions(&dir))
         }
         Command::Migrate => {
