@@ -1,7 +1,6 @@
 //! Rounds, schedules and guild settings as the rest of the bot sees them.
 
 use super::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
-use super::question::Question;
 use super::rotation::QuestionFilter;
 use super::schedule::{AnswerWindow, PostTime, Timezone};
 use super::scoring::ScoringWeights;
@@ -128,15 +127,6 @@ pub struct Round {
     pub summary_message_id: Option<MessageId>,
     /// When it was revealed.
     pub revealed_at: Option<DateTime<Utc>>,
-}
-
-/// A round together with its question, for rendering.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoundWithQuestion {
-    /// The round.
-    pub round: Round,
-    /// What it asks.
-    pub question: Question,
 }
 
 /// An answer in a round's thread.

@@ -1,7 +1,7 @@
 //! Rounds: claimed once per channel and local date, posted, revealed once.
 
 use super::{Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
-use crate::domain::round::{Round, RoundState, RoundWithQuestion};
+use crate::domain::round::{Round, RoundState};
 use crate::domain::scoring::{Award, AwardKind};
 use crate::domain::streaks::Streak;
 use crate::domain::{ChannelId, GuildId, MessageId};
@@ -123,14 +123,6 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(round_from_row).transpose()
-    }
-
-    /// A round with its question.
-    #[tracing::instrument(skip(self))]
-    pub async fn round_with_question(&self, id: i64) -> Result<RoundWithQuestion> {
-        let round = self.round(id).await?;
-        let question = self.question(round.question_id).await?;
-        Ok(RoundWithQuestion { round, question })
     }
 
     /// The round whose answer thread is `thread`. A thread started from a message has that

@@ -191,8 +191,8 @@ where
     }
 }
 
-/// Sets up `channel` to post at `time` UTC with a two-hour answer window.
-pub async fn set_up_daily(app: &App, channel: u64, time: &str) {
+/// Sets up `channel` to post at `time` UTC with a two-hour answer window; returns the reply.
+pub async fn set_up_daily(app: &App, channel: u64, time: &str) -> String {
     let reply = app
         .dailyq(
             "admin",
@@ -206,7 +206,9 @@ pub async fn set_up_daily(app: &App, channel: u64, time: &str) {
             ],
         )
         .await;
-    assert!(reply.text().contains("Set up"), "{}", reply.text());
+    let text = reply.text();
+    assert!(text.contains("Set up"), "{text}");
+    text
 }
 
 /// Waits for the bot's question post in `channel` and its thread; returns (message, thread).

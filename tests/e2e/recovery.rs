@@ -217,19 +217,7 @@ async fn a_missing_permission_is_named_by_check_and_fails_the_round_loudly(app: 
         elsewhere.text()
     );
 
-    let setup = app
-        .dailyq(
-            "admin",
-            channel,
-            "setup",
-            vec![
-                fake_discord::opt("channel", channel),
-                fake_discord::opt("time", "09:30"),
-                fake_discord::opt("timezone", "UTC"),
-            ],
-        )
-        .await;
-    let setup_text = setup.text();
+    let setup_text = set_up_daily(app, channel, "09:30").await;
     assert!(
         setup_text.contains("Before the first post"),
         "setup warns: {setup_text}"
