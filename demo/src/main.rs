@@ -73,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
     let data = Data::new(store.clone(), Arc::new(clock.clone()), true);
     let options = SchedulerOptions {
         max_sleep: StdDuration::from_millis(100),
+        ..Default::default()
     };
     let mut client = build_client(http, data.clone(), options).await?;
     let shards = client.shard_manager.clone();

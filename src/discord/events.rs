@@ -1,7 +1,9 @@
 //! Gateway events that are not commands: answers, votes, leaderboard buttons, joining guilds.
 
-use super::rounds::accepting;
+use super::rounds::is_ordinary;
 use super::{Data, Discord, Error, commands, render};
+use crate::domain::answers::{AnswerCandidate, AnswerRejection, judge_answer};
+use crate::domain::round::{Round, RoundState};
 use crate::domain::votes::{VoteAttempt, VoteRejection, judge_vote};
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use poise::serenity_prelude as serenity;
@@ -13,41 +15,40 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         cache: ctx.cache.clone(),
     };
     match event {
+        serenity::FullEvent::Ready { data_about_bot } => {
+            forget_guilds_left_while_away(data, data_about_bot).await?
+        }
         serenity::FullEvent::GuildCreate { guild, is_new } => {
+            let was_away = data.store.guild_left(GuildId(guild.id.get())).await?;
             data.store
                 .mark_guild_joined(GuildId(guild.id.get()), data.clock.now())
                 .await?;
+            if was_away {
+                tracing::info!(guild = %guild.id, "back in a guild; its schedules resume");
+                data.wake.notify_one();
+            }
             if *is_new == Some(true) {
                 greet(&discord, guild).await;
             }
         }
         serenity::FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
-            // The bot was removed: keep the guild's data, remember when it left.
+            // The bot was removed: keep the guild's data, remember when it left, and spend no
+            // request on it until it is back.
             data.store
                 .mark_guild_left(GuildId(incomplete.id.get()), data.clock.now())
                 .await?;
         }
         serenity::FullEvent::Message { new_message } => on_message(&discord, data, new_message).await?,
-        serenity::FullEvent::MessageUpdate { event, .. } => {
-            let Some(content) = &event.content else {
-                return Ok(());
-            };
-            let message = MessageId(event.id.get());
-            if let Some(answer) = data.store.answer(message).await? {
-                let round = data.store.round(answer.round_id).await?;
-                if accepting(&round, data.clock.now()) {
-                    let text = data.message_content.then_some(content.as_str());
-                    data.store.edit_answer(message, text, data.clock.now()).await?;
-                }
-            }
-        }
+        serenity::FullEvent::MessageUpdate { event, .. } => on_edit(&discord, data, event).await?,
         serenity::FullEvent::MessageDelete {
-            deleted_message_id, ..
+            deleted_message_id,
+            guild_id,
+            ..
         } => {
             let message = MessageId(deleted_message_id.get());
             if let Some(answer) = data.store.answer(message).await? {
                 let round = data.store.round(answer.round_id).await?;
-                if accepting(&round, data.clock.now()) {
+                if same_guild(&round, *guild_id) && round.accepts_at(data.clock.now()) {
                     data.store.withdraw_answer(message, data.clock.now()).await?;
                 }
             }
@@ -68,6 +69,49 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
     Ok(())
 }
 
+/// Whether an event of `guild` may touch `round` (events of another guild never do).
+fn same_guild(round: &Round, guild: Option<serenity::GuildId>) -> bool {
+    guild.is_some_and(|g| g.get() == round.guild_id.0)
+}
+
+/// READY lists every guild of this shard the bot is in: guilds it was removed from while it was
+/// offline (no GUILD_DELETE reached it) are marked left, so they cost nothing until it is back.
+async fn forget_guilds_left_while_away(data: &Data, ready: &serenity::Ready) -> Result<(), Error> {
+    let present: std::collections::BTreeSet<u64> = ready.guilds.iter().map(|g| g.id.get()).collect();
+    let (shard, shards) = ready
+        .shard
+        .map_or((0, 1), |s| (u64::from(s.id.0), u64::from(s.total.max(1))));
+    for guild in data.store.present_guilds().await? {
+        // Discord's shard formula: (guild_id >> 22) % shard_count.
+        let ours = (guild.0 >> 22) % shards == shard;
+        if ours && !present.contains(&guild.0) {
+            tracing::info!(guild = %guild, "the bot was removed from this guild while offline");
+            data.store.mark_guild_left(guild, data.clock.now()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The facts of a thread message that decide whether it is an answer.
+fn candidate<'a>(
+    data: &Data,
+    round: &Round,
+    message: MessageId,
+    author_is_bot: bool,
+    kind: serenity::MessageType,
+    text: &'a str,
+    min_chars: u32,
+) -> AnswerCandidate<'a> {
+    AnswerCandidate {
+        author_is_bot,
+        ordinary: is_ordinary(kind),
+        content: data.message_content.then_some(text),
+        written_at: message.created_at(),
+        closes_at: round.closes_at,
+        min_chars,
+    }
+}
+
 async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message) -> Result<(), Error> {
     if message.author.bot || message.guild_id.is_none() {
         return Ok(());
@@ -79,42 +123,123 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
     else {
         return Ok(());
     };
-    let now = data.clock.now();
-    if !accepting(&round, now) {
+    let id = MessageId(message.id.get());
+    // Discord's own time of the message decides, not when the bot got to it.
+    if !same_guild(&round, message.guild_id) || !round.accepts_at(id.created_at()) {
         return Ok(());
     }
+    let now = data.clock.now();
     let settings = data.store.ensure_guild(round.guild_id, now).await?;
-    let content = data.message_content.then_some(message.content.as_str());
-    if let Some(text) = content {
-        let length = text.trim().chars().count();
-        if settings.min_answer_chars > 0 && length < settings.min_answer_chars as usize {
-            let note = format!(
-                "This answer is {length} characters long; answers need at least {} to count. Edit it or post a longer one.",
-                settings.min_answer_chars
-            );
+    let verdict = judge_answer(&candidate(
+        data,
+        &round,
+        id,
+        false,
+        message.kind,
+        &message.content,
+        settings.min_answer_chars,
+    ));
+    match verdict {
+        Ok(()) => {
+            let content = data.message_content.then_some(message.content.as_str());
+            let author = UserId(message.author.id.get());
+            if data
+                .store
+                .record_answer(round.id, id, author, content, id.created_at())
+                .await?
+            {
+                offer_upvote(discord, &round, message.channel_id, message.id).await;
+            }
+        }
+        Err(AnswerRejection::TooShort { length, min }) => {
             let reply = serenity::CreateMessage::new()
-                .content(note)
+                .content(render::too_short_note(length, min))
                 .reference_message(message)
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
             message.channel_id.send_message(&discord.http, reply).await?;
-            return Ok(());
         }
+        Err(_) => {}
     }
-    let recorded = data
-        .store
-        .record_answer(
-            round.id,
-            MessageId(message.id.get()),
-            UserId(message.author.id.get()),
-            content,
-            now,
-        )
-        .await?;
-    if recorded {
-        let upvote = serenity::ReactionType::Unicode(render::UPVOTE.to_owned());
-        if let Err(e) = message.react(&discord.http, upvote).await {
-            tracing::warn!(error = ?e, round = round.id, "could not add the upvote reaction to an answer");
+    Ok(())
+}
+
+/// Puts the bot's ⬆️ on a counted answer so members can vote with one click.
+async fn offer_upvote(
+    discord: &Discord,
+    round: &Round,
+    channel: serenity::ChannelId,
+    message: serenity::MessageId,
+) {
+    let upvote = serenity::ReactionType::Unicode(render::UPVOTE.to_owned());
+    if let Err(e) = channel.create_reaction(&discord.http, message, upvote).await {
+        tracing::warn!(error = ?e, round = round.id, "could not add the upvote reaction to an answer");
+    }
+}
+
+/// An edit before the deadline is judged again: a long answer edited down below the minimum
+/// stops counting, a short message edited up to it starts counting (and gets its ⬆️).
+async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdateEvent) -> Result<(), Error> {
+    let Some(content) = &event.content else {
+        return Ok(());
+    };
+    let id = MessageId(event.id.get());
+    let recorded = data.store.answer(id).await?;
+    let round = match &recorded {
+        Some(answer) => data.store.round(answer.round_id).await?,
+        None => match data
+            .store
+            .round_by_thread(ChannelId(event.channel_id.get()))
+            .await?
+        {
+            Some(round) => round,
+            None => return Ok(()),
+        },
+    };
+    let now = data.clock.now();
+    let edited_at = event.edited_timestamp.map_or(now, |t| *t);
+    if !same_guild(&round, event.guild_id) || !round.accepts_at(edited_at) {
+        return Ok(());
+    }
+    let settings = data.store.ensure_guild(round.guild_id, now).await?;
+    let author = match (&recorded, &event.author) {
+        (Some(a), _) => a.author_id,
+        (None, Some(user)) if !user.bot => UserId(user.id.get()),
+        // Without its author the reveal's reading of the thread decides.
+        (None, _) => return Ok(()),
+    };
+    let kind = event.kind.unwrap_or(serenity::MessageType::Regular);
+    let verdict = judge_answer(&candidate(
+        data,
+        &round,
+        id,
+        false,
+        kind,
+        content,
+        settings.min_answer_chars,
+    ));
+    let text = data.message_content.then_some(content.as_str());
+    match (verdict, recorded) {
+        (Ok(()), None) => {
+            if data
+                .store
+                .record_answer(round.id, id, author, text, id.created_at())
+                .await?
+            {
+                offer_upvote(discord, &round, event.channel_id, event.id).await;
+            }
         }
+        (Ok(()), Some(a)) if a.withdrawn_at.is_some() => {
+            if data.store.restore_answer(id, text, edited_at).await? {
+                offer_upvote(discord, &round, event.channel_id, event.id).await;
+            }
+        }
+        (Ok(()), Some(_)) => {
+            data.store.edit_answer(id, text, edited_at).await?;
+        }
+        (Err(_), Some(a)) if a.withdrawn_at.is_none() => {
+            data.store.withdraw_answer(id, edited_at).await?;
+        }
+        (Err(_), _) => {}
     }
     Ok(())
 }
@@ -136,10 +261,13 @@ async fn on_reaction(
         return Ok(());
     };
     let round = data.store.round(answer.round_id).await?;
+    if !same_guild(&round, reaction.guild_id) {
+        return Ok(());
+    }
     let now = data.clock.now();
     let voter = UserId(user.get());
     if !added {
-        if accepting(&round, now) {
+        if round.accepts_at(now) {
             data.store.remove_vote(message, voter).await?;
         }
         return Ok(());
@@ -152,7 +280,7 @@ async fn on_reaction(
         voter_is_bot,
         answer_author: answer.author_id,
         answer_withdrawn: answer.withdrawn_at.is_some(),
-        round_open: round.state == crate::domain::round::RoundState::Open,
+        round_open: round.state == RoundState::Open,
         closes_at: round.closes_at,
         at: now,
     };
@@ -165,6 +293,13 @@ async fn on_reaction(
             if let Err(e) = reaction.delete(&discord.http).await {
                 tracing::debug!(error = ?e, "could not remove a self-vote reaction (no Manage Messages?)");
             }
+        }
+        Err(VoteRejection::RoundClosed)
+            if matches!(round.state, RoundState::Open | RoundState::Revealing) =>
+        {
+            // Reaction lists carry no time: remember this one came late, so the reveal's
+            // reading of the list leaves it out.
+            data.store.note_late_vote(message, voter, now).await?;
         }
         Err(_) => {}
     }

@@ -38,6 +38,21 @@ pub fn round_marker(round: &Round) -> String {
     format!("dailyq · round {}", round.id)
 }
 
+/// The footer that marks the reveal's reference answer (found again after a crash).
+pub fn reveal_marker(round: &Round) -> String {
+    format!("dailyq · reference answer · round {}", round.id)
+}
+
+/// The footer that marks the reveal's summary (found again after a crash).
+pub fn summary_marker(round: &Round) -> String {
+    format!("dailyq · summary · round {}", round.id)
+}
+
+/// Whether a footer text carries `marker` (at its end, after any "part i of n").
+pub fn has_marker(footer: &str, marker: &str) -> bool {
+    footer == marker || footer.ends_with(&format!(" · {marker}"))
+}
+
 /// The question post.
 pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> serenity::CreateEmbed {
     let min = if min_answer_chars > 0 {
@@ -88,6 +103,13 @@ pub fn thread_instructions(round: &Round) -> String {
     )
 }
 
+/// The reply to an answer shorter than the guild's minimum.
+pub fn too_short_note(length: usize, min: u32) -> String {
+    format!(
+        "This answer is {length} characters long; answers need at least {min} to count. Edit it or post a longer one."
+    )
+}
+
 /// The reference answer, split across embeds when it is long.
 pub fn reveal_embeds(round: &Round, q: &Question) -> Vec<serenity::CreateEmbed> {
     let chunks = split_text(&q.answer, DESCRIPTION_LIMIT);
@@ -102,13 +124,12 @@ pub fn reveal_embeds(round: &Round, q: &Question) -> Vec<serenity::CreateEmbed> 
             if i == 0 {
                 e = e.title(format!("Reference answer · question #{}", round.number));
             }
-            if total > 1 {
-                e = e.footer(serenity::CreateEmbedFooter::new(format!(
-                    "part {} of {total}",
-                    i + 1
-                )));
-            }
-            e
+            let footer = match (total > 1, i + 1 == total) {
+                (false, _) => reveal_marker(round),
+                (true, true) => format!("part {} of {total} · {}", i + 1, reveal_marker(round)),
+                (true, false) => format!("part {} of {total}", i + 1),
+            };
+            e.footer(serenity::CreateEmbedFooter::new(footer))
         })
         .collect();
     if let Some(last) = embeds.pop() {
@@ -181,6 +202,7 @@ pub fn summary_embed(
         .title(format!("Question #{} revealed", round.number))
         .description(body)
         .field("Reference answer", format!("In the thread: <#{thread}>"), false)
+        .footer(serenity::CreateEmbedFooter::new(summary_marker(round)))
 }
 
 /// A schedule line for `/dailyq status` and `/dailyq setup`.
@@ -441,6 +463,8 @@ mod tests {
             answer_message_id: None,
             summary_message_id: None,
             revealed_at: None,
+            post_attempts: 0,
+            reveal_attempts: 0,
         };
         let name = thread_name(&round, &q);
         assert!(name.chars().count() <= 100);

@@ -1,16 +1,22 @@
 //! The life of a round on Discord: start (claim + post + thread), and reveal.
 //!
 //! Every step is recorded in the store right after it succeeds, and every step can be repeated:
-//! a post is found again by its footer marker or de-duplicated by its nonce, a thread that
-//! already exists is adopted, and closing the round commits points only once.
+//! every message the bot posts for a round carries a footer marker and a nonce, and a retry
+//! (an attempt counter above zero) first looks on Discord for what an earlier attempt posted; a
+//! thread that already exists is adopted, and closing the round commits points only once.
+//!
+//! The reveal locks the thread first, then counts only what Discord timestamps before the
+//! deadline (see `domain::answers`).
 
 use super::render;
 use super::{Data, Discord};
+use crate::domain::answers::{AnswerCandidate, judge_answer, text_as_of_deadline};
+use crate::domain::ids::snowflake_at;
 use crate::domain::question::Question;
 use crate::domain::rotation::pick_next;
 use crate::domain::round::{ChannelSchedule, Round, RoundState};
 use crate::domain::schedule::ScheduledPost;
-use crate::domain::scoring::{CountedAnswer, score_round};
+use crate::domain::scoring::{CountedAnswer, score_round, top_answers};
 use crate::domain::{ChannelId, MessageId, UserId};
 use crate::store::NewRound;
 use anyhow::Context as _;
@@ -47,6 +53,8 @@ fn is_permanent(e: &serenity::Error) -> bool {
 const MISSING_PERMISSIONS: isize = 50013;
 const UNKNOWN_MESSAGE: isize = 10008;
 const THREAD_ALREADY_EXISTS: isize = 160_004;
+/// How many pages of 100 messages a retry reads when it looks for its own earlier post.
+const SEARCH_PAGES: usize = 5;
 
 /// Claims and posts the round of `schedule` for `post` (a scheduled post), or for today's local
 /// date with the deadline counted from now when `post` is `None` (an admin's `/dailyq post`).
@@ -113,7 +121,15 @@ pub async fn publish(
     let message_id = match round.message_id {
         Some(m) => m,
         None => {
-            let message = match find_posted(discord, channel, round).await {
+            // Only a retry can have posted already; a first attempt costs no search.
+            let earlier = if round.post_attempts > 0 {
+                let marker = render::round_marker(round);
+                let since = round.opens_at - chrono::Duration::minutes(5);
+                find_own_message(discord, channel, since, &marker).await?
+            } else {
+                None
+            };
+            let message = match earlier {
                 Some(m) => m,
                 None => {
                     let mut post = serenity::CreateMessage::new()
@@ -129,6 +145,7 @@ pub async fn publish(
                             serenity::CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role.0)]),
                         );
                     }
+                    data.store.note_post_attempt(round.id).await?;
                     match channel.send_message(&discord.http, post).await {
                         Ok(m) => MessageId(m.id.get()),
                         Err(e) => return Err(post_failed(data, round, e).await),
@@ -147,24 +164,47 @@ pub async fn publish(
     Ok(())
 }
 
-/// Looks for a question message this bot already posted for `round` (a crash after posting and
-/// before recording it), by the footer marker.
-async fn find_posted(discord: &Discord, channel: serenity::ChannelId, round: &Round) -> Option<MessageId> {
+/// Looks in `channel`, from `since` on, for a message of this bot whose embed footer carries
+/// `marker` (something an earlier attempt posted before it could record it). Reads at most
+/// [`SEARCH_PAGES`] pages; a permanent refusal (no access, unknown channel) finds nothing.
+async fn find_own_message(
+    discord: &Discord,
+    channel: serenity::ChannelId,
+    since: DateTime<Utc>,
+    marker: &str,
+) -> anyhow::Result<Option<MessageId>> {
     let me = discord.cache.current_user().id;
-    let marker = render::round_marker(round);
-    let recent = channel
-        .messages(&discord.http, serenity::GetMessages::new().limit(50))
-        .await
-        .ok()?;
-    recent
-        .iter()
-        .find(|m| {
-            m.author.id == me
-                && m.embeds
-                    .iter()
-                    .any(|e| e.footer.as_ref().is_some_and(|f| f.text == marker))
-        })
-        .map(|m| MessageId(m.id.get()))
+    let mut after = serenity::MessageId::new(snowflake_at(since).max(1));
+    for _ in 0..SEARCH_PAGES {
+        let page = match channel
+            .messages(
+                &discord.http,
+                serenity::GetMessages::new().after(after).limit(100),
+            )
+            .await
+        {
+            Ok(page) => page,
+            Err(e) if is_permanent(&e) => return Ok(None),
+            Err(e) => return Err(anyhow::Error::new(e).context("looking for an earlier post")),
+        };
+        if let Some(found) = page.iter().find(|m| m.author.id == me && carries(m, marker)) {
+            return Ok(Some(MessageId(found.id.get())));
+        }
+        match page.iter().map(|m| m.id).max() {
+            Some(last) if page.len() == 100 => after = last,
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a message has an embed whose footer carries `marker`.
+fn carries(m: &serenity::Message, marker: &str) -> bool {
+    m.embeds.iter().any(|e| {
+        e.footer
+            .as_ref()
+            .is_some_and(|f| render::has_marker(&f.text, marker))
+    })
 }
 
 async fn post_failed(data: &Data, round: &Round, e: serenity::Error) -> anyhow::Error {
@@ -264,16 +304,32 @@ async fn send_first(
     Ok(None)
 }
 
-/// Records every member message in the thread as an answer (idempotent: known ones are kept
-/// as they are, withdrawn ones stay withdrawn).
+/// What a read of the whole thread found besides answers.
+#[derive(Debug, Default)]
+struct ThreadScan {
+    /// A reference answer an earlier reveal attempt posted in the thread.
+    reference: Option<MessageId>,
+}
+
+/// Makes the recorded answers of a round what the thread shows: every ordinary member message
+/// Discord timestamps before the deadline, long enough, counts (recorded if the bot missed it,
+/// restored if it had been edited up to length); recorded answers that no longer qualify (edited
+/// down, deleted, late) are withdrawn. An edit made after the deadline does not change the
+/// verdict: the text recorded before it is judged.
 async fn reconcile_answers(
     discord: &Discord,
     data: &Data,
     round: &Round,
     thread: ChannelId,
     min_answer_chars: u32,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ThreadScan> {
     let channel = serenity::ChannelId::new(thread.0);
+    let me = discord.cache.current_user().id;
+    let reference_marker = render::reveal_marker(round);
+    let recorded = data.store.round_answers_all(round.id).await?;
+    let mut seen = BTreeSet::new();
+    let mut scan = ThreadScan::default();
+    let now = data.clock.now();
     // Messages in a thread have ids above the thread's own id.
     let mut after = serenity::MessageId::new(thread.0);
     loop {
@@ -284,29 +340,76 @@ async fn reconcile_answers(
             )
             .await?;
         for m in &page {
-            if m.author.bot {
-                continue;
+            if m.author.id == me && carries(m, &reference_marker) {
+                scan.reference = Some(MessageId(m.id.get()));
             }
+            let message = MessageId(m.id.get());
+            let before = recorded.get(&message);
             let content = data.message_content.then_some(m.content.as_str());
-            if content
-                .is_some_and(|c| min_answer_chars > 0 && c.trim().chars().count() < min_answer_chars as usize)
-            {
+            let judged_text = text_as_of_deadline(
+                content,
+                m.edited_timestamp.map(|t| *t),
+                round.closes_at,
+                before.and_then(|a| a.content.as_deref()),
+            );
+            let verdict = judge_answer(&AnswerCandidate {
+                author_is_bot: m.author.bot,
+                ordinary: is_ordinary(m.kind),
+                content: judged_text,
+                written_at: message.created_at(),
+                closes_at: round.closes_at,
+                min_chars: min_answer_chars,
+            });
+            if verdict.is_err() && before.is_none() {
                 continue;
             }
-            let (message, author) = (MessageId(m.id.get()), UserId(m.author.id.get()));
-            if data
-                .store
-                .record_answer(round.id, message, author, content, data.clock.now())
-                .await?
-            {
-                tracing::info!(round = round.id, message = %m.id, "recorded an answer the bot had missed");
+            seen.insert(message);
+            match (verdict, before) {
+                (Ok(()), None) => {
+                    let author = UserId(m.author.id.get());
+                    if data
+                        .store
+                        .record_answer(round.id, message, author, judged_text, message.created_at())
+                        .await?
+                    {
+                        tracing::info!(round = round.id, message = %m.id, "recorded an answer the bot had missed");
+                    }
+                }
+                (Ok(()), Some(a)) if a.withdrawn_at.is_some() => {
+                    data.store.restore_answer(message, judged_text, now).await?;
+                }
+                (Ok(()), Some(a)) if judged_text.is_some() && a.content.as_deref() != judged_text => {
+                    data.store.edit_answer(message, judged_text, now).await?;
+                }
+                (Ok(()), Some(_)) => {}
+                (Err(why), Some(a)) if a.withdrawn_at.is_none() => {
+                    tracing::info!(round = round.id, message = %m.id, reason = ?why, "an answer no longer counts");
+                    data.store.withdraw_answer(message, now).await?;
+                }
+                (Err(_), _) => {}
             }
         }
         match page.iter().map(|m| m.id).max() {
             Some(last) if page.len() == 100 => after = last,
-            _ => return Ok(()),
+            _ => break,
         }
     }
+    // Recorded answers the thread no longer shows were deleted while the bot was away.
+    for (message, a) in &recorded {
+        if a.withdrawn_at.is_none() && !seen.contains(message) {
+            data.store.withdraw_answer(*message, now).await?;
+        }
+    }
+    Ok(scan)
+}
+
+/// Whether Discord's message type is something a member wrote (a message or a reply), not a
+/// system notice.
+pub fn is_ordinary(kind: serenity::MessageType) -> bool {
+    matches!(
+        kind,
+        serenity::MessageType::Regular | serenity::MessageType::InlineReply
+    )
 }
 
 /// Reads the ⬆️ reactions of an answer from Discord (all pages): who counts as a voter.
@@ -341,8 +444,47 @@ async fn reaction_voters(
     }
 }
 
-/// Reveals a round whose deadline has passed: reconcile votes, post the reference answer and
-/// the summary, lock the thread, and award points once. Safe to repeat after a crash.
+/// The round's answer thread: the recorded one, or the thread Discord started from the question
+/// message (it has the message's id) when a crash came between creating and recording it.
+async fn answer_thread(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<Option<ChannelId>> {
+    if let Some(thread) = round.thread_id {
+        return Ok(Some(thread));
+    }
+    let Some(message) = round.message_id else {
+        return Ok(None);
+    };
+    match serenity::ChannelId::new(message.0)
+        .to_channel(&discord.http)
+        .await
+    {
+        Ok(serenity::Channel::Guild(c)) if c.thread_metadata.is_some() => {
+            let thread = ChannelId(c.id.get());
+            data.store.set_round_thread(round.id, thread).await?;
+            tracing::info!(round = round.id, thread = %thread, "adopted an answer thread that was created but not recorded");
+            Ok(Some(thread))
+        }
+        Ok(_) => Ok(None),
+        Err(e) if is_permanent(&e) => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("looking for the thread of round {}", round.id))),
+    }
+}
+
+/// Locks (and, at the end, archives) the answer thread. Locking comes first in a reveal, so
+/// nothing lands between the deadline and the counting; without Manage Threads it cannot, and
+/// the deadline rule alone keeps late answers out.
+async fn lock_thread(discord: &Discord, round: &Round, thread: ChannelId, archive: bool) {
+    let edit = serenity::EditThread::new().locked(true).archived(archive);
+    if let Err(e) = serenity::ChannelId::new(thread.0)
+        .edit_thread(&discord.http, edit)
+        .await
+    {
+        tracing::warn!(error = ?e, round = round.id, archive, "could not lock the answer thread");
+    }
+}
+
+/// Reveals a round whose deadline has passed: lock the thread, reconcile answers and votes with
+/// Discord, post the reference answer and the summary, archive the thread, and award points once.
+/// Safe to repeat after a crash at any step.
 pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<()> {
     let now = data.clock.now();
     if round.state == RoundState::Open {
@@ -354,18 +496,27 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
     if round.state != RoundState::Revealing {
         return Ok(());
     }
+    // A retry looks for the messages an earlier attempt may have posted before recording them.
+    let retry = round.reveal_attempts > 0;
+    data.store.note_reveal_attempt(round.id).await?;
     let question = data.store.question(round.question_id).await?;
     let settings = data.store.ensure_guild(round.guild_id, now).await?;
-    let thread = round.thread_id;
+    let thread = answer_thread(discord, data, &round).await?;
 
     // Reconcile with Discord, the source of truth: answers posted and votes cast while the bot
-    // was down (or whose events were lost) count. A transient failure retries the reveal later.
+    // was down (or whose events were lost) count, if Discord dates them before the deadline. A
+    // transient failure retries the reveal later.
+    let mut scan = ThreadScan::default();
     if let Some(thread) = thread {
-        if let Err(e) = reconcile_answers(discord, data, &round, thread, settings.min_answer_chars).await {
-            if !e.downcast_ref::<serenity::Error>().is_some_and(is_permanent) {
-                return Err(e.context(format!("reading the answers of round {}", round.id)));
+        lock_thread(discord, &round, thread, false).await;
+        match reconcile_answers(discord, data, &round, thread, settings.min_answer_chars).await {
+            Ok(found) => scan = found,
+            Err(e) => {
+                if !e.downcast_ref::<serenity::Error>().is_some_and(is_permanent) {
+                    return Err(e.context(format!("reading the answers of round {}", round.id)));
+                }
+                tracing::error!(error = ?e, round = round.id, "cannot read the thread; scoring the answers seen live");
             }
-            tracing::error!(error = ?e, round = round.id, "cannot read the thread; scoring the answers seen live");
         }
         for answer in data.store.round_answers(round.id).await? {
             match reaction_voters(discord, thread, answer.message_id, answer.author_id).await {
@@ -398,71 +549,50 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
 
     let channel = serenity::ChannelId::new(round.channel_id.0);
     if round.answer_message_id.is_none() {
-        let post = serenity::CreateMessage::new()
-            .embeds(render::reveal_embeds(&round, &question))
-            .nonce(serenity::Nonce::String(format!("dqa{}", round.id)))
-            .enforce_nonce(true);
-        // In the thread; in the channel if the thread is gone.
-        let mut targets = thread
-            .map(|t| serenity::ChannelId::new(t.0))
-            .into_iter()
-            .collect::<Vec<_>>();
-        targets.push(channel);
-        if let Some(m) = send_first(discord, &round, &targets, post, "the reference answer").await? {
+        let marker = render::reveal_marker(&round);
+        let earlier = match (scan.reference, retry) {
+            (Some(m), _) => Some(m),
+            // In the channel, where it goes when the thread is gone.
+            (None, true) => find_own_message(discord, channel, round.closes_at, &marker).await?,
+            (None, false) => None,
+        };
+        let posted = match earlier {
+            Some(m) => Some(m),
+            None => {
+                let post = serenity::CreateMessage::new()
+                    .embeds(render::reveal_embeds(&round, &question))
+                    .nonce(serenity::Nonce::String(format!("dqa{}", round.id)))
+                    .enforce_nonce(true);
+                // In the thread; in the channel if the thread is gone.
+                let mut targets = thread
+                    .map(|t| serenity::ChannelId::new(t.0))
+                    .into_iter()
+                    .collect::<Vec<_>>();
+                targets.push(channel);
+                send_first(discord, &round, &targets, post, "the reference answer").await?
+            }
+        };
+        if let Some(m) = posted {
             data.store.set_reveal_answer_message(round.id, m).await?;
         }
     }
     if round.summary_message_id.is_none() {
-        let mut ranked: Vec<&CountedAnswer> = counted.iter().filter(|a| !a.voters.is_empty()).collect();
-        ranked.sort_by(|a, b| {
-            b.voters
-                .len()
-                .cmp(&a.voters.len())
-                .then(a.message.cmp(&b.message))
-        });
-        let top: Vec<render::TopAnswer> = ranked
-            .iter()
-            .take(3)
-            .map(|a| render::TopAnswer {
-                author: a.author,
-                message: a.message,
-                votes: a.voters.len(),
-            })
-            .collect();
-        let participants = counted.iter().map(|a| a.author).collect::<BTreeSet<_>>().len();
-        let embed = render::summary_embed(&round, thread.unwrap_or(round.channel_id), &top, participants);
-        let post = serenity::CreateMessage::new()
-            .embed(embed)
-            .nonce(serenity::Nonce::String(format!("dqs{}", round.id)))
-            .enforce_nonce(true)
-            .allowed_mentions(serenity::CreateAllowedMentions::new());
-        // As a reply to the question; as a plain message if the question was deleted.
-        let reply = round.message_id.map(|q| {
-            post.clone()
-                .reference_message((channel, serenity::MessageId::new(q.0)))
-        });
-        let sent = match reply {
-            Some(reply) => match channel.send_message(&discord.http, reply).await {
-                Ok(m) => Some(MessageId(m.id.get())),
-                Err(e) if is_permanent(&e) => {
-                    send_first(discord, &round, &[channel], post, "the summary").await?
-                }
-                Err(e) => return Err(anyhow::Error::new(e).context("posting the summary")),
-            },
-            None => send_first(discord, &round, &[channel], post, "the summary").await?,
+        let marker = render::summary_marker(&round);
+        let earlier = if retry {
+            find_own_message(discord, channel, round.closes_at, &marker).await?
+        } else {
+            None
+        };
+        let sent = match earlier {
+            Some(m) => Some(m),
+            None => post_summary(discord, &round, thread, &counted).await?,
         };
         if let Some(m) = sent {
             data.store.set_reveal_summary_message(round.id, m).await?;
         }
     }
     if let Some(thread) = thread {
-        let edit = serenity::EditThread::new().archived(true).locked(true);
-        if let Err(e) = serenity::ChannelId::new(thread.0)
-            .edit_thread(&discord.http, edit)
-            .await
-        {
-            tracing::warn!(error = ?e, round = round.id, "could not lock and archive the answer thread");
-        }
+        lock_thread(discord, &round, thread, true).await;
     }
     if data.store.close_round(&round, &awards, now).await? {
         tracing::info!(
@@ -474,7 +604,40 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
     Ok(())
 }
 
-/// Whether a round accepts answers and votes at `now`.
-pub fn accepting(round: &Round, now: DateTime<Utc>) -> bool {
-    round.state == RoundState::Open && now < round.closes_at
+/// Posts the summary (top answers) as a reply to the question, or as a plain message if the
+/// question was deleted.
+async fn post_summary(
+    discord: &Discord,
+    round: &Round,
+    thread: Option<ChannelId>,
+    counted: &[CountedAnswer],
+) -> anyhow::Result<Option<MessageId>> {
+    let channel = serenity::ChannelId::new(round.channel_id.0);
+    let top: Vec<render::TopAnswer> = top_answers(counted, 3)
+        .into_iter()
+        .map(|a| render::TopAnswer {
+            author: a.author,
+            message: a.message,
+            votes: a.voters.len(),
+        })
+        .collect();
+    let participants = counted.iter().map(|a| a.author).collect::<BTreeSet<_>>().len();
+    let embed = render::summary_embed(round, thread.unwrap_or(round.channel_id), &top, participants);
+    let post = serenity::CreateMessage::new()
+        .embed(embed)
+        .nonce(serenity::Nonce::String(format!("dqs{}", round.id)))
+        .enforce_nonce(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    let reply = round.message_id.map(|q| {
+        post.clone()
+            .reference_message((channel, serenity::MessageId::new(q.0)))
+    });
+    match reply {
+        Some(reply) => match channel.send_message(&discord.http, reply).await {
+            Ok(m) => Ok(Some(MessageId(m.id.get()))),
+            Err(e) if is_permanent(&e) => send_first(discord, round, &[channel], post, "the summary").await,
+            Err(e) => Err(anyhow::Error::new(e).context("posting the summary")),
+        },
+        None => send_first(discord, round, &[channel], post, "the summary").await,
+    }
 }

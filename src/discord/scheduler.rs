@@ -1,92 +1,153 @@
 //! The scheduler: due posts and reveals come from the database on every tick, so a restart, a
 //! second process or a lost timer never loses or repeats one.
+//!
+//! Each tick turns what is due into jobs, one task per channel, run side by side (a bounded
+//! number at once): a channel whose reveal hangs or keeps failing never delays another channel.
+//! A failing job is retried with capped exponential backoff and jitter, per job, so nothing
+//! spins; the backoff is pacing only (kept in memory), every state change is still guarded in
+//! the database.
 
 use super::rounds::{self, StartOutcome};
 use super::{Data, Discord};
+use crate::domain::ChannelId;
+use crate::domain::retry::Backoff;
+use crate::domain::round::{ChannelSchedule, Round};
+use rand::Rng;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// How the scheduler paces itself.
 #[derive(Debug, Clone, Copy)]
 pub struct SchedulerOptions {
     /// Longest sleep between two ticks (the next due instant is usually sooner).
     pub max_sleep: Duration,
+    /// Retry spacing of a failing post or reveal.
+    pub backoff: Backoff,
+    /// Channels worked on at once.
+    pub parallel_channels: usize,
 }
 
 impl Default for SchedulerOptions {
     fn default() -> Self {
         SchedulerOptions {
             max_sleep: Duration::from_secs(30),
+            backoff: Backoff {
+                base: Duration::from_secs(2),
+                cap: Duration::from_secs(300),
+            },
+            parallel_channels: 16,
         }
     }
 }
 
-/// What one tick did, for logs and tests.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct TickReport {
-    /// Rounds revealed.
-    pub revealed: usize,
-    /// Rounds posted on schedule.
-    pub posted: usize,
-    /// Rounds recovered (pending or without thread).
-    pub recovered: usize,
-    /// Scheduled posts skipped because their answer window had passed.
-    pub missed: usize,
-    /// Steps that failed (logged).
-    pub failed: usize,
+/// One unit of work.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Job {
+    /// Reveal a round past its deadline.
+    Reveal(i64),
+    /// Finish posting a claimed round (a crash or failure left it half done).
+    Publish(i64),
+    /// Make a schedule's due post.
+    Post(ChannelId),
 }
 
-/// Runs ticks until the bot stops.
-pub async fn run(discord: Discord, data: Data, options: SchedulerOptions) {
-    while !data.is_stopping() {
-        let report = tick(&discord, &data).await;
-        if report != TickReport::default() {
-            tracing::debug!(?report, "scheduler tick");
+/// What a job needs, loaded by the tick.
+#[derive(Debug, Clone)]
+enum Work {
+    Reveal(Round),
+    Publish(Round),
+    Post(ChannelSchedule),
+}
+
+impl Work {
+    fn job(&self) -> Job {
+        match self {
+            Work::Reveal(r) => Job::Reveal(r.id),
+            Work::Publish(r) => Job::Publish(r.id),
+            Work::Post(s) => Job::Post(s.channel_id),
         }
-        let sleep = next_sleep(&data, options).await;
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failing {
+    failures: u32,
+    retry_at: Instant,
+}
+
+/// The scheduler's memory between ticks: which channels are being worked on and which jobs are
+/// waiting out a backoff.
+#[derive(Debug, Default)]
+struct Pace {
+    busy: HashSet<ChannelId>,
+    failing: HashMap<Job, Failing>,
+}
+
+/// Runs ticks until the bot stops. In-flight jobs are dropped when it returns.
+pub async fn run(discord: Discord, data: Data, options: SchedulerOptions) {
+    let pace = Arc::new(Mutex::new(Pace::default()));
+    let limit = Arc::new(tokio::sync::Semaphore::new(options.parallel_channels.max(1)));
+    let mut jobs = tokio::task::JoinSet::new();
+    while !data.is_stopping() {
+        tick(&discord, &data, &pace, &limit, options, &mut jobs).await;
+        // Reap finished tasks so the set does not grow.
+        while jobs.try_join_next().is_some() {}
+        let sleep = next_sleep(&data, &pace, options).await;
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
             _ = data.wake.notified() => {}
         }
     }
+    jobs.abort_all();
 }
 
-async fn next_sleep(data: &Data, options: SchedulerOptions) -> Duration {
+async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) -> Duration {
     let now = data.clock.now();
-    let next_post = data.store.earliest_next_post().await.ok().flatten();
-    let next_reveal = data.store.earliest_reveal().await.ok().flatten();
-    [next_post, next_reveal]
+    let next_post = data.store.earliest_next_post_after(now).await.ok().flatten();
+    let next_reveal = data.store.earliest_reveal_after(now).await.ok().flatten();
+    let due = [next_post, next_reveal]
         .into_iter()
         .flatten()
         .min()
-        .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO))
+        .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO));
+    let retry = {
+        let pace = pace.lock().expect("scheduler pace");
+        pace.failing
+            .values()
+            .map(|f| f.retry_at.saturating_duration_since(Instant::now()))
+            .min()
+    };
+    [due, retry]
+        .into_iter()
+        .flatten()
+        .min()
         .unwrap_or(options.max_sleep)
         .min(options.max_sleep)
 }
 
-/// Does everything that is due now: reveals first (so a channel's old round closes before its
-/// new one opens), then recovery of half-done posts, then scheduled posts.
-pub async fn tick(discord: &Discord, data: &Data) -> TickReport {
-    let mut report = TickReport::default();
+/// Reads what is due and starts a task for every channel that has work, is not already being
+/// worked on and is not waiting out a backoff. Within a channel, reveals come first (so its old
+/// round closes before its new one opens), then recovery of half-done posts, then the due post.
+async fn tick(
+    discord: &Discord,
+    data: &Data,
+    pace: &Arc<Mutex<Pace>>,
+    limit: &Arc<tokio::sync::Semaphore>,
+    options: SchedulerOptions,
+    jobs: &mut tokio::task::JoinSet<()>,
+) {
     let now = data.clock.now();
-
+    let mut by_channel: BTreeMap<ChannelId, Vec<Work>> = BTreeMap::new();
     match data.store.due_reveals(now).await {
         Ok(rounds) => {
-            for round in rounds {
-                match rounds::reveal(discord, data, &round).await {
-                    Ok(()) => report.revealed += 1,
-                    Err(e) => {
-                        report.failed += 1;
-                        tracing::error!(error = ?e, round = round.id, "reveal failed; will retry");
-                    }
-                }
+            for r in rounds {
+                by_channel.entry(r.channel_id).or_default().push(Work::Reveal(r));
             }
         }
-        Err(e) => {
-            report.failed += 1;
-            tracing::error!(error = ?e, "cannot read due reveals");
-        }
+        Err(e) => tracing::error!(error = ?e, "cannot read due reveals; will retry"),
     }
-
     let half_done = async {
         let mut rounds = data.store.pending_rounds().await?;
         rounds.extend(data.store.open_rounds_without_thread().await?);
@@ -94,69 +155,127 @@ pub async fn tick(discord: &Discord, data: &Data) -> TickReport {
     };
     match half_done.await {
         Ok(rounds) => {
-            for round in rounds {
-                let ping = match data.store.schedule(round.channel_id).await {
-                    Ok(s) => s.and_then(|s| s.ping_role),
-                    Err(_) => None,
-                };
-                match rounds::publish(discord, data, &round, ping).await {
-                    Ok(()) => report.recovered += 1,
-                    Err(e) => {
-                        report.failed += 1;
-                        tracing::error!(error = ?e, round = round.id, "posting a claimed round failed");
-                    }
-                }
+            for r in rounds {
+                by_channel.entry(r.channel_id).or_default().push(Work::Publish(r));
             }
         }
-        Err(e) => {
-            report.failed += 1;
-            tracing::error!(error = ?e, "cannot read half-done rounds");
+        Err(e) => tracing::error!(error = ?e, "cannot read half-done rounds; will retry"),
+    }
+    match data.store.due_schedules(now).await {
+        Ok(due) => {
+            for s in due {
+                by_channel.entry(s.channel_id).or_default().push(Work::Post(s));
+            }
         }
+        Err(e) => tracing::error!(error = ?e, "cannot read due schedules; will retry"),
     }
 
-    let due = match data.store.due_schedules(now).await {
-        Ok(due) => due,
-        Err(e) => {
-            report.failed += 1;
-            tracing::error!(error = ?e, "cannot read due schedules");
-            return report;
-        }
-    };
-    for schedule in due {
-        let next = schedule.post_time.next_after(now);
-        let occurrence = schedule.post_time.latest_at_or_before(now);
-        match occurrence {
-            Some(post) if now < post.at + schedule.answer_window.duration() => {
-                match rounds::start_round(discord, data, &schedule, Some(post)).await {
-                    Ok(StartOutcome::Posted(_)) => report.posted += 1,
-                    Ok(StartOutcome::AlreadyExists(_)) => {}
-                    Ok(StartOutcome::NoQuestion) => {
-                        report.failed += 1;
-                        tracing::error!(channel = %schedule.channel_id, "no question matches this channel's category and difficulty filter");
+    let ready = Instant::now();
+    for (channel, work) in by_channel {
+        let work: Vec<Work> = {
+            let mut p = pace.lock().expect("scheduler pace");
+            if p.busy.contains(&channel) {
+                continue;
+            }
+            let work: Vec<Work> = work
+                .into_iter()
+                .filter(|w| p.failing.get(&w.job()).is_none_or(|f| f.retry_at <= ready))
+                .collect();
+            if work.is_empty() {
+                continue;
+            }
+            p.busy.insert(channel);
+            work
+        };
+        let (discord, data, pace, limit) = (discord.clone(), data.clone(), pace.clone(), limit.clone());
+        jobs.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            for w in work {
+                if data.is_stopping() {
+                    break;
+                }
+                let job = w.job();
+                let result = perform(&discord, &data, w).await;
+                let mut p = pace.lock().expect("scheduler pace");
+                match result {
+                    Ok(()) => {
+                        p.failing.remove(&job);
                     }
                     Err(e) => {
-                        report.failed += 1;
-                        tracing::error!(error = ?e, channel = %schedule.channel_id, "scheduled post failed");
+                        let failures = p.failing.get(&job).map_or(0, |f| f.failures) + 1;
+                        let jitter = rand::rng().random_range(0.5..=1.0);
+                        let wait = options.backoff.delay(failures, jitter);
+                        tracing::error!(error = ?e, ?job, failures, retry_in = ?wait, "scheduled work failed; will retry");
+                        p.failing.insert(
+                            job,
+                            Failing {
+                                failures,
+                                retry_at: Instant::now() + wait,
+                            },
+                        );
                     }
                 }
             }
-            _ => {
-                report.missed += 1;
-                tracing::warn!(
-                    channel = %schedule.channel_id,
-                    due = %schedule.next_post_at,
-                    "a scheduled post was missed beyond its answer window (the bot was down); skipping it"
-                );
-            }
+            pace.lock().expect("scheduler pace").busy.remove(&channel);
+            // Look again: the channel may have more work, and the next sleep may be shorter.
+            data.wake.notify_one();
+        });
+    }
+}
+
+async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<()> {
+    match work {
+        Work::Reveal(round) => rounds::reveal(discord, data, &round).await,
+        Work::Publish(round) => {
+            let ping = data
+                .store
+                .schedule(round.channel_id)
+                .await?
+                .and_then(|s| s.ping_role);
+            rounds::publish(discord, data, &round, ping).await
         }
-        if let Err(e) = data
-            .store
+        Work::Post(schedule) => post_due(discord, data, &schedule).await,
+    }
+}
+
+/// Makes a schedule's due post and moves the schedule on, but only once the day's round is
+/// claimed or decisively skipped: a failure before the claim (the database, say) leaves the
+/// schedule where it is, so the post is retried instead of lost.
+async fn post_due(discord: &Discord, data: &Data, schedule: &ChannelSchedule) -> anyhow::Result<()> {
+    let now = data.clock.now();
+    let next = schedule.post_time.next_after(now);
+    let advance = || async {
+        data.store
             .advance_schedule(schedule.channel_id, schedule.next_post_at, next.at)
             .await
-        {
-            report.failed += 1;
-            tracing::error!(error = ?e, channel = %schedule.channel_id, "cannot advance the schedule");
+    };
+    let Some(post) = schedule.due_post(now) else {
+        tracing::warn!(
+            channel = %schedule.channel_id,
+            due = %schedule.next_post_at,
+            "a scheduled post was missed beyond its answer window (the bot was down); skipping it"
+        );
+        advance().await?;
+        return Ok(());
+    };
+    match rounds::start_round(discord, data, schedule, Some(post)).await {
+        Ok(StartOutcome::Posted(_) | StartOutcome::AlreadyExists(_)) => {}
+        Ok(StartOutcome::NoQuestion) => {
+            tracing::error!(channel = %schedule.channel_id, "no question matches this channel's category and difficulty filter; skipping today's post");
+        }
+        Err(e) => {
+            // Claimed: the round is recovered (or skipped) from the database; the day is safe.
+            if data
+                .store
+                .round_on(schedule.channel_id, post.date)
+                .await?
+                .is_some()
+            {
+                advance().await?;
+            }
+            return Err(e.context(format!("scheduled post in channel {}", schedule.channel_id)));
         }
     }
-    report
+    advance().await?;
+    Ok(())
 }

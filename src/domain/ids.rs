@@ -35,3 +35,60 @@ snowflake!(
     /// A role.
     RoleId,
 );
+
+/// Milliseconds from the Unix epoch to the Discord epoch (2015-01-01T00:00:00Z).
+pub const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+
+/// The instant Discord encoded in a snowflake: its own timestamp of a message, a thread or a
+/// channel, which no client can forge or delay.
+pub fn snowflake_time(id: u64) -> chrono::DateTime<chrono::Utc> {
+    let millis = i64::try_from(id >> 22).unwrap_or(i64::MAX / 2) + DISCORD_EPOCH_MS;
+    chrono::DateTime::from_timestamp_millis(millis).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
+/// The smallest snowflake made at or after `at` (for "messages after this instant" queries).
+pub fn snowflake_at(at: chrono::DateTime<chrono::Utc>) -> u64 {
+    let since = at.timestamp_millis().saturating_sub(DISCORD_EPOCH_MS).max(0);
+    u64::try_from(since).unwrap_or(0) << 22
+}
+
+impl MessageId {
+    /// When Discord created the message.
+    pub fn created_at(self) -> chrono::DateTime<chrono::Utc> {
+        snowflake_time(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn a_snowflake_tells_when_discord_made_it() {
+        // An id from Discord's documentation: 175928847299117063 → 2016-04-30 11:18:25.796 UTC.
+        assert_eq!(
+            MessageId(175_928_847_299_117_063).created_at(),
+            Utc.with_ymd_and_hms(2016, 4, 30, 11, 18, 25).unwrap() + chrono::Duration::milliseconds(796)
+        );
+    }
+
+    #[test]
+    fn the_snowflake_of_an_instant_is_the_first_made_at_it() {
+        let at = Utc.with_ymd_and_hms(2026, 6, 10, 9, 30, 0).unwrap();
+        assert_eq!(snowflake_time(snowflake_at(at)), at);
+        assert_eq!(
+            snowflake_time(snowflake_at(at) - 1),
+            at - chrono::Duration::milliseconds(1)
+        );
+    }
+
+    #[test]
+    fn any_snowflake_converts_without_panicking() {
+        for id in [0, 1, u64::MAX, u64::MAX >> 1, 1 << 63] {
+            let _ = snowflake_time(id);
+        }
+        let _ = snowflake_at(chrono::DateTime::<Utc>::MIN_UTC);
+        let _ = snowflake_at(chrono::DateTime::<Utc>::MAX_UTC);
+    }
+}

@@ -1,8 +1,10 @@
 //! Pure rules of dailyq: no serenity, no sqlx, no clock of its own (instants are passed in).
 
+pub mod answers;
 pub mod ids;
 pub mod leaderboard;
 pub mod question;
+pub mod retry;
 pub mod rotation;
 pub mod round;
 pub mod schedule;

@@ -2,7 +2,7 @@
 
 use super::ids::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use super::rotation::QuestionFilter;
-use super::schedule::{AnswerWindow, PostTime, Timezone};
+use super::schedule::{AnswerWindow, PostTime, ScheduledPost, Timezone};
 use super::scoring::ScoringWeights;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
@@ -44,6 +44,17 @@ pub struct ChannelSchedule {
     pub next_post_at: DateTime<Utc>,
     /// The admin who set it up.
     pub created_by: UserId,
+}
+
+impl ChannelSchedule {
+    /// What a due schedule should do at `now`: the post it owes (the latest occurrence, late but
+    /// still inside its answer window, keeping its original deadline), or `None` when that post
+    /// was missed beyond its window (the bot was down) and is skipped.
+    pub fn due_post(&self, now: DateTime<Utc>) -> Option<ScheduledPost> {
+        self.post_time
+            .latest_at_or_before(now)
+            .filter(|post| now < post.at + self.answer_window.duration())
+    }
 }
 
 /// Where a round is in its life.
@@ -127,6 +138,18 @@ pub struct Round {
     pub summary_message_id: Option<MessageId>,
     /// When it was revealed.
     pub revealed_at: Option<DateTime<Utc>>,
+    /// How many times posting the question was attempted (a retry looks for an earlier post).
+    pub post_attempts: u32,
+    /// How many times the reveal was attempted (a retry looks for earlier reveal messages).
+    pub reveal_attempts: u32,
+}
+
+impl Round {
+    /// Whether the round takes answers and votes made at `at` (Discord's time of the message, or
+    /// the bot's clock for a reaction): only while open and before the deadline.
+    pub fn accepts_at(&self, at: DateTime<Utc>) -> bool {
+        self.state == RoundState::Open && at < self.closes_at
+    }
 }
 
 /// An answer in a round's thread.

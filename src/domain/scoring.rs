@@ -163,9 +163,36 @@ pub fn top_authors(answers: &[CountedAnswer]) -> BTreeSet<UserId> {
         .collect()
 }
 
+/// The `n` most-upvoted answers for the summary: most votes first, the earlier message first
+/// among equals; answers without a vote are not listed.
+pub fn top_answers(answers: &[CountedAnswer], n: usize) -> Vec<&CountedAnswer> {
+    let mut ranked: Vec<&CountedAnswer> = answers.iter().filter(|a| !a.voters.is_empty()).collect();
+    ranked.sort_by(|a, b| {
+        b.voters
+            .len()
+            .cmp(&a.voters.len())
+            .then(a.message.cmp(&b.message))
+    });
+    ranked.truncate(n);
+    ranked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_answers_rank_by_votes_then_by_who_answered_first() {
+        let answers = [
+            answer(10, 1, &[]),
+            answer(11, 2, &[1]),
+            answer(12, 3, &[1, 2]),
+            answer(9, 4, &[3]),
+            answer(13, 5, &[1]),
+        ];
+        let top: Vec<u64> = top_answers(&answers, 3).iter().map(|a| a.message.0).collect();
+        assert_eq!(top, vec![12, 9, 11]);
+    }
 
     fn answer(msg: u64, author: u64, voters: &[u64]) -> CountedAnswer {
         CountedAnswer {

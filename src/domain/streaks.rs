@@ -3,6 +3,8 @@
 //! A streak counts revealed rounds of a channel in order, whatever their dates and numbers: days
 //! without a scheduled round, and rounds that were skipped, never break a streak.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 /// A member's streak in one channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Streak {
@@ -45,9 +47,65 @@ impl Streak {
     }
 }
 
+/// Every member's streak in a channel computed from scratch: `closed` lists the channel's
+/// revealed round numbers (any order), `answered` each member's answered rounds. Used when rounds
+/// are revealed out of order (a manual reveal of a newer round first), where the incremental
+/// [`Streak::after_answering`] cannot see that a run was broken or joined in the middle.
+pub fn recompute<M: Ord + Copy>(
+    closed: &[u64],
+    answered: &BTreeMap<M, BTreeSet<u64>>,
+) -> BTreeMap<M, Streak> {
+    let mut order: Vec<u64> = closed.to_vec();
+    order.sort_unstable();
+    order.dedup();
+    answered
+        .iter()
+        .map(|(member, rounds)| {
+            let mut streak = Streak::default();
+            let mut previous = 0;
+            for &round in &order {
+                if rounds.contains(&round) {
+                    streak = streak.after_answering(round, previous);
+                }
+                previous = round;
+            }
+            (*member, streak)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answered(rows: &[(u64, &[u64])]) -> BTreeMap<u64, BTreeSet<u64>> {
+        rows.iter()
+            .map(|(m, rs)| (*m, rs.iter().copied().collect()))
+            .collect()
+    }
+
+    #[test]
+    fn recomputing_gives_what_in_order_reveals_give() {
+        let s = recompute(&[1, 2, 3, 4], &answered(&[(7, &[1, 2, 4]), (8, &[2, 3, 4])]));
+        let in_order_7 = Streak::default()
+            .after_answering(1, 0)
+            .after_answering(2, 1)
+            .after_answering(4, 3);
+        assert_eq!(s[&7], in_order_7);
+        assert_eq!((s[&8].current, s[&8].best, s[&8].last_round), (3, 3, 4));
+    }
+
+    #[test]
+    fn a_round_revealed_late_joins_the_runs_around_it() {
+        // Rounds 1 and 3 were revealed first; round 2 (answered) is revealed last.
+        assert_eq!(
+            recompute(&[3, 1, 2], &answered(&[(7, &[1, 2, 3])]))[&7].current,
+            3
+        );
+        // Round 2 revealed last and not answered: the run 1→3 is broken.
+        let s = recompute(&[1, 3, 2], &answered(&[(7, &[1, 3])]));
+        assert_eq!((s[&7].current, s[&7].best), (1, 1));
+    }
 
     #[test]
     fn consecutive_rounds_grow_the_streak() {

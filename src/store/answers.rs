@@ -70,6 +70,27 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Counts a withdrawn answer again (a short message edited up to the minimum length), with
+    /// its new text. Returns whether this call restored it.
+    #[tracing::instrument(skip(self, content))]
+    pub async fn restore_answer(
+        &self,
+        message: MessageId,
+        content: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE answers SET withdrawn_at = NULL, content = $2, edited_at = $3
+             WHERE message_id = $1 AND withdrawn_at IS NOT NULL",
+        )
+        .bind(sf(message.0))
+        .bind(content)
+        .bind(ms(at))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Withdraws a deleted answer and removes its votes, in one transaction.
     #[tracing::instrument(skip(self))]
     pub async fn withdraw_answer(&self, message: MessageId, at: DateTime<Utc>) -> Result<bool> {
@@ -100,6 +121,24 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(answer_from_row).transpose()
+    }
+
+    /// Every answer recorded for a round, withdrawn ones included, by message.
+    #[tracing::instrument(skip(self))]
+    pub async fn round_answers_all(
+        &self,
+        round_id: i64,
+    ) -> Result<std::collections::BTreeMap<MessageId, Answer>> {
+        let rows = sqlx::query(
+            "SELECT message_id, round_id, author_id, content, created_at, edited_at, withdrawn_at
+             FROM answers WHERE round_id = $1",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| answer_from_row(r).map(|a| (a.message_id, a)))
+            .collect()
     }
 
     /// A round's answers that still count, oldest first.

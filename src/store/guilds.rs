@@ -121,4 +121,26 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Guilds the bot is in, as far as the database knows.
+    #[tracing::instrument(skip(self))]
+    pub async fn present_guilds(&self) -> Result<Vec<GuildId>> {
+        let rows = sqlx::query("SELECT guild_id FROM guilds WHERE left_at IS NULL")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok(GuildId(unsf(r.try_get(0)?)))).collect()
+    }
+
+    /// Whether the bot was removed from the guild (and has not come back).
+    #[tracing::instrument(skip(self))]
+    pub async fn guild_left(&self, guild: GuildId) -> Result<bool> {
+        let row = sqlx::query("SELECT left_at FROM guilds WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<Option<i64>, _>(0)?.is_some(),
+            None => false,
+        })
+    }
 }

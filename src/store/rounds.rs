@@ -1,14 +1,14 @@
 //! Rounds: claimed once per channel and local date, posted, revealed once.
 
-use super::{Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
+use super::{Backend, Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
 use crate::domain::round::{Round, RoundState};
 use crate::domain::scoring::{Award, AwardKind};
-use crate::domain::streaks::Streak;
-use crate::domain::{ChannelId, GuildId, MessageId};
+use crate::domain::streaks::{Streak, recompute};
+use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::BTreeSet;
+use sqlx::{Any, Row, Transaction};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The columns [`round_from_row`] reads, in order, then `$rest`.
 macro_rules! select_rounds {
@@ -16,7 +16,7 @@ macro_rules! select_rounds {
         concat!(
             "SELECT r.id, r.guild_id, r.channel_id, r.question_id, r.round_number, r.scheduled_date, r.state, ",
             "r.nonce, r.message_id, r.thread_id, r.opens_at, r.closes_at, r.revealed_at, ",
-            "r.answer_message_id, r.summary_message_id FROM rounds r ",
+            "r.answer_message_id, r.summary_message_id, r.post_attempts, r.reveal_attempts FROM rounds r ",
             $rest
         )
     };
@@ -44,6 +44,8 @@ fn round_from_row(row: &AnyRow) -> Result<Round> {
             .transpose()?,
         answer_message_id: row.try_get::<Option<i64>, _>(13)?.map(|v| MessageId(unsf(v))),
         summary_message_id: row.try_get::<Option<i64>, _>(14)?.map(|v| MessageId(unsf(v))),
+        post_attempts: u32::try_from(row.try_get::<i64, _>(15)?).map_err(corrupt("rounds"))?,
+        reveal_attempts: u32::try_from(row.try_get::<i64, _>(16)?).map_err(corrupt("rounds"))?,
     })
 }
 
@@ -77,6 +79,9 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn claim_round(&self, new: &NewRound, now: DateTime<Utc>) -> Result<Option<Round>> {
         let mut tx = self.begin_write().await?;
+        // Two processes claiming two dates of one channel would compute the same round number;
+        // the channel lock makes the second wait and read the first one's row.
+        self.lock_channel(&mut tx, new.channel_id).await?;
         let row = sqlx::query(
             "INSERT INTO rounds (guild_id, channel_id, question_id, round_number, scheduled_date, state, nonce,
                  opens_at, closes_at, created_at)
@@ -152,7 +157,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn pending_rounds(&self) -> Result<Vec<Round>> {
         let rows = sqlx::query(select_rounds!(
-            "WHERE r.state = 'pending' ORDER BY r.opens_at, r.id"
+            "WHERE r.state = 'pending' AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL) ORDER BY r.opens_at, r.id"
         ))
         .fetch_all(self.pool())
         .await?;
@@ -163,7 +168,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn due_reveals(&self, now: DateTime<Utc>) -> Result<Vec<Round>> {
         let rows = sqlx::query(select_rounds!(
-            "WHERE r.state IN ('open', 'revealing') AND r.closes_at <= $1 ORDER BY r.closes_at, r.id"
+            "WHERE r.state IN ('open', 'revealing') AND r.closes_at <= $1 AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL) ORDER BY r.closes_at, r.id"
         ))
         .bind(ms(now))
         .fetch_all(self.pool())
@@ -171,12 +176,16 @@ impl Store {
         rows.iter().map(round_from_row).collect()
     }
 
-    /// The earliest deadline of an open round, so the scheduler knows how long to sleep.
+    /// The earliest deadline after `now` of an open round, so the scheduler knows how long to sleep.
     #[tracing::instrument(skip(self))]
-    pub async fn earliest_reveal(&self) -> Result<Option<DateTime<Utc>>> {
-        let row = sqlx::query("SELECT MIN(closes_at) FROM rounds WHERE state IN ('open', 'revealing')")
-            .fetch_one(self.pool())
-            .await?;
+    pub async fn earliest_reveal_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query(
+            "SELECT MIN(r.closes_at) FROM rounds r WHERE r.state IN ('open', 'revealing') AND r.closes_at > $1
+             AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)",
+        )
+        .bind(ms(now))
+        .fetch_one(self.pool())
+        .await?;
         row.try_get::<Option<i64>, _>(0)?
             .map(|v| from_ms("rounds", v))
             .transpose()
@@ -226,9 +235,15 @@ impl Store {
 
     /// Closes a revealing round and writes its awards and streaks, all in one transaction.
     /// Returns `false` (and writes nothing) when the round was already closed.
+    ///
+    /// Points are dated by the round's opening, not by the reveal: a Sunday round revealed on
+    /// Monday after downtime counts in its own week and month. The channel is locked for the
+    /// transaction, so two processes closing two rounds of one channel cannot lose a streak
+    /// update; a round closed after a newer one recomputes the channel's streaks from the ledger.
     #[tracing::instrument(skip(self, awards))]
     pub async fn close_round(&self, round: &Round, awards: &[Award], now: DateTime<Utc>) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        self.lock_channel(&mut tx, round.channel_id).await?;
         let done = sqlx::query(
             "UPDATE rounds SET state = 'closed', revealed_at = $2 WHERE id = $1 AND state IN ('open', 'revealing')",
         )
@@ -252,58 +267,37 @@ impl Store {
             .bind(round.id)
             .bind(a.kind.as_str())
             .bind(a.points)
-            .bind(ms(now))
+            .bind(ms(round.opens_at))
             .execute(&mut *tx)
             .await?;
         }
-        let previous: Option<i64> = sqlx::query(
-            "SELECT MAX(round_number) FROM rounds WHERE channel_id = $1 AND state = 'closed' AND round_number < $2",
+        let newer_closed: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM rounds WHERE channel_id = $1 AND state = 'closed' AND round_number > $2",
         )
         .bind(sf(round.channel_id.0))
         .bind(round.number as i64)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        let previous = previous.unwrap_or(0) as u64;
-        let answered: BTreeSet<_> = awards
-            .iter()
-            .filter(|a| a.kind == AwardKind::Answer)
-            .map(|a| a.member)
-            .collect();
-        for member in answered {
-            let row = sqlx::query(
-                "SELECT current, best, last_round FROM streaks WHERE channel_id = $1 AND member_id = $2",
-            )
-            .bind(sf(round.channel_id.0))
-            .bind(sf(member.0))
-            .fetch_optional(&mut *tx)
-            .await?;
-            let before = match row {
-                Some(r) => Streak {
-                    current: r.try_get::<i64, _>(0)? as u32,
-                    best: r.try_get::<i64, _>(1)? as u32,
-                    last_round: r.try_get::<i64, _>(2)? as u64,
-                },
-                None => Streak::default(),
-            };
-            let after = before.after_answering(round.number, previous);
-            sqlx::query(
-                "INSERT INTO streaks (channel_id, member_id, guild_id, current, best, last_round)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (channel_id, member_id) DO UPDATE SET
-                     current = excluded.current, best = excluded.best, last_round = excluded.last_round",
-            )
-            .bind(sf(round.channel_id.0))
-            .bind(sf(member.0))
-            .bind(sf(round.guild_id.0))
-            .bind(i64::from(after.current))
-            .bind(i64::from(after.best))
-            .bind(after.last_round as i64)
-            .execute(&mut *tx)
-            .await?;
+        if newer_closed > 0 {
+            recompute_channel_streaks(&mut tx, round).await?;
+        } else {
+            extend_streaks(&mut tx, round, awards).await?;
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Serializes writers of one channel's rounds until the transaction ends. SQLite needs
+    /// nothing: `BEGIN IMMEDIATE` already holds the database's single write lock.
+    async fn lock_channel(&self, tx: &mut Transaction<'static, Any>, channel: ChannelId) -> Result<()> {
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(sf(channel.0))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Records the reveal's reference-answer message.
@@ -357,11 +351,31 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn open_rounds_without_thread(&self) -> Result<Vec<Round>> {
         let rows = sqlx::query(select_rounds!(
-            "WHERE r.state = 'open' AND r.thread_id IS NULL ORDER BY r.id"
+            "WHERE r.state = 'open' AND r.thread_id IS NULL AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL) ORDER BY r.id"
         ))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(round_from_row).collect()
+    }
+
+    /// Counts an attempt to post a round's question, before it is made.
+    #[tracing::instrument(skip(self))]
+    pub async fn note_post_attempt(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE rounds SET post_attempts = post_attempts + 1 WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Counts an attempt to reveal a round, before it is made.
+    #[tracing::instrument(skip(self))]
+    pub async fn note_reveal_attempt(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE rounds SET reveal_attempts = reveal_attempts + 1 WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Marks a round that will never be posted.
@@ -373,6 +387,101 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Streaks after the newest revealed round of a channel: each answering member's run grows by one.
+async fn extend_streaks(tx: &mut Transaction<'static, Any>, round: &Round, awards: &[Award]) -> Result<()> {
+    let previous: Option<i64> = sqlx::query(
+        "SELECT MAX(round_number) FROM rounds WHERE channel_id = $1 AND state = 'closed' AND round_number < $2",
+    )
+    .bind(sf(round.channel_id.0))
+    .bind(round.number as i64)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    let previous = previous.unwrap_or(0) as u64;
+    let answered: BTreeSet<_> = awards
+        .iter()
+        .filter(|a| a.kind == AwardKind::Answer)
+        .map(|a| a.member)
+        .collect();
+    for member in answered {
+        let row = sqlx::query(
+            "SELECT current, best, last_round FROM streaks WHERE channel_id = $1 AND member_id = $2",
+        )
+        .bind(sf(round.channel_id.0))
+        .bind(sf(member.0))
+        .fetch_optional(&mut **tx)
+        .await?;
+        let before = match row {
+            Some(r) => Streak {
+                current: r.try_get::<i64, _>(0)? as u32,
+                best: r.try_get::<i64, _>(1)? as u32,
+                last_round: r.try_get::<i64, _>(2)? as u64,
+            },
+            None => Streak::default(),
+        };
+        write_streak(tx, round, member, before.after_answering(round.number, previous)).await?;
+    }
+    Ok(())
+}
+
+/// Every streak of the round's channel from scratch, from the revealed rounds and the ledger's
+/// answer lines (a round revealed after a newer one can join or break runs of any member).
+async fn recompute_channel_streaks(tx: &mut Transaction<'static, Any>, round: &Round) -> Result<()> {
+    let closed: Vec<u64> =
+        sqlx::query("SELECT round_number FROM rounds WHERE channel_id = $1 AND state = 'closed'")
+            .bind(sf(round.channel_id.0))
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0).map(|n| n as u64))
+            .collect::<std::result::Result<_, _>>()?;
+    let rows = sqlx::query(
+        "SELECT l.member_id, r.round_number FROM score_ledger l JOIN rounds r ON r.id = l.round_id
+         WHERE r.channel_id = $1 AND r.state = 'closed' AND l.kind = 'answer'",
+    )
+    .bind(sf(round.channel_id.0))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut answered: BTreeMap<UserId, BTreeSet<u64>> = BTreeMap::new();
+    for r in &rows {
+        answered
+            .entry(UserId(unsf(r.try_get(0)?)))
+            .or_default()
+            .insert(r.try_get::<i64, _>(1)? as u64);
+    }
+    sqlx::query("DELETE FROM streaks WHERE channel_id = $1")
+        .bind(sf(round.channel_id.0))
+        .execute(&mut **tx)
+        .await?;
+    for (member, streak) in recompute(&closed, &answered) {
+        write_streak(tx, round, member, streak).await?;
+    }
+    Ok(())
+}
+
+async fn write_streak(
+    tx: &mut Transaction<'static, Any>,
+    round: &Round,
+    member: UserId,
+    s: Streak,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO streaks (channel_id, member_id, guild_id, current, best, last_round)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (channel_id, member_id) DO UPDATE SET
+             current = excluded.current, best = excluded.best, last_round = excluded.last_round",
+    )
+    .bind(sf(round.channel_id.0))
+    .bind(sf(member.0))
+    .bind(sf(round.guild_id.0))
+    .bind(i64::from(s.current))
+    .bind(i64::from(s.best))
+    .bind(s.last_round as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -33,8 +33,24 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Remembers an upvote the bot saw arrive at or after the round's deadline, so the reveal
+    /// leaves it out even though Discord's reaction list (which has no times) still shows it.
+    #[tracing::instrument(skip(self))]
+    pub async fn note_late_vote(&self, answer: MessageId, voter: UserId, at: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO late_votes (answer_message_id, voter_id, seen_at) VALUES ($1, $2, $3)
+             ON CONFLICT (answer_message_id, voter_id) DO NOTHING",
+        )
+        .bind(sf(answer.0))
+        .bind(sf(voter.0))
+        .bind(ms(at))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Replaces an answer's votes with what Discord's reaction list says (reconciliation at the
-    /// reveal), in one transaction.
+    /// reveal), less the upvotes seen arriving after the deadline, in one transaction.
     #[tracing::instrument(skip(self, voters))]
     pub async fn replace_votes(
         &self,
@@ -51,6 +67,15 @@ impl Store {
         for row in rows {
             stored.insert(UserId(unsf(row.try_get(0)?)));
         }
+        let late = sqlx::query("SELECT voter_id FROM late_votes WHERE answer_message_id = $1")
+            .bind(sf(answer.0))
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok(UserId(unsf(row.try_get(0)?))))
+            .collect::<Result<BTreeSet<_>>>()?;
+        let voters: BTreeSet<UserId> = voters.difference(&late).copied().collect();
+        let voters = &voters;
         for gone in stored.difference(voters) {
             sqlx::query("DELETE FROM votes WHERE answer_message_id = $1 AND voter_id = $2")
                 .bind(sf(answer.0))

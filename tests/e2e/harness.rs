@@ -101,6 +101,12 @@ impl App {
         );
         let options = SchedulerOptions {
             max_sleep: std::time::Duration::from_millis(100),
+            // Retries in real time, quickly: tests move the business clock themselves.
+            backoff: dailyq::domain::retry::Backoff {
+                base: std::time::Duration::from_millis(20),
+                cap: std::time::Duration::from_millis(500),
+            },
+            ..Default::default()
         };
         let mut client = build_client(http, data.clone(), options).await.expect("client");
         let shards = client.shard_manager.clone();

@@ -348,6 +348,7 @@ async fn two_processes_on_one_database_post_and_reveal_each_round_once(app: &mut
         };
         let options = dailyq::discord::SchedulerOptions {
             max_sleep: std::time::Duration::from_millis(50),
+            ..Default::default()
         };
         tokio::spawn(dailyq::discord::scheduler::run(discord, data.clone(), options));
         others.push(data);

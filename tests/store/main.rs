@@ -4,6 +4,7 @@
 mod common;
 
 mod concurrency;
+mod fairness;
 mod fixtures;
 mod plans;
 mod questions;
