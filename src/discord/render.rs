@@ -279,35 +279,59 @@ pub fn leaderboard_embed(
         )))
 }
 
-/// Custom id of a leaderboard page button: `dq:lb:{period}:{channel or 0}:{page}`.
-pub fn leaderboard_button_id(period: Period, channel: Option<ChannelId>, page: usize) -> String {
-    format!("dq:lb:{}:{}:{page}", period.as_str(), channel.map_or(0, |c| c.0))
+/// What a leaderboard ◀ ▶ button asks for, and whose view it pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaderboardButton {
+    /// The member the board belongs to: only their clicks page it; anyone else gets their own.
+    pub owner: UserId,
+    /// The period shown.
+    pub period: Period,
+    /// The channel filter.
+    pub channel: Option<ChannelId>,
+    /// The page asked for (0-based).
+    pub page: usize,
 }
 
-/// Parses a leaderboard button id.
-pub fn parse_leaderboard_button(id: &str) -> Option<(Period, Option<ChannelId>, usize)> {
+/// Custom id of a leaderboard page button: `dq:lb:{owner}:{period}:{channel or 0}:{page}`.
+pub fn leaderboard_button_id(b: LeaderboardButton) -> String {
+    format!(
+        "dq:lb:{}:{}:{}:{}",
+        b.owner,
+        b.period.as_str(),
+        b.channel.map_or(0, |c| c.0),
+        b.page
+    )
+}
+
+/// Parses a leaderboard button id; anything else (or a forged, malformed one) is `None`.
+pub fn parse_leaderboard_button(id: &str) -> Option<LeaderboardButton> {
     let mut parts = id.strip_prefix("dq:lb:")?.split(':');
+    let owner: u64 = parts.next()?.parse().ok()?;
     let period = parts.next()?.parse().ok()?;
     let channel: u64 = parts.next()?.parse().ok()?;
-    let page = parts.next()?.parse().ok()?;
-    Some((period, (channel != 0).then_some(ChannelId(channel)), page))
+    let page: usize = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || owner == 0 {
+        return None;
+    }
+    Some(LeaderboardButton {
+        owner: UserId(owner),
+        period,
+        channel: (channel != 0).then_some(ChannelId(channel)),
+        page,
+    })
 }
 
-/// ◀ ▶ buttons for a leaderboard page.
-pub fn leaderboard_buttons(
-    period: Period,
-    channel: Option<ChannelId>,
-    page: usize,
-    total_rows: usize,
-) -> Vec<serenity::CreateActionRow> {
+/// ◀ ▶ buttons for the page `at` of a board with `total_rows` rows.
+pub fn leaderboard_buttons(at: LeaderboardButton, total_rows: usize) -> Vec<serenity::CreateActionRow> {
     let pages = total_rows.div_ceil(LEADERBOARD_PAGE).max(1);
-    let page = page.min(pages - 1);
+    let page = at.page.min(pages - 1);
+    let to = |page| leaderboard_button_id(LeaderboardButton { page, ..at });
     vec![serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(leaderboard_button_id(period, channel, page.saturating_sub(1)))
+        serenity::CreateButton::new(to(page.saturating_sub(1)))
             .label("◀")
             .style(serenity::ButtonStyle::Secondary)
             .disabled(page == 0),
-        serenity::CreateButton::new(leaderboard_button_id(period, channel, page + 1))
+        serenity::CreateButton::new(to(page + 1))
             .label("▶")
             .style(serenity::ButtonStyle::Secondary)
             .disabled(page + 1 >= pages),
@@ -399,6 +423,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn leaderboard_button_ids_round_trip_and_fit_discord() {
+        let b = LeaderboardButton {
+            owner: UserId(u64::MAX),
+            period: Period::Month,
+            channel: Some(ChannelId(u64::MAX)),
+            page: usize::MAX,
+        };
+        let id = leaderboard_button_id(b);
+        assert!(id.len() <= 100, "{id}");
+        assert_eq!(parse_leaderboard_button(&id), Some(b));
+        let all = LeaderboardButton { channel: None, ..b };
+        assert_eq!(parse_leaderboard_button(&leaderboard_button_id(all)), Some(all));
+    }
+
+    #[test]
+    fn forged_or_old_leaderboard_button_ids_are_refused() {
+        for id in [
+            "dq:lb:all:0:1",
+            "dq:lb:0:all:0:1",
+            "dq:lb:5:all:0:1:9",
+            "dq:lb:5:year:0:1",
+            "dq:lb:5:all:-3:1",
+            "dq:lb:5:all:0:99999999999999999999999",
+            "lb:5:all:0:1",
+            "",
+        ] {
+            assert_eq!(parse_leaderboard_button(id), None, "{id}");
+        }
+    }
+
+    #[test]
     fn long_answers_split_at_line_breaks_within_the_embed_limit() {
         let text = (0..300)
             .map(|i| format!("- point number {i} of a long answer"))
@@ -417,21 +472,6 @@ mod tests {
             parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
             vec![4096, 4096, 808]
         );
-    }
-
-    #[test]
-    fn leaderboard_button_ids_round_trip_and_fit_discord() {
-        let id = leaderboard_button_id(Period::Month, Some(ChannelId(u64::MAX)), 12);
-        assert!(id.len() <= 100);
-        assert_eq!(
-            parse_leaderboard_button(&id),
-            Some((Period::Month, Some(ChannelId(u64::MAX)), 12))
-        );
-        assert_eq!(
-            parse_leaderboard_button("dq:lb:all:0:0"),
-            Some((Period::AllTime, None, 0))
-        );
-        assert_eq!(parse_leaderboard_button("other"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod common;
 
 mod answers;
 mod binary;
+mod fairness;
 mod harness;
 mod logs;
 mod proxy;

@@ -227,6 +227,35 @@ async fn leaderboard_buttons_page_through_the_standings(app: &mut App) {
         page_two.contains("`#11` <@1002>") && page_two.contains("`#12` <@1001>"),
         "{page_two}"
     );
+
+    // Bob presses ◀ on Alice's board: he gets his own ephemeral view; hers does not move.
+    let back = app.fake.message(board.id).unwrap().custom_ids()[0].clone();
+    let bobs = app
+        .member("bob")
+        .click(channel, board.id, &back)
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert_eq!(bobs.kind, fake_discord::ResponseKind::Message);
+    assert!(bobs.ephemeral, "another member's click answers privately");
+    assert!(bobs.text().contains("Page 1 of 2"), "{}", bobs.text());
+    assert!(
+        bobs.text().contains("You are not on this board yet"),
+        "Bob's view shows Bob's rank: {}",
+        bobs.text()
+    );
+    let hers = app.fake.message(board.id).unwrap().text();
+    assert_eq!(hers, page_two, "Alice's board is unchanged");
+    // Bob's own buttons page his view, not Alice's.
+    let bobs_message = bobs.message.expect("Bob's board");
+    assert!(
+        bobs_message
+            .custom_ids()
+            .iter()
+            .all(|id| id.starts_with(&format!("dq:lb:{}:", app.member("bob").id))),
+        "{:?}",
+        bobs_message.custom_ids()
+    );
 }
 
 async fn admins_can_post_and_reveal_on_demand_and_see_the_status(app: &mut App) {

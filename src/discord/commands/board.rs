@@ -63,37 +63,55 @@ pub async fn leaderboard(
     let channel = channel.map(|c| ChannelId(c.id.get()));
     let ranked = ranked(ctx.data(), guild, period, channel).await?;
     let me = UserId(ctx.author().id.get());
+    let at = render::LeaderboardButton {
+        owner: me,
+        period,
+        channel,
+        page: 0,
+    };
     let reply = poise::CreateReply::default()
         .embed(render::leaderboard_embed(period, channel, &ranked, 0, me))
-        .components(render::leaderboard_buttons(period, channel, 0, ranked.len()))
+        .components(render::leaderboard_buttons(at, ranked.len()))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
     Ok(())
 }
 
-/// Answers a ◀ ▶ click on a leaderboard by updating that message.
+/// Answers a ◀ ▶ click. The owner's click pages their board in place; anyone else's click
+/// opens that page as their own ephemeral board (their rank in the footer, their own buttons),
+/// so nobody changes what the owner sees or reads another member's rank.
 pub async fn leaderboard_page(
     ctx: &serenity::Context,
     data: &Data,
     click: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
-    let Some((period, channel, page)) = render::parse_leaderboard_button(&click.data.custom_id) else {
+    let Some(asked) = render::parse_leaderboard_button(&click.data.custom_id) else {
         return Ok(());
     };
     let Some(guild) = click.guild_id else {
         return Ok(());
     };
-    let ranked = ranked(data, GuildId(guild.get()), period, channel).await?;
     let me = UserId(click.user.id.get());
-    let update = serenity::CreateInteractionResponseMessage::new()
-        .embed(render::leaderboard_embed(period, channel, &ranked, page, me))
-        .components(render::leaderboard_buttons(period, channel, page, ranked.len()));
-    click
-        .create_response(
-            &ctx.http,
-            serenity::CreateInteractionResponse::UpdateMessage(update),
+    let ranked = ranked(data, GuildId(guild.get()), asked.period, asked.channel).await?;
+    let mine = render::LeaderboardButton { owner: me, ..asked };
+    let embed = render::leaderboard_embed(asked.period, asked.channel, &ranked, asked.page, me);
+    let buttons = render::leaderboard_buttons(mine, ranked.len());
+    let response = if asked.owner == me {
+        serenity::CreateInteractionResponse::UpdateMessage(
+            serenity::CreateInteractionResponseMessage::new()
+                .embed(embed)
+                .components(buttons),
         )
-        .await?;
+    } else {
+        serenity::CreateInteractionResponse::Message(
+            serenity::CreateInteractionResponseMessage::new()
+                .embed(embed)
+                .components(buttons)
+                .ephemeral(true)
+                .allowed_mentions(serenity::CreateAllowedMentions::new()),
+        )
+    };
+    click.create_response(&ctx.http, response).await?;
     Ok(())
 }
 

@@ -1,0 +1,214 @@
+//! Fairness end to end: the deadline is Discord's timestamp, the thread is locked before anything
+//! is counted, edits are judged again, and a reveal that crashed half-way repeats nothing.
+
+use crate::harness::{
+    App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of,
+    set_up_daily, start_instant, wait_for_post,
+};
+use chrono::Duration;
+use dailyq::domain::round::RoundState;
+use dailyq::domain::{ChannelId, MessageId, UserId};
+use fake_discord::opt;
+use poise::serenity_prelude as serenity;
+
+/// 09:30 UTC: the round's post; it closes at 11:30.
+fn post_time() -> chrono::DateTime<chrono::Utc> {
+    start_instant() + Duration::hours(3) + Duration::minutes(30)
+}
+
+async fn an_answer_written_after_the_deadline_while_the_bot_was_down_earns_nothing(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(post_time());
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    app.set_clock(post_time() + Duration::minutes(30));
+    let a = answer(app, "alice", thread, "Alice answers at ten, in time.").await;
+
+    app.stop_bot().await;
+    // The deadline passes while the bot is down; Bob answers late and Carol upvotes him.
+    app.set_clock(post_time() + Duration::hours(2) + Duration::minutes(15));
+    let late = app.member("bob").say(thread, "Bob answers at 11:45, too late.");
+    app.member("carol").react(thread, late, "⬆️");
+    let requests_before = app.fake.rest_records().len();
+    app.start_bot().await;
+
+    let round = closed_round(app, thread).await;
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    assert_eq!(points_of(&awards, app.member("bob").id), 0, "{awards:?}");
+    assert_eq!(points_of(&awards, app.member("alice").id), 2, "{awards:?}");
+    assert!(app.store.answer(MessageId(late)).await.unwrap().is_none());
+    // The answer keeps Discord's time, not the time the bot recorded it.
+    let alice = app.store.answer(MessageId(a)).await.unwrap().unwrap();
+    assert_eq!(alice.created_at, post_time() + Duration::minutes(30));
+    assert_posted_and_revealed_once(app, channel, post, thread);
+
+    // The reveal locked the thread before it read a single message of it.
+    let records = app.fake.rest_records()[requests_before..].to_vec();
+    let thread_path = format!("/api/v10/channels/{thread}");
+    let lock = records
+        .iter()
+        .position(|r| r.method == "PATCH" && r.path == thread_path && r.body["locked"] == true)
+        .expect("the thread is locked");
+    let first_read = records
+        .iter()
+        .position(|r| r.method == "GET" && r.path == format!("{thread_path}/messages"))
+        .expect("the thread is read");
+    assert!(lock < first_read, "lock at {lock}, first read at {first_read}");
+}
+
+async fn edits_before_the_deadline_are_judged_again_against_the_minimum_length(app: &mut App) {
+    let channel = app.channel("dailyq");
+    let set = app
+        .dailyq("admin", channel, "scoring", vec![opt("min_answer_length", 20)])
+        .await;
+    assert!(set.text().contains("**20**"), "{}", set.text());
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(post_time());
+    let (_, thread) = wait_for_post(app, channel, 1).await;
+    let bot = app.fake.bot_user_id();
+
+    // Alice's long answer is edited down to a dot: it stops counting.
+    let a = answer(app, "alice", thread, "A long enough first answer from Alice.").await;
+    app.member("bob").react(thread, a, "⬆️");
+    app.member("alice").edit(thread, a, ".");
+    let store = app.store.clone();
+    eventually("Alice's answer withdrawn", || {
+        let store = store.clone();
+        async move {
+            store
+                .answer(MessageId(a))
+                .await
+                .ok()
+                .flatten()
+                .filter(|x| x.withdrawn_at.is_some())
+        }
+    })
+    .await;
+
+    // Bob's short message is edited up: it starts counting and gets its ⬆️.
+    let b = app.member("bob").say(thread, "short");
+    app.fake
+        .wait_for_bot_message(thread, |m| m.reply_to == Some(b), WAIT)
+        .await
+        .expect("the minimum-length note");
+    app.member("bob").edit(thread, b, "Now a long enough answer from Bob.");
+    eventually("the bot's ⬆️ on Bob's edited answer", || {
+        let reacted = app
+            .fake
+            .reactions(b)
+            .iter()
+            .any(|r| r.emoji == "⬆️" && r.users.contains(&bot));
+        async move { reacted.then_some(()) }
+    })
+    .await;
+    app.member("carol").react(thread, b, "⬆️");
+
+    app.set_clock(post_time() + Duration::hours(2));
+    let round = closed_round(app, thread).await;
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    assert_eq!(points_of(&awards, app.member("alice").id), 0, "{awards:?}");
+    assert_eq!(
+        points_of(&awards, app.member("bob").id),
+        2 + 1 + 3,
+        "{awards:?}"
+    );
+}
+
+async fn a_thread_created_but_not_recorded_is_still_locked_read_and_answered_in(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(post_time());
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    let a = answer(app, "alice", thread, "Alice's answer in the unrecorded thread.").await;
+    app.member("bob").react(thread, a, "⬆️");
+    app.stop_bot().await;
+
+    // As if the process had crashed right after Discord created the thread.
+    let round = app
+        .store
+        .round_by_thread(ChannelId(thread))
+        .await
+        .unwrap()
+        .unwrap();
+    forget_thread(app, round.id).await;
+    assert_eq!(app.store.round(round.id).await.unwrap().thread_id, None);
+
+    app.set_clock(post_time() + Duration::hours(2) + Duration::minutes(1));
+    app.start_bot().await;
+    let round = closed_round(app, post).await;
+    assert_eq!(round.thread_id, Some(ChannelId(thread)), "the thread is adopted");
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    assert_eq!(points_of(&awards, app.member("alice").id), 2 + 1 + 3);
+    assert_posted_and_revealed_once(app, channel, post, thread);
+    let info = app.fake.thread(thread).unwrap();
+    assert!(info.locked && info.archived, "{info:?}");
+}
+
+async fn a_reveal_crashed_after_posting_finds_its_messages_even_after_the_nonce_expired(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(post_time());
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    let a = answer(app, "alice", thread, "Alice's answer before the crash.").await;
+    app.member("bob").react(thread, a, "⬆️");
+    app.stop_bot().await;
+
+    // A reveal attempt posted the reference answer and the summary, then the process died
+    // before recording either, and stayed down past Discord's nonce memory (sent without one).
+    let store = app.store.clone();
+    let round = store.round_by_thread(ChannelId(thread)).await.unwrap().unwrap();
+    assert!(
+        store
+            .transition_round(round.id, RoundState::Open, RoundState::Revealing)
+            .await
+            .unwrap()
+    );
+    store.note_reveal_attempt(round.id).await.unwrap();
+    let question = store.question(round.question_id).await.unwrap();
+    let http = app.discord_http();
+    serenity::ChannelId::new(thread)
+        .send_message(
+            &http,
+            serenity::CreateMessage::new().embeds(dailyq::discord::render::reveal_embeds(&round, &question)),
+        )
+        .await
+        .unwrap();
+    let summary = dailyq::discord::render::summary_embed(&round, ChannelId(thread), &[], 1);
+    serenity::ChannelId::new(channel)
+        .send_message(
+            &http,
+            serenity::CreateMessage::new()
+                .embed(summary)
+                .reference_message((serenity::ChannelId::new(channel), serenity::MessageId::new(post))),
+        )
+        .await
+        .unwrap();
+
+    app.set_clock(post_time() + Duration::hours(2) + Duration::minutes(10));
+    app.start_bot().await;
+    let round = closed_round(app, thread).await;
+    assert_posted_and_revealed_once(app, channel, post, thread);
+    assert!(round.answer_message_id.is_some() && round.summary_message_id.is_some());
+    let awards = store.round_awards(round.id).await.unwrap();
+    assert_eq!(points_of(&awards, app.member("alice").id), 2 + 1 + 3);
+    assert_eq!(points_of(&awards, UserId(app.member("bob").id).0), 0);
+}
+
+/// Erases a round's recorded thread, straight in the database.
+async fn forget_thread(app: &App, round: i64) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(app.db_url()).await.unwrap();
+    sqlx::query("UPDATE rounds SET thread_id = NULL WHERE id = $1")
+        .bind(round)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+crate::e2e_on_both_backends!(
+    an_answer_written_after_the_deadline_while_the_bot_was_down_earns_nothing,
+    edits_before_the_deadline_are_judged_again_against_the_minimum_length,
+    a_thread_created_but_not_recorded_is_still_locked_read_and_answered_in,
+    a_reveal_crashed_after_posting_finds_its_messages_even_after_the_nonce_expired,
+);
