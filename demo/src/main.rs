@@ -4,7 +4,7 @@
 
 use anyhow::{Context as _, anyhow};
 use chrono::{Duration, TimeZone, Utc};
-use dailyq::clock::ManualClock;
+use dailyq::clock::{Clock, ManualClock};
 use dailyq::discord::{Data, SchedulerOptions, build_client, prepare_store};
 use fake_discord::{FakeConfig, FakeDiscord, FakeMessage, opt, sub};
 use poise::serenity_prelude as serenity;
@@ -52,12 +52,13 @@ async fn main() -> anyhow::Result<()> {
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let questions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../questions");
     let store = prepare_store(&url, &questions).await?;
-    let fake = FakeDiscord::start(FakeConfig::default()).await;
     let start = Utc
         .with_ymd_and_hms(2026, 6, 10, 8, 59, 0)
         .single()
         .context("start instant")?;
     let clock = ManualClock::new(start);
+    let source = clock.clone();
+    let fake = FakeDiscord::start(FakeConfig::default().with_time_source(move || source.now())).await;
 
     println!(
         "dailyq demo: the real bot against a fake Discord at {}",

@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
+use crate::ids::TimeSource;
 use crate::permissions::Permissions;
 
 /// Gateway intent bits, as the IDENTIFY payload carries them.
@@ -150,6 +153,9 @@ pub struct FakeConfig {
     /// lists no guild and [`crate::FakeDiscord::add_bot_to_guild`] later sends the
     /// GUILD_CREATE of a guild the bot has just joined (serenity reports it as new).
     pub bot_in_guild: bool,
+    /// Where "now" comes from for snowflakes and timestamps (default: the system clock); see
+    /// [`FakeConfig::with_time_source`].
+    pub time_source: TimeSource,
 }
 
 impl Default for FakeConfig {
@@ -166,6 +172,7 @@ impl Default for FakeConfig {
             seed: 0,
             record_file: std::env::var_os("FAKE_DISCORD_RECORD").map(PathBuf::from),
             bot_in_guild: true,
+            time_source: TimeSource::system(),
         }
     }
 }
@@ -192,15 +199,29 @@ impl FakeConfig {
         self
     }
 
-    /// Sets the HELLO heartbeat interval.
     /// The bot is not in the guild until [`crate::FakeDiscord::add_bot_to_guild`].
     pub fn with_bot_not_yet_in_guild(mut self) -> Self {
         self.bot_in_guild = false;
         self
     }
 
+    /// Sets the HELLO heartbeat interval.
     pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
         self.heartbeat_interval = interval;
+        self
+    }
+
+    /// Takes "now" from `now` instead of the system clock, for every snowflake (so its
+    /// `created_at()`) and every `timestamp`, `edited_timestamp`, `archive_timestamp` and
+    /// `create_timestamp` the fake makes, e.g. a test's manual clock:
+    /// `config.with_time_source(move || clock.now())`.
+    ///
+    /// Snowflakes stay strictly increasing when the source stands still or goes back. Rate
+    /// limits, the `enforce_nonce` memory, the 3 s interaction deadline and heartbeats keep
+    /// real time. `now` runs with the fake's state locked: keep it quick and do not call the
+    /// fake from it.
+    pub fn with_time_source(mut self, now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+        self.time_source = TimeSource::new(now);
         self
     }
 }

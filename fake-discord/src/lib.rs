@@ -32,6 +32,7 @@ use tokio_rustls::TlsAcceptor;
 pub use config::{FakeConfig, GuildSpec, MemberSpec, RateLimitConfig, RoleSpec, intents};
 pub use error::ApiError;
 pub use gateway::GatewayStats;
+pub use ids::TimeSource;
 pub use limits::Faults;
 pub use permissions::Permissions;
 pub use record::{Direction, GatewayRecord, Record, RestRecord};

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 
 use crate::config::intents;
 use crate::error::{ApiError, FieldError};
-use crate::ids::now_iso;
 use crate::permissions::Permissions;
 use crate::state::{
     ChannelRec, CommandRec, Emoji, FLAG_EPHEMERAL, FLAG_LOADING, InteractionRec, MessageOrigin, MessageRec,
@@ -243,7 +242,7 @@ impl World {
     fn set_archived(&mut self, channel_id: u64, archived: bool) {
         if let Some(meta) = self.channels.get_mut(&channel_id).and_then(|c| c.thread.as_mut()) {
             meta.archived = archived;
-            meta.archive_timestamp = now_iso();
+            meta.archive_timestamp = self.ids.now_iso();
         }
         if let Some(channel) = self.channels.get(&channel_id) {
             let d = self.channel_json(channel);
@@ -289,7 +288,7 @@ impl World {
             msg.flags = (msg.flags & !4) | (flags & 4);
         }
         msg.flags &= !FLAG_LOADING;
-        msg.edited_timestamp = Some(now_iso());
+        msg.edited_timestamp = Some(self.ids.now_iso());
         let content = msg.content.clone();
         let (users, roles, _) = mentions(&content);
         let users = users.into_iter().filter(|u| self.users.contains_key(u)).collect();
@@ -479,7 +478,7 @@ impl World {
     }
 
     fn thread_from(&mut self, id: u64, parent: u64, owner: u64, kind: u8, body: &Value) -> u64 {
-        let now = now_iso();
+        let now = self.ids.now_iso();
         let duration = body["auto_archive_duration"].as_u64().unwrap_or(4320);
         self.channels.insert(
             id,
@@ -610,7 +609,7 @@ impl World {
         let meta = c.thread.as_mut().expect("thread checked above");
         if let Some(archived) = body["archived"].as_bool() {
             if archived != meta.archived {
-                meta.archive_timestamp = now_iso();
+                meta.archive_timestamp = self.ids.now_iso();
             }
             meta.archived = archived;
         }

@@ -205,7 +205,7 @@ pub(crate) struct World {
 
 impl World {
     pub(crate) fn new(config: &FakeConfig, hub: Hub) -> Self {
-        let ids = Snowflakes::default();
+        let ids = Snowflakes::new(config.time_source.clone());
         let guild_id = ids.next();
         let bot_id = ids.next();
         let mut world = Self {

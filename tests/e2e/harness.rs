@@ -2,7 +2,7 @@
 //! fresh database, with a clock the test moves.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dailyq::clock::ManualClock;
+use dailyq::clock::{Clock, ManualClock};
 use dailyq::discord::{Data, SchedulerOptions, build_client};
 use dailyq::store::Store;
 use fake_discord::{FakeConfig, FakeDiscord, FakeMessage, Member, Opt};
@@ -56,7 +56,8 @@ impl App {
         App::start_configured(backend, config, true).await
     }
 
-    /// Like [`App::start`], choosing whether the bot asks for MESSAGE_CONTENT.
+    /// Like [`App::start`], choosing whether the bot asks for MESSAGE_CONTENT. The fake takes
+    /// "now" from the test's clock, so snowflakes and timestamps follow [`App::set_clock`].
     pub async fn start_configured(
         backend: Backend,
         config: FakeConfig,
@@ -74,8 +75,9 @@ impl App {
             .sync_bank(&questions, start_instant())
             .await
             .expect("sync bank");
-        let fake = FakeDiscord::start(config).await;
         let clock = ManualClock::new(start_instant());
+        let source = clock.clone();
+        let fake = FakeDiscord::start(config.with_time_source(move || source.now())).await;
         let store = db.store.clone();
         let mut app = App {
             fake,

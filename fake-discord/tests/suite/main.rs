@@ -1,6 +1,7 @@
 //! Tests of the fake Discord itself, most of them driving the real serenity/poise client.
 
 mod client;
+mod clock;
 mod fixtures;
 mod gateway;
 mod helpers;
