@@ -4,7 +4,7 @@ use super::rounds::is_ordinary;
 use super::{Data, Discord, Error, commands, render};
 use crate::domain::answers::{AnswerCandidate, AnswerRejection, judge_answer};
 use crate::domain::round::{Round, RoundState};
-use crate::domain::votes::{VoteAttempt, VoteRejection, judge_vote};
+use crate::domain::votes::{VoteAttempt, VoteRejection, judge_vote, seen_late};
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use poise::serenity_prelude as serenity;
 
@@ -295,7 +295,8 @@ async fn on_reaction(
             }
         }
         Err(VoteRejection::RoundClosed)
-            if matches!(round.state, RoundState::Open | RoundState::Revealing) =>
+            if matches!(round.state, RoundState::Open | RoundState::Revealing)
+                && seen_late(now, round.closes_at) =>
         {
             // Reaction lists carry no time: remember this one came late, so the reveal's
             // reading of the list leaves it out.

@@ -35,6 +35,16 @@ pub struct VoteAttempt {
     pub at: DateTime<Utc>,
 }
 
+/// How long after the deadline a reaction event may still arrive for a reaction made in time
+/// (gateway latency). Only an upvote seen later than this is remembered as late.
+pub const LATE_VOTE_GRACE: chrono::Duration = chrono::Duration::seconds(5);
+
+/// Whether an upvote seen at `at` certainly came after the deadline, so the reveal, which reads
+/// Discord's time-less reaction lists, must leave it out.
+pub fn seen_late(at: DateTime<Utc>, closes_at: DateTime<Utc>) -> bool {
+    at >= closes_at + LATE_VOTE_GRACE
+}
+
 /// Decides whether a reaction counts. One vote per member per answer is the store's unique key.
 pub fn judge_vote(v: &VoteAttempt) -> Result<(), VoteRejection> {
     if v.voter_is_bot {
@@ -103,6 +113,14 @@ mod tests {
         let a = attempt();
         let late = VoteAttempt { at: a.closes_at, ..a };
         assert_eq!(judge_vote(&late), Err(VoteRejection::RoundClosed));
+    }
+
+    #[test]
+    fn only_upvotes_seen_well_after_the_deadline_are_late() {
+        let a = attempt();
+        assert!(!seen_late(a.closes_at, a.closes_at));
+        assert!(!seen_late(a.closes_at + Duration::seconds(4), a.closes_at));
+        assert!(seen_late(a.closes_at + Duration::seconds(5), a.closes_at));
     }
 
     #[test]

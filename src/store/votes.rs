@@ -98,6 +98,16 @@ impl Store {
         Ok(())
     }
 
+    /// Who upvoted an answer.
+    #[tracing::instrument(skip(self))]
+    pub async fn answer_voters(&self, answer: MessageId) -> Result<BTreeSet<UserId>> {
+        let rows = sqlx::query("SELECT voter_id FROM votes WHERE answer_message_id = $1")
+            .bind(sf(answer.0))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok(UserId(unsf(r.try_get(0)?)))).collect()
+    }
+
     /// How many votes an answer has.
     #[tracing::instrument(skip(self))]
     pub async fn vote_count(&self, answer: MessageId) -> Result<u64> {

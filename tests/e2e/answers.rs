@@ -113,7 +113,7 @@ async fn without_the_message_content_intent_answers_still_count_without_their_te
         .unwrap();
     let (_, _, thread) = post_first_round(&app, vec![]).await;
     let a = answer(&app, "alice", thread, "A good answer the bot cannot read.").await;
-    app.member("bob").react(thread, a, "⬆️");
+    crate::harness::upvote(&app, "bob", thread, a).await;
     let stored = app.store.answer(MessageId(a)).await.unwrap().unwrap();
     assert_eq!(stored.content, None);
     app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));

@@ -2,8 +2,8 @@
 //! is counted, edits are judged again, and a reveal that crashed half-way repeats nothing.
 
 use crate::harness::{
-    App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of,
-    set_up_daily, start_instant, wait_for_post,
+    App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of, set_up_daily,
+    start_instant, upvote, wait_for_post,
 };
 use chrono::Duration;
 use dailyq::domain::round::RoundState;
@@ -69,7 +69,7 @@ async fn edits_before_the_deadline_are_judged_again_against_the_minimum_length(a
 
     // Alice's long answer is edited down to a dot: it stops counting.
     let a = answer(app, "alice", thread, "A long enough first answer from Alice.").await;
-    app.member("bob").react(thread, a, "⬆️");
+    upvote(app, "bob", thread, a).await;
     app.member("alice").edit(thread, a, ".");
     let store = app.store.clone();
     eventually("Alice's answer withdrawn", || {
@@ -91,7 +91,8 @@ async fn edits_before_the_deadline_are_judged_again_against_the_minimum_length(a
         .wait_for_bot_message(thread, |m| m.reply_to == Some(b), WAIT)
         .await
         .expect("the minimum-length note");
-    app.member("bob").edit(thread, b, "Now a long enough answer from Bob.");
+    app.member("bob")
+        .edit(thread, b, "Now a long enough answer from Bob.");
     eventually("the bot's ⬆️ on Bob's edited answer", || {
         let reacted = app
             .fake
@@ -101,17 +102,13 @@ async fn edits_before_the_deadline_are_judged_again_against_the_minimum_length(a
         async move { reacted.then_some(()) }
     })
     .await;
-    app.member("carol").react(thread, b, "⬆️");
+    upvote(app, "carol", thread, b).await;
 
     app.set_clock(post_time() + Duration::hours(2));
     let round = closed_round(app, thread).await;
     let awards = app.store.round_awards(round.id).await.unwrap();
     assert_eq!(points_of(&awards, app.member("alice").id), 0, "{awards:?}");
-    assert_eq!(
-        points_of(&awards, app.member("bob").id),
-        2 + 1 + 3,
-        "{awards:?}"
-    );
+    assert_eq!(points_of(&awards, app.member("bob").id), 2 + 1 + 3, "{awards:?}");
 }
 
 async fn a_thread_created_but_not_recorded_is_still_locked_read_and_answered_in(app: &mut App) {
@@ -120,7 +117,7 @@ async fn a_thread_created_but_not_recorded_is_still_locked_read_and_answered_in(
     app.set_clock(post_time());
     let (post, thread) = wait_for_post(app, channel, 1).await;
     let a = answer(app, "alice", thread, "Alice's answer in the unrecorded thread.").await;
-    app.member("bob").react(thread, a, "⬆️");
+    upvote(app, "bob", thread, a).await;
     app.stop_bot().await;
 
     // As if the process had crashed right after Discord created the thread.
@@ -150,7 +147,7 @@ async fn a_reveal_crashed_after_posting_finds_its_messages_even_after_the_nonce_
     app.set_clock(post_time());
     let (post, thread) = wait_for_post(app, channel, 1).await;
     let a = answer(app, "alice", thread, "Alice's answer before the crash.").await;
-    app.member("bob").react(thread, a, "⬆️");
+    upvote(app, "bob", thread, a).await;
     app.stop_bot().await;
 
     // A reveal attempt posted the reference answer and the summary, then the process died
@@ -164,6 +161,8 @@ async fn a_reveal_crashed_after_posting_finds_its_messages_even_after_the_nonce_
             .unwrap()
     );
     store.note_reveal_attempt(round.id).await.unwrap();
+    // The attempt ran after the deadline.
+    app.set_clock(post_time() + Duration::hours(2) + Duration::minutes(1));
     let question = store.question(round.question_id).await.unwrap();
     let http = app.discord_http();
     serenity::ChannelId::new(thread)

@@ -251,6 +251,25 @@ pub async fn answer(app: &App, who: &str, thread: u64, text: &str) -> u64 {
     id
 }
 
+/// A member upvotes an answer and waits until the bot has recorded the vote, so a test that
+/// moves the clock next does not race the reaction event.
+pub async fn upvote(app: &App, who: &str, thread: u64, answer: u64) {
+    let store = app.store.clone();
+    let voter = dailyq::domain::UserId(app.member(who).id);
+    app.member(who).react(thread, answer, "⬆️");
+    eventually("the upvote recorded", || {
+        let store = store.clone();
+        async move {
+            let votes = store
+                .answer_voters(dailyq::domain::MessageId(answer))
+                .await
+                .ok()?;
+            votes.contains(&voter).then_some(())
+        }
+    })
+    .await;
+}
+
 /// Waits until the round of `thread` is closed (revealed and scored) and returns it.
 pub async fn closed_round(app: &App, thread: u64) -> dailyq::domain::round::Round {
     let store = app.store.clone();

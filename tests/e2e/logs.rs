@@ -34,3 +34,8 @@ pub fn has_line(parts: &[&str]) -> bool {
     let text = String::from_utf8_lossy(&BUFFER.lock().expect("log buffer")).into_owned();
     text.lines().any(|line| parts.iter().all(|p| line.contains(p)))
 }
+
+/// Everything captured so far (for a failing test's message).
+pub fn dump() -> String {
+    String::from_utf8_lossy(&BUFFER.lock().expect("log buffer")).into_owned()
+}

@@ -292,7 +292,12 @@ async fn a_reveal_interrupted_after_posting_the_answer_does_not_post_it_twice(ap
         "the nonce made the repeated post return the first one"
     );
     let awards = store.round_awards(round.id).await.unwrap();
-    assert_eq!(points_of(&awards, app.member("alice").id), 2 + 1 + 3);
+    assert_eq!(
+        points_of(&awards, app.member("alice").id),
+        2 + 1 + 3,
+        "{}",
+        logs::dump()
+    );
 }
 
 async fn a_paused_channel_posts_nothing_new_but_still_reveals_its_open_round(app: &mut App) {

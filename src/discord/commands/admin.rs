@@ -305,7 +305,11 @@ pub async fn reveal(
         ));
     }
     ctx.defer_ephemeral().await?;
-    data.store.reveal_now(round.id, data.clock.now()).await?;
+    // The deadline becomes the moment of this command, by Discord's clock: every answer Discord
+    // timestamps up to it counts (a millisecond later, so one made in the same instant does too).
+    let at = crate::domain::ids::snowflake_time(ctx.id()).max(data.clock.now())
+        + chrono::Duration::milliseconds(1);
+    data.store.reveal_now(round.id, at).await?;
     let round = data.store.round(round.id).await?;
     rounds::reveal(&discord(ctx), data, &round).await?;
     say_private(
