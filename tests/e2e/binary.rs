@@ -111,9 +111,10 @@ impl Bot {
         let since = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                let took = since.elapsed();
                 // Let the reader threads drain the pipes.
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                return (status, since.elapsed());
+                return (status, took);
             }
             assert!(
                 since.elapsed() < within,
