@@ -296,7 +296,39 @@ async fn inputs_of_thousands_of_characters_get_a_short_sentence_and_write_nothin
     assert!(app.store.schedule(ChannelId(channel)).await.unwrap().is_none());
 }
 
+async fn a_thread_is_refused_as_a_channel_argument_and_nothing_is_written(app: &mut App) {
+    let general = app.channel("general");
+    let alice = app.member("alice");
+    let message = alice.say(general, "Anyone up for a mock interview?");
+    let thread = alice
+        .try_start_thread(general, message, "mock interviews")
+        .expect("a member opens a thread");
+    // The client offers only text and announcement channels; a modified client can send any.
+    let reply = app
+        .dailyq("admin", general, "setup", setup_options(thread, "09:30", "UTC"))
+        .await;
+    assert!(reply.is_ephemeral());
+    let text = reply.text();
+    assert!(
+        text.contains(&format!("<#{thread}> is a thread"))
+            && text.contains("needs a text or announcement channel"),
+        "{text}"
+    );
+    assert!(app.store.schedule(ChannelId(thread)).await.unwrap().is_none());
+    let guild = dailyq::domain::GuildId(app.fake.guild_id());
+    assert!(app.store.guild_schedules(guild).await.unwrap().is_empty());
+    for sub in ["post", "reveal", "pause", "resume", "remove", "check"] {
+        let reply = app
+            .dailyq("admin", general, sub, vec![opt("channel", thread)])
+            .await;
+        assert!(reply.is_ephemeral());
+        assert!(reply.text().contains("is a thread"), "{sub}: {}", reply.text());
+    }
+    assert!(app.store.unfinished_rounds(guild).await.unwrap().is_empty());
+}
+
 crate::e2e_on_both_backends!(
+    a_thread_is_refused_as_a_channel_argument_and_nothing_is_written,
     inputs_of_thousands_of_characters_get_a_short_sentence_and_write_nothing,
     an_admin_sets_up_a_channel_and_sees_the_next_post,
     a_member_without_manage_server_is_refused_and_nothing_is_written,

@@ -3,7 +3,7 @@
 //! ephemerally.
 
 use super::{
-    Context, autocomplete_category, autocomplete_timezone, guild, require_admin, same_guild, say_private,
+    Context, autocomplete_category, autocomplete_timezone, guild, require_admin, say_private, usable_channel,
     user_error,
 };
 use crate::discord::render::{self, timestamp};
@@ -62,9 +62,13 @@ fn discord(ctx: Context<'_>) -> Discord {
     }
 }
 
-/// The channel argument, or the channel the command runs in.
-fn target_channel(ctx: Context<'_>, channel: Option<&serenity::GuildChannel>) -> ChannelId {
-    ChannelId(channel.map_or(ctx.channel_id(), |c| c.id).get())
+/// The channel argument (refused unless it is a text or announcement channel of this server), or
+/// the channel the command runs in.
+fn target_channel(ctx: Context<'_>, channel: Option<&serenity::GuildChannel>) -> Result<ChannelId, Error> {
+    match channel {
+        Some(c) => usable_channel(ctx, c),
+        None => Ok(ChannelId(ctx.channel_id().get())),
+    }
 }
 
 async fn existing_schedule(ctx: Context<'_>, channel: ChannelId) -> Result<ChannelSchedule, Error> {
@@ -102,7 +106,7 @@ pub async fn setup(
     // Validation, the database and the permission check can take more than Discord's 3 s.
     ctx.defer_ephemeral().await?;
     let guild = guild(ctx)?;
-    same_guild(ctx, &channel)?;
+    let channel = usable_channel(ctx, &channel)?;
     let data = ctx.data();
     let time = LocalTime::parse(&time).map_err(user_error)?;
     let timezone = Timezone::parse(&timezone).map_err(user_error)?;
@@ -154,9 +158,9 @@ pub async fn setup(
         ));
     }
     let settings = data.store.ensure_guild(guild, now).await?;
-    let previous = data.store.schedule(ChannelId(channel.id.get())).await?;
+    let previous = data.store.schedule(channel).await?;
     let schedule = ChannelSchedule {
-        channel_id: ChannelId(channel.id.get()),
+        channel_id: channel,
         guild_id: guild,
         post_time,
         filter,
@@ -245,10 +249,7 @@ pub async fn post(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    if let Some(c) = &channel {
-        same_guild(ctx, c)?;
-    }
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let schedule = existing_schedule(ctx, channel).await?;
     ctx.defer_ephemeral().await?;
     let text = match rounds::start_round(&discord(ctx), ctx.data(), &schedule, None).await {
@@ -358,10 +359,7 @@ pub async fn reveal(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    if let Some(c) = &channel {
-        same_guild(ctx, c)?;
-    }
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let data = ctx.data();
     let round = data
         .store
@@ -394,7 +392,7 @@ pub async fn pause(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let s = existing_schedule(ctx, channel).await?;
     let now = ctx.data().clock.now();
     ctx.data()
@@ -417,7 +415,7 @@ pub async fn resume(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let s = existing_schedule(ctx, channel).await?;
     let now = ctx.data().clock.now();
     let next = s.post_time.next_after(now).at;
@@ -442,7 +440,7 @@ pub async fn remove(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     existing_schedule(ctx, channel).await?;
     ctx.data().store.remove_schedule(channel).await?;
     say_private(
@@ -570,10 +568,7 @@ pub async fn check(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    if let Some(c) = &channel {
-        same_guild(ctx, c)?;
-    }
-    let target = target_channel(ctx, channel.as_ref());
+    let target = target_channel(ctx, channel.as_ref())?;
     let missing = missing_permissions(ctx, target).await?;
     let text = if missing.is_empty() {
         format!("✅ I have every permission I need in <#{target}>.")

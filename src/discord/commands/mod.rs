@@ -4,7 +4,7 @@ mod admin;
 mod board;
 
 use super::{Data, Error};
-use crate::domain::GuildId;
+use crate::domain::{ChannelId, GuildId};
 use poise::serenity_prelude as serenity;
 
 pub use board::leaderboard_page;
@@ -54,13 +54,54 @@ pub async fn require_admin(ctx: Context<'_>) -> Result<(), Error> {
 
 /// Checks that a channel argument belongs to this guild.
 pub fn same_guild(ctx: Context<'_>, channel: &serenity::GuildChannel) -> Result<(), Error> {
-    if Some(channel.guild_id) != ctx.guild_id() {
-        return Err(user_error(format!(
-            "<#{}> is not a channel of this server.",
-            channel.id
-        )));
+    match foreign_channel(
+        ctx.guild_id().map(|g| g.get()),
+        channel.guild_id.get(),
+        channel.id.get(),
+    ) {
+        Some(refusal) => Err(user_error(refusal)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The refusal for a channel of another server than the one the command runs in.
+fn foreign_channel(here: Option<u64>, channel_guild: u64, channel: u64) -> Option<String> {
+    (here != Some(channel_guild)).then(|| format!("<#{channel}> is not a channel of this server."))
+}
+
+/// Why a daily question cannot live in a channel of this kind, if it cannot: only text and
+/// announcement channels take a question post and its thread.
+fn unusable_kind(channel: u64, kind: serenity::ChannelType) -> Option<String> {
+    use serenity::ChannelType as Kind;
+    let what = match kind {
+        Kind::Text | Kind::News => return None,
+        Kind::PublicThread | Kind::PrivateThread | Kind::NewsThread => "a thread",
+        Kind::Voice => "a voice channel",
+        Kind::Stage => "a stage channel",
+        Kind::Forum => "a forum",
+        Kind::Category => "a category",
+        Kind::Unknown(16) => "a media channel",
+        _ => "not a text channel",
+    };
+    Some(format!(
+        "<#{channel}> is {what}: the daily question needs a text or announcement channel."
+    ))
+}
+
+/// A channel argument of an admin command, checked on the server side (a client can send any
+/// channel whatever the option's `channel_types`): it must be a text or announcement channel of
+/// this server.
+pub fn usable_channel(ctx: Context<'_>, channel: &serenity::GuildChannel) -> Result<ChannelId, Error> {
+    let refusal = foreign_channel(
+        ctx.guild_id().map(|g| g.get()),
+        channel.guild_id.get(),
+        channel.id.get(),
+    )
+    .or_else(|| unusable_kind(channel.id.get(), channel.kind));
+    match refusal {
+        Some(refusal) => Err(user_error(refusal)),
+        None => Ok(ChannelId(channel.id.get())),
+    }
 }
 
 /// Discord refuses message content over 2,000 characters (serenity refuses to send it, and the
@@ -210,6 +251,38 @@ pub async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channels_of_another_server_are_refused() {
+        assert_eq!(foreign_channel(Some(1), 1, 7), None);
+        let refusal = foreign_channel(Some(1), 2, 7).unwrap();
+        assert_eq!(refusal, "<#7> is not a channel of this server.");
+        assert!(
+            foreign_channel(None, 2, 7).is_some(),
+            "outside a server nothing is ours"
+        );
+    }
+
+    #[test]
+    fn only_text_and_announcement_channels_can_hold_the_daily_question() {
+        use poise::serenity_prelude::ChannelType as Kind;
+        assert_eq!(unusable_kind(7, Kind::Text), None);
+        assert_eq!(unusable_kind(7, Kind::News), None);
+        for (kind, what) in [
+            (Kind::PublicThread, "a thread"),
+            (Kind::PrivateThread, "a thread"),
+            (Kind::NewsThread, "a thread"),
+            (Kind::Voice, "a voice channel"),
+            (Kind::Stage, "a stage channel"),
+            (Kind::Forum, "a forum"),
+            (Kind::Category, "a category"),
+            (Kind::Unknown(16), "a media channel"),
+            (Kind::Directory, "not a text channel"),
+        ] {
+            let refusal = unusable_kind(7, kind).unwrap();
+            assert!(refusal.starts_with(&format!("<#7> is {what}:")), "{refusal}");
+        }
+    }
 
     #[test]
     fn a_quote_is_one_short_line_without_backticks() {
