@@ -59,12 +59,13 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(check_questions(&dir))
         }
         Command::Migrate => {
-            let config = Config::from_env()?;
-            let store = Store::connect(&config.database_url).await.with_context(|| {
-                format!("cannot open the database at {}", redact_url(&config.database_url))
-            })?;
+            // Only DATABASE_URL matters here: migrating needs no token and no Discord settings.
+            let database_url = crate::config::database_url_from_lookup(|name| std::env::var(name).ok())?;
+            let store = Store::connect(&database_url)
+                .await
+                .with_context(|| format!("cannot open the database at {}", redact_url(&database_url)))?;
             store.migrate().await.context("migrations failed")?;
-            println!("Database at {} is up to date.", redact_url(&config.database_url));
+            println!("Database at {} is up to date.", redact_url(&database_url));
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }

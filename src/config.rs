@@ -70,27 +70,12 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let non_empty = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
-        let discord_token = match non_empty("DISCORD_TOKEN") {
-            None => None,
-            Some(t) if t.chars().any(char::is_whitespace) || t.len() < 20 => {
-                return Err(ConfigError {
-                    variable: "DISCORD_TOKEN",
-                    problem: "is not a bot token: copy it from the Bot page of your application in the Discord developer portal".into(),
-                });
-            }
-            Some(t) => Some(Secret::new(t.trim_start_matches("Bot ").to_owned())),
-        };
+        // The token is only checked by `require_token`: `migrate` and `questions check` never
+        // need it, so a stale or odd value in the environment must not stop them.
+        let discord_token =
+            non_empty("DISCORD_TOKEN").map(|t| Secret::new(t.trim_start_matches("Bot ").trim().to_owned()));
 
-        let database_url = non_empty("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError {
-                variable: "DATABASE_URL",
-                problem: "must start with sqlite: (for example sqlite://dailyq.db) or postgres:// (for example postgres://user@localhost/dailyq)".into(),
-            });
-        }
+        let database_url = database_url_from_lookup(&get)?;
 
         let questions_dir = PathBuf::from(non_empty("QUESTIONS_DIR").unwrap_or_else(|| "questions".into()));
 
@@ -130,14 +115,42 @@ impl Config {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// The token, or an error naming the variable, for commands that talk to Discord.
+    /// The token, or an error naming the variable, for commands that talk to Discord. Only
+    /// `dailyq run` calls this, so only `run` fails on a missing or malformed token.
     pub fn require_token(&self) -> Result<&Secret, ConfigError> {
-        self.discord_token.as_ref().ok_or_else(|| ConfigError {
+        let token = self.discord_token.as_ref().ok_or_else(|| ConfigError {
             variable: "DISCORD_TOKEN",
             problem: "is not set: put your bot's token in the environment or in .env (see .env.example)"
                 .into(),
-        })
+        })?;
+        let t = token.expose();
+        if t.chars().any(char::is_whitespace) || t.len() < 20 {
+            return Err(ConfigError {
+                variable: "DISCORD_TOKEN",
+                problem: "is not a bot token: copy it from the Bot page of your application in the Discord developer portal".into(),
+            });
+        }
+        Ok(token)
     }
+}
+
+/// `DATABASE_URL` alone (default [`DEFAULT_DATABASE_URL`]), for `dailyq migrate`, which needs
+/// nothing else.
+pub fn database_url_from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let database_url = get("DATABASE_URL")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    if !(database_url.starts_with("sqlite:")
+        || database_url.starts_with("postgres://")
+        || database_url.starts_with("postgresql://"))
+    {
+        return Err(ConfigError {
+            variable: "DATABASE_URL",
+            problem: "must start with sqlite: (for example sqlite://dailyq.db) or postgres:// (for example postgres://user@localhost/dailyq)".into(),
+        });
+    }
+    Ok(database_url)
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
@@ -184,8 +197,24 @@ mod tests {
         assert_eq!(c.require_token().unwrap().expose(), TOKEN);
         let shown = format!("{c:?}");
         assert!(!shown.contains(TOKEN) && !shown.contains("GabcDE"), "{shown}");
-        let bad = config(&[("DISCORD_TOKEN", "short secret")]).unwrap_err();
+        let odd = config(&[("DISCORD_TOKEN", "short secret")]).unwrap();
+        let bad = odd.require_token().unwrap_err();
+        assert_eq!(bad.variable, "DISCORD_TOKEN");
         assert!(!bad.to_string().contains("short secret"));
+        assert!(!format!("{odd:?}").contains("short secret"));
+    }
+
+    #[test]
+    fn a_malformed_token_stops_only_what_needs_the_token() {
+        // `migrate` and `questions check` read the configuration without asking for the token.
+        let c = config(&[("DISCORD_TOKEN", "x"), ("DATABASE_URL", "sqlite://t.db")]).unwrap();
+        assert_eq!(c.database_url, "sqlite://t.db");
+        assert!(
+            c.require_token()
+                .unwrap_err()
+                .to_string()
+                .starts_with("DISCORD_TOKEN: is not a bot token")
+        );
     }
 
     #[test]

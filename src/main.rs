@@ -2,9 +2,9 @@
 
 use clap::Parser;
 use std::process::ExitCode;
+use std::time::Duration;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     // A missing .env is normal; the environment alone is enough.
     let _ = dotenvy::dotenv();
     if let Err(error) = dailyq::telemetry::init() {
@@ -12,11 +12,22 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let cli = dailyq::cli::Cli::parse();
-    match dailyq::cli::execute(cli).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match runtime.block_on(dailyq::cli::execute(cli)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // A stopped bot may leave work behind (a DNS lookup on a blocking thread, a request to a
+    // Discord that does not answer): do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    code
 }

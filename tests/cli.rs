@@ -148,3 +148,46 @@ fn an_invalid_log_filter_stops_start_up_naming_rust_log() {
         "{stderr}"
     );
 }
+
+#[test]
+fn migrate_and_questions_check_ignore_a_token_they_do_not_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.db");
+    let out = dailyq()
+        .env("DISCORD_TOKEN", "x")
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(db.exists());
+    let out = dailyq()
+        .env("DISCORD_TOKEN", "x")
+        .args([
+            "questions",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/questions"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn run_with_a_malformed_token_stops_with_one_sentence_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dailyq()
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", "x")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("x.db").display()),
+        )
+        .arg("run")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DISCORD_TOKEN: is not a bot token"), "{stderr}");
+    assert!(!dir.path().join("x.db").exists(), "nothing was started");
+}

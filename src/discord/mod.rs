@@ -18,6 +18,7 @@ use poise::serenity_prelude as serenity;
 pub use scheduler::SchedulerOptions;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What every command and event handler can reach.
 #[derive(Debug, Clone)]
@@ -159,34 +160,172 @@ pub async fn build_client(
         .context("cannot build the Discord client")
 }
 
-/// Starts the bot and runs until Ctrl-C or SIGTERM.
+/// How long each start-up attempt to reach Discord may take before it counts as failed.
+const REACH_ATTEMPT: Duration = Duration::from_secs(5);
+/// The longest wait between two attempts to reach Discord.
+const REACH_BACKOFF_CAP: Duration = Duration::from_secs(60);
+/// How long the shards get to close their gateway connections after a stop signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(2500);
+/// How long the database pool gets to close.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Starts the bot and runs until SIGTERM or Ctrl-C (SIGINT), which stop it within a few
+/// seconds whatever it is doing: opening the database, waiting for Discord, or running.
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    // Listen first: every later step can block (a database or a Discord that does not answer).
+    let mut stop = StopSignal::install().context("cannot listen for SIGTERM and Ctrl-C")?;
     let token = config.require_token()?.clone();
-    let store = prepare_store(&config.database_url, &config.questions_dir).await?;
-    let http = http_client(&config, &token);
-    let data = Data::new(store, Arc::new(SystemClock), config.message_content);
-    let mut client = build_client(http, data.clone(), SchedulerOptions::default()).await?;
-    let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        data.stop_background();
-        shards.shutdown_all().await;
-    });
-    client.start().await.context("the Discord connection failed")
+    let Some(store) = stop
+        .until(prepare_store(&config.database_url, &config.questions_dir))
+        .await
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    let result = run_on(&config, &token, &store, &mut stop).await;
+    if tokio::time::timeout(CLOSE_GRACE, store.close()).await.is_err() {
+        tracing::warn!("the database did not close within {CLOSE_GRACE:?}");
+    }
+    result
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing a SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopSignal) -> anyhow::Result<()> {
+    let http = http_client(config, token);
+    let Some(me) = stop.until(reach_discord(&http)).await.transpose()? else {
+        return Ok(());
+    };
+    tracing::info!(user = %me.name, "Discord accepted the token");
+    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content);
+    let Some(client) = stop
+        .until(build_client(http, data.clone(), SchedulerOptions::default()))
+        .await
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    let mut client = client;
+    let shards = client.shard_manager.clone();
+    let ended = stop.until(client.start()).await;
+    data.stop_background();
+    match ended {
+        Some(result) => result.context("the Discord connection failed"),
+        None => {
+            tokio::select! {
+                closed = tokio::time::timeout(SHUTDOWN_GRACE, shards.shutdown_all()) => {
+                    if closed.is_err() {
+                        tracing::warn!("the gateway did not close within {SHUTDOWN_GRACE:?}; stopping anyway");
+                    }
+                }
+                signal = stop.recv() => {
+                    tracing::warn!(signal, "second stop signal: not waiting for the gateway to close");
+                }
+            }
+            tracing::info!("stopped");
+            Ok(())
         }
     }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+}
+
+/// Checks the token and the way to Discord with `GET /users/@me` before connecting, so that an
+/// unreachable Discord is reported within seconds (and retried with a capped backoff) and a
+/// rejected token stops start-up with a sentence naming `DISCORD_TOKEN`.
+pub async fn reach_discord(http: &serenity::Http) -> anyhow::Result<serenity::CurrentUser> {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        let problem = match tokio::time::timeout(REACH_ATTEMPT, http.get_current_user()).await {
+            Ok(Ok(user)) => return Ok(user),
+            Ok(Err(e)) => match rounds::api_error(&e) {
+                Some((401, _)) => {
+                    return Err(crate::config::ConfigError {
+                        variable: "DISCORD_TOKEN",
+                        problem: "was rejected by Discord (401 Unauthorized): copy the current token from the Bot page of your application in the Discord developer portal".into(),
+                    }
+                    .into());
+                }
+                Some((status, code)) if (400..500).contains(&status) && status != 429 => {
+                    anyhow::bail!(
+                        "Discord refused the start-up check GET /users/@me with HTTP {status} (code {code}); check DISCORD_PROXY_URL if you use a proxy"
+                    );
+                }
+                Some((status, _)) => format!("Discord answered HTTP {status}"),
+                None => error_chain(&e),
+            },
+            Err(_) => format!("no answer within {} s", REACH_ATTEMPT.as_secs()),
+        };
+        tracing::warn!(
+            "cannot reach Discord ({problem}); retrying in {}s",
+            wait.as_secs()
+        );
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(REACH_BACKOFF_CAP);
+    }
+}
+
+/// An error and its sources on one line, without repeating a message a wrapper already shows.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            if text.ends_with('.') {
+                text.pop();
+            }
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// SIGTERM and SIGINT (Ctrl-C), listened to from the first line of [`run`] on.
+struct StopSignal {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    /// Starts listening; from now on the signals no longer kill the process on their own.
+    fn install() -> std::io::Result<StopSignal> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignal {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignal {})
+    }
+
+    /// Waits for the next stop signal and returns its name.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+
+    /// Runs `work` unless a stop signal comes first (then `None`, and `work` is dropped).
+    async fn until<F: std::future::Future>(&mut self, work: F) -> Option<F::Output> {
+        tokio::select! {
+            out = work => Some(out),
+            signal = self.recv() => {
+                tracing::info!(signal, "shutting down");
+                None
+            }
+        }
+    }
 }

@@ -4,6 +4,8 @@ use crate::harness::{App, WAIT, start_instant};
 use chrono::Duration;
 use dailyq::domain::ChannelId;
 use fake_discord::{focused, opt, sub};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn setup_options(channel: u64, time: &str, timezone: &str) -> Vec<fake_discord::Opt> {
     vec![
@@ -263,7 +265,71 @@ async fn help_explains_how_to_start(app: &mut App) {
     assert!(reply.text().contains("/dailyq setup"), "{}", reply.text());
 }
 
+async fn inputs_of_thousands_of_characters_get_a_short_sentence_and_write_nothing(app: &mut App) {
+    let channel = app.channel("dailyq");
+    // Discord lets string options hold 6,000 characters; the fake passes on even more.
+    let cases = [
+        (
+            [
+                setup_options(channel, "09:30", "UTC"),
+                vec![opt("category", "c".repeat(5_000))],
+            ]
+            .concat(),
+            "is not a category",
+        ),
+        (
+            setup_options(channel, "09:30", &"Europe/".repeat(1_250)),
+            "is not a known time zone",
+        ),
+    ];
+    for (options, expected) in cases {
+        let reply = app.dailyq("admin", channel, "setup", options).await;
+        assert!(reply.is_ephemeral());
+        let text = reply.text();
+        assert!(text.contains(expected), "expected `{expected}` in: {text}");
+        assert!(
+            text.chars().count() < 2_000,
+            "{} characters",
+            text.chars().count()
+        );
+    }
+    assert!(app.store.schedule(ChannelId(channel)).await.unwrap().is_none());
+}
+
+async fn a_thread_is_refused_as_a_channel_argument_and_nothing_is_written(app: &mut App) {
+    let general = app.channel("general");
+    let alice = app.member("alice");
+    let message = alice.say(general, "Anyone up for a mock interview?");
+    let thread = alice
+        .try_start_thread(general, message, "mock interviews")
+        .expect("a member opens a thread");
+    // The client offers only text and announcement channels; a modified client can send any.
+    let reply = app
+        .dailyq("admin", general, "setup", setup_options(thread, "09:30", "UTC"))
+        .await;
+    assert!(reply.is_ephemeral());
+    let text = reply.text();
+    assert!(
+        text.contains(&format!("<#{thread}> is a thread"))
+            && text.contains("needs a text or announcement channel"),
+        "{text}"
+    );
+    assert!(app.store.schedule(ChannelId(thread)).await.unwrap().is_none());
+    let guild = dailyq::domain::GuildId(app.fake.guild_id());
+    assert!(app.store.guild_schedules(guild).await.unwrap().is_empty());
+    for sub in ["post", "reveal", "pause", "resume", "remove", "check"] {
+        let reply = app
+            .dailyq("admin", general, sub, vec![opt("channel", thread)])
+            .await;
+        assert!(reply.is_ephemeral());
+        assert!(reply.text().contains("is a thread"), "{sub}: {}", reply.text());
+    }
+    assert!(app.store.unfinished_rounds(guild).await.unwrap().is_empty());
+}
+
 crate::e2e_on_both_backends!(
+    a_thread_is_refused_as_a_channel_argument_and_nothing_is_written,
+    inputs_of_thousands_of_characters_get_a_short_sentence_and_write_nothing,
     an_admin_sets_up_a_channel_and_sees_the_next_post,
     a_member_without_manage_server_is_refused_and_nothing_is_written,
     bad_arguments_get_a_sentence_and_write_nothing,
@@ -303,4 +369,114 @@ async fn joining_a_server_posts_a_short_hint_how_to_start() {
         .count();
     assert_eq!(hints, 1);
     app.finish().await;
+}
+
+/// A Discord-compatible REST proxy in front of the fake (what `DISCORD_PROXY_URL` names) that
+/// answers 503 to `POST /channels/{failing}/messages` while `down` is set, and forwards
+/// everything else.
+async fn proxy_failing_posts_in(
+    fake: &fake_discord::FakeDiscord,
+    failing: u64,
+    down: Arc<AtomicBool>,
+) -> String {
+    use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+    use axum::response::IntoResponse;
+    let client = fake.plain_client();
+    let base = fake.proxy_base();
+    let blocked = format!("/api/v10/channels/{failing}/messages");
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
+        let (client, base, blocked, down) = (client.clone(), base.clone(), blocked.clone(), down.clone());
+        async move {
+            if method == Method::POST && uri.path() == blocked && down.load(Ordering::SeqCst) {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"message": "503: Service Unavailable", "code": 0}"#,
+                )
+                    .into_response();
+            }
+            let mut headers = headers;
+            headers.remove(header::HOST);
+            headers.remove(header::CONTENT_LENGTH);
+            let answer = client
+                .request(method, format!("{base}{uri}"))
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .expect("the fake answers");
+            let status = answer.status();
+            let mut headers = answer.headers().clone();
+            headers.remove(header::CONTENT_LENGTH);
+            headers.remove(header::TRANSFER_ENCODING);
+            headers.remove(header::CONNECTION);
+            let body = answer.bytes().await.expect("the fake's body");
+            (status, headers, body).into_response()
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(forward))
+            .await
+            .unwrap();
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_discord_does_not_answer_says_so_without_sending_the_admin_to_check() {
+    crate::logs::init();
+    let db = crate::common::TestDb::sqlite().await;
+    let questions =
+        dailyq::bank::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questions")).unwrap();
+    db.store.sync_bank(&questions, chrono::Utc::now()).await.unwrap();
+    let fake = fake_discord::FakeDiscord::start(fake_discord::FakeConfig::default()).await;
+    let channel = fake.channel("dailyq");
+    let down = Arc::new(AtomicBool::new(false));
+    let proxy = proxy_failing_posts_in(&fake, channel, down.clone()).await;
+    let token = fake.bot_token();
+    let config = dailyq::config::Config::from_lookup(|name| match name {
+        "DISCORD_PROXY_URL" => Some(proxy.clone()),
+        "DISCORD_TOKEN" => Some(token.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let http = dailyq::discord::http_client(&config, config.require_token().unwrap());
+    let data = dailyq::discord::Data::new(db.store.clone(), Arc::new(dailyq::clock::SystemClock), true);
+    let options = dailyq::discord::SchedulerOptions {
+        max_sleep: std::time::Duration::from_millis(100),
+    };
+    let mut client = dailyq::discord::build_client(http, data.clone(), options)
+        .await
+        .unwrap();
+    let shards = client.shard_manager.clone();
+    let task = tokio::spawn(async move { client.start().await });
+    fake.gateway().wait_ready(WAIT).await.expect("ready");
+    fake.wait_for_command("dailyq", WAIT).await.unwrap();
+    let admin = fake.member("admin");
+    let run = |sub_name: &str, options| admin.slash(channel, "dailyq", vec![sub(sub_name, options)]);
+    let set_up = run("setup", setup_options(channel, "09:30", "UTC"))
+        .wait_message(WAIT)
+        .await
+        .unwrap();
+    assert!(set_up.text().contains("Set up"), "{}", set_up.text());
+
+    down.store(true, Ordering::SeqCst);
+    let reply = run("post", vec![]).wait_message(WAIT).await.unwrap();
+    let text = reply.text();
+    assert!(reply.is_ephemeral());
+    assert!(text.contains("Discord did not answer"), "{text}");
+    assert!(!text.contains("/dailyq check"), "{text}");
+
+    // As promised, the next ticks post the claimed round once Discord answers again.
+    down.store(false, Ordering::SeqCst);
+    fake.wait_for_bot_message(channel, |m| m.text().starts_with("Question #"), WAIT)
+        .await
+        .expect("the round is posted after all");
+
+    data.stop_background();
+    shards.shutdown_all().await;
+    task.abort();
+    db.finish().await;
 }

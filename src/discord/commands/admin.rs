@@ -3,7 +3,7 @@
 //! ephemerally.
 
 use super::{
-    Context, autocomplete_category, autocomplete_timezone, guild, require_admin, same_guild, say_private,
+    Context, autocomplete_category, autocomplete_timezone, guild, require_admin, say_private, usable_channel,
     user_error,
 };
 use crate::discord::render::{self, timestamp};
@@ -62,9 +62,13 @@ fn discord(ctx: Context<'_>) -> Discord {
     }
 }
 
-/// The channel argument, or the channel the command runs in.
-fn target_channel(ctx: Context<'_>, channel: Option<&serenity::GuildChannel>) -> ChannelId {
-    ChannelId(channel.map_or(ctx.channel_id(), |c| c.id).get())
+/// The channel argument (refused unless it is a text or announcement channel of this server), or
+/// the channel the command runs in.
+fn target_channel(ctx: Context<'_>, channel: Option<&serenity::GuildChannel>) -> Result<ChannelId, Error> {
+    match channel {
+        Some(c) => usable_channel(ctx, c),
+        None => Ok(ChannelId(ctx.channel_id().get())),
+    }
 }
 
 async fn existing_schedule(ctx: Context<'_>, channel: ChannelId) -> Result<ChannelSchedule, Error> {
@@ -102,7 +106,7 @@ pub async fn setup(
     // Validation, the database and the permission check can take more than Discord's 3 s.
     ctx.defer_ephemeral().await?;
     let guild = guild(ctx)?;
-    same_guild(ctx, &channel)?;
+    let channel = usable_channel(ctx, &channel)?;
     let data = ctx.data();
     let time = LocalTime::parse(&time).map_err(user_error)?;
     let timezone = Timezone::parse(&timezone).map_err(user_error)?;
@@ -122,7 +126,8 @@ pub async fn setup(
                 .find(|k| k.as_str() == wanted || k.title().to_ascii_lowercase() == wanted);
             Some(found.ok_or_else(|| {
                 user_error(format!(
-                    "`{c}` is not a category of the question bank; pick one from the list."
+                    "`{}` is not a category of the question bank; pick one from the list.",
+                    super::quote(&c)
                 ))
             })?)
         }
@@ -153,9 +158,9 @@ pub async fn setup(
         ));
     }
     let settings = data.store.ensure_guild(guild, now).await?;
-    let previous = data.store.schedule(ChannelId(channel.id.get())).await?;
+    let previous = data.store.schedule(channel).await?;
     let schedule = ChannelSchedule {
-        channel_id: ChannelId(channel.id.get()),
+        channel_id: channel,
         guild_id: guild,
         post_time,
         filter,
@@ -244,10 +249,7 @@ pub async fn post(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    if let Some(c) = &channel {
-        same_guild(ctx, c)?;
-    }
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let schedule = existing_schedule(ctx, channel).await?;
     ctx.defer_ephemeral().await?;
     let text = match rounds::start_round(&discord(ctx), ctx.data(), &schedule, None).await {
@@ -257,7 +259,7 @@ pub async fn post(
             timestamp(r.closes_at, 'R')
         ),
         Ok(StartOutcome::AlreadyExists(r)) if r.state == RoundState::Skipped => format!(
-            "Today's question in <#{channel}> could not be posted and was skipped. Run `/dailyq check` there; tomorrow's post will try again."
+            "Today's question in <#{channel}> could not be posted and was skipped; the next scheduled post will try again."
         ),
         Ok(StartOutcome::AlreadyExists(r)) => {
             format!(
@@ -270,13 +272,82 @@ pub async fn post(
         }
         Err(e) => {
             tracing::error!(error = ?e, channel = %channel, "manual post failed");
-            format!(
-                "I could not post in <#{channel}>. Run `/dailyq check` there to see which permission I am missing."
-            )
+            post_failure_reply(&e, channel)
         }
     };
     ctx.data().wake.notify_one();
     say_private(ctx, text).await
+}
+
+/// Discord's JSON error codes that mean the bot lacks a permission or access in a channel.
+const MISSING_ACCESS: isize = 50001;
+const MISSING_PERMISSIONS: isize = 50013;
+/// Discord's JSON error code for a channel that does not exist (any more).
+const UNKNOWN_CHANNEL: isize = 10003;
+
+/// Why a post failed, as far as an admin can act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PostFailure {
+    /// The bot lacks a permission or access in the channel.
+    Permission,
+    /// The channel no longer exists.
+    UnknownChannel,
+    /// Discord did not answer, or answered with a server error or a rate limit (retried).
+    DiscordDown(Option<u16>),
+    /// Discord refused the request for another reason.
+    Refused(u16, isize),
+    /// The database or the bot itself.
+    OurSide,
+}
+
+impl PostFailure {
+    /// Classifies an error of `rounds::start_round`, which may wrap a `serenity::Error`.
+    fn of(error: &Error) -> PostFailure {
+        match error.chain().find_map(|e| e.downcast_ref::<serenity::Error>()) {
+            Some(e) => PostFailure::from_discord(rounds::api_error(e), matches!(e, serenity::Error::Http(_))),
+            None => PostFailure::OurSide,
+        }
+    }
+
+    /// From Discord's answer (HTTP status and JSON code) if there was one; `transport` when the
+    /// request itself failed (no connection, no answer).
+    fn from_discord(answer: Option<(u16, isize)>, transport: bool) -> PostFailure {
+        match answer {
+            Some((_, MISSING_PERMISSIONS | MISSING_ACCESS)) => PostFailure::Permission,
+            Some((_, UNKNOWN_CHANNEL)) => PostFailure::UnknownChannel,
+            Some((status, _)) if status >= 500 || status == 429 => PostFailure::DiscordDown(Some(status)),
+            Some((status, code)) => PostFailure::Refused(status, code),
+            None if transport => PostFailure::DiscordDown(None),
+            None => PostFailure::OurSide,
+        }
+    }
+
+    /// The sentence for the admin; only a permission problem sends them to `/dailyq check`.
+    fn reply(self, channel: ChannelId) -> String {
+        match self {
+            PostFailure::Permission => format!(
+                "I could not post in <#{channel}>: Discord says I lack a permission there. Run `/dailyq check` there to see which."
+            ),
+            PostFailure::UnknownChannel => format!(
+                "I could not post in <#{channel}>: Discord says the channel no longer exists. Set up another channel with `/dailyq setup`."
+            ),
+            PostFailure::DiscordDown(status) => format!(
+                "Discord did not answer when I posted in <#{channel}>{}; I will retry at the next tick, within a minute.",
+                status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+            ),
+            PostFailure::Refused(status, code) => format!(
+                "Discord refused the post in <#{channel}> (HTTP {status}, code {code}); it has been logged. Please try again later."
+            ),
+            PostFailure::OurSide => {
+                "Something went wrong on my side; it has been logged. Please try again later.".to_owned()
+            }
+        }
+    }
+}
+
+/// What to tell an admin whose `/dailyq post` failed.
+fn post_failure_reply(error: &Error, channel: ChannelId) -> String {
+    PostFailure::of(error).reply(channel)
 }
 
 /// Reveal the open round now
@@ -288,10 +359,7 @@ pub async fn reveal(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    if let Some(c) = &channel {
-        same_guild(ctx, c)?;
-    }
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let data = ctx.data();
     let round = data
         .store
@@ -328,7 +396,7 @@ pub async fn pause(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let s = existing_schedule(ctx, channel).await?;
     let now = ctx.data().clock.now();
     ctx.data()
@@ -351,7 +419,7 @@ pub async fn resume(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     let s = existing_schedule(ctx, channel).await?;
     let now = ctx.data().clock.now();
     let next = s.post_time.next_after(now).at;
@@ -376,7 +444,7 @@ pub async fn remove(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    let channel = target_channel(ctx, channel.as_ref());
+    let channel = target_channel(ctx, channel.as_ref())?;
     existing_schedule(ctx, channel).await?;
     ctx.data().store.remove_schedule(channel).await?;
     say_private(
@@ -504,10 +572,7 @@ pub async fn check(
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
-    if let Some(c) = &channel {
-        same_guild(ctx, c)?;
-    }
-    let target = target_channel(ctx, channel.as_ref());
+    let target = target_channel(ctx, channel.as_ref())?;
     let missing = missing_permissions(ctx, target).await?;
     let text = if missing.is_empty() {
         format!("✅ I have every permission I need in <#{target}>.")
@@ -549,5 +614,49 @@ async fn bot_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<serenit
         None => Err(user_error(format!(
             "I cannot see <#{channel}>, so I cannot post there."
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_permission_problem_sends_the_admin_to_check() {
+        let channel = ChannelId(42);
+        let cases = [
+            (Some((403, MISSING_PERMISSIONS)), false, PostFailure::Permission),
+            (Some((403, MISSING_ACCESS)), false, PostFailure::Permission),
+            (Some((404, UNKNOWN_CHANNEL)), false, PostFailure::UnknownChannel),
+            (Some((503, 0)), false, PostFailure::DiscordDown(Some(503))),
+            (Some((429, 20028)), false, PostFailure::DiscordDown(Some(429))),
+            (None, true, PostFailure::DiscordDown(None)),
+            (Some((400, 50035)), false, PostFailure::Refused(400, 50035)),
+            (None, false, PostFailure::OurSide),
+        ];
+        for (answer, transport, expected) in cases {
+            let failure = PostFailure::from_discord(answer, transport);
+            assert_eq!(failure, expected, "{answer:?}");
+            let text = failure.reply(channel);
+            assert_eq!(
+                text.contains("/dailyq check"),
+                expected == PostFailure::Permission,
+                "{text}"
+            );
+        }
+        assert!(
+            PostFailure::DiscordDown(None)
+                .reply(channel)
+                .contains("Discord did not answer")
+        );
+    }
+
+    #[test]
+    fn an_error_without_discord_in_its_chain_is_ours() {
+        let db = anyhow::anyhow!("database is locked").context("claiming a round");
+        assert_eq!(PostFailure::of(&db), PostFailure::OurSide);
+        assert!(post_failure_reply(&db, ChannelId(1)).contains("on my side"));
+        let model = anyhow::Error::new(serenity::Error::Other("x")).context("posting");
+        assert_eq!(PostFailure::of(&model), PostFailure::OurSide);
     }
 }

@@ -4,7 +4,7 @@ mod admin;
 mod board;
 
 use super::{Data, Error};
-use crate::domain::GuildId;
+use crate::domain::{ChannelId, GuildId};
 use poise::serenity_prelude as serenity;
 
 pub use board::leaderboard_page;
@@ -54,17 +54,109 @@ pub async fn require_admin(ctx: Context<'_>) -> Result<(), Error> {
 
 /// Checks that a channel argument belongs to this guild.
 pub fn same_guild(ctx: Context<'_>, channel: &serenity::GuildChannel) -> Result<(), Error> {
-    if Some(channel.guild_id) != ctx.guild_id() {
-        return Err(user_error(format!(
-            "<#{}> is not a channel of this server.",
-            channel.id
-        )));
+    match foreign_channel(
+        ctx.guild_id().map(|g| g.get()),
+        channel.guild_id.get(),
+        channel.id.get(),
+    ) {
+        Some(refusal) => Err(user_error(refusal)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-/// Replies with an ephemeral text.
+/// The refusal for a channel of another server than the one the command runs in.
+fn foreign_channel(here: Option<u64>, channel_guild: u64, channel: u64) -> Option<String> {
+    (here != Some(channel_guild)).then(|| format!("<#{channel}> is not a channel of this server."))
+}
+
+/// Why a daily question cannot live in a channel of this kind, if it cannot: only text and
+/// announcement channels take a question post and its thread.
+fn unusable_kind(channel: u64, kind: serenity::ChannelType) -> Option<String> {
+    use serenity::ChannelType as Kind;
+    let what = match kind {
+        Kind::Text | Kind::News => return None,
+        Kind::PublicThread | Kind::PrivateThread | Kind::NewsThread => "a thread",
+        Kind::Voice => "a voice channel",
+        Kind::Stage => "a stage channel",
+        Kind::Forum => "a forum",
+        Kind::Category => "a category",
+        Kind::Unknown(16) => "a media channel",
+        _ => "not a text channel",
+    };
+    Some(format!(
+        "<#{channel}> is {what}: the daily question needs a text or announcement channel."
+    ))
+}
+
+/// A channel argument of an admin command, checked on the server side (a client can send any
+/// channel whatever the option's `channel_types`): it must be a text or announcement channel of
+/// this server.
+pub fn usable_channel(ctx: Context<'_>, channel: &serenity::GuildChannel) -> Result<ChannelId, Error> {
+    let refusal = foreign_channel(
+        ctx.guild_id().map(|g| g.get()),
+        channel.guild_id.get(),
+        channel.id.get(),
+    )
+    .or_else(|| unusable_kind(channel.id.get(), channel.kind));
+    match refusal {
+        Some(refusal) => Err(user_error(refusal)),
+        None => Ok(ChannelId(channel.id.get())),
+    }
+}
+
+/// Discord refuses message content over 2,000 characters (serenity refuses to send it, and the
+/// member would be left on "thinking…").
+pub const REPLY_LIMIT: usize = 2000;
+/// How much of a member's input a reply quotes.
+pub const QUOTE_LIMIT: usize = 100;
+
+/// A member's input ready to be quoted between backticks: one line, no backticks, at most
+/// [`QUOTE_LIMIT`] characters (string options can hold 6,000).
+pub fn quote(input: &str) -> String {
+    let clean: String = input
+        .chars()
+        .map(|c| match c {
+            '`' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    shorten(&clean, QUOTE_LIMIT)
+}
+
+/// `text` cut to `max` characters, ending with `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A reply that Discord accepts whatever it quotes: every backtick-quoted span longer than
+/// [`QUOTE_LIMIT`] is shortened, and as a last resort the whole is cut to [`REPLY_LIMIT`].
+pub fn fit_reply(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * REPLY_LIMIT));
+    let parts: Vec<&str> = text.split('`').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts sit between two backticks; a trailing unpaired one is left as it is.
+        let quoted = i % 2 == 1 && i + 1 < parts.len();
+        if quoted {
+            out.push_str(&shorten(part, QUOTE_LIMIT));
+        } else {
+            out.push_str(part);
+        }
+    }
+    shorten(&out, REPLY_LIMIT)
+}
+
+/// Replies with an ephemeral text, cut to what Discord accepts.
 pub async fn say_private(ctx: Context<'_>, text: impl Into<String>) -> Result<(), Error> {
+    let text = shorten(&text.into(), REPLY_LIMIT);
     ctx.send(poise::CreateReply::default().content(text).ephemeral(true))
         .await?;
     Ok(())
@@ -97,17 +189,17 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
                     "Something went wrong on my side; it has been logged. Please try again later.".to_owned()
                 }
             };
-            if let Err(e) = say_private(ctx, text).await {
+            if let Err(e) = say_private(ctx, fit_reply(&text)).await {
                 tracing::warn!(error = ?e, "could not tell the user about an error");
             }
         }
         poise::FrameworkError::ArgumentParse {
             error, input, ctx, ..
         } => {
-            let what = input.map(|i| format!(" `{i}`")).unwrap_or_default();
+            let what = input.map(|i| format!(" `{}`", quote(&i))).unwrap_or_default();
             let text =
                 format!("I could not read the argument{what}: {error}. Check the option and try again.");
-            if let Err(e) = say_private(ctx, text).await {
+            if let Err(e) = say_private(ctx, fit_reply(&text)).await {
                 tracing::warn!(error = ?e, "could not tell the user about a bad argument");
             }
         }
@@ -154,4 +246,63 @@ pub async fn autocomplete_category(ctx: Context<'_>, partial: &str) -> serenity:
         .map(|c| serenity::AutocompleteChoice::new(c.title(), c.as_str().to_owned()))
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(categories)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_of_another_server_are_refused() {
+        assert_eq!(foreign_channel(Some(1), 1, 7), None);
+        let refusal = foreign_channel(Some(1), 2, 7).unwrap();
+        assert_eq!(refusal, "<#7> is not a channel of this server.");
+        assert!(
+            foreign_channel(None, 2, 7).is_some(),
+            "outside a server nothing is ours"
+        );
+    }
+
+    #[test]
+    fn only_text_and_announcement_channels_can_hold_the_daily_question() {
+        use poise::serenity_prelude::ChannelType as Kind;
+        assert_eq!(unusable_kind(7, Kind::Text), None);
+        assert_eq!(unusable_kind(7, Kind::News), None);
+        for (kind, what) in [
+            (Kind::PublicThread, "a thread"),
+            (Kind::PrivateThread, "a thread"),
+            (Kind::NewsThread, "a thread"),
+            (Kind::Voice, "a voice channel"),
+            (Kind::Stage, "a stage channel"),
+            (Kind::Forum, "a forum"),
+            (Kind::Category, "a category"),
+            (Kind::Unknown(16), "a media channel"),
+            (Kind::Directory, "not a text channel"),
+        ] {
+            let refusal = unusable_kind(7, kind).unwrap();
+            assert!(refusal.starts_with(&format!("<#7> is {what}:")), "{refusal}");
+        }
+    }
+
+    #[test]
+    fn a_quote_is_one_short_line_without_backticks() {
+        assert_eq!(quote("Europe/Berlin"), "Europe/Berlin");
+        assert_eq!(quote("a`b\nc"), "a'b c");
+        let long = quote(&"x".repeat(6000));
+        assert_eq!(long.chars().count(), QUOTE_LIMIT);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn replies_shorten_long_quotes_and_never_exceed_the_limit() {
+        let long = "é".repeat(10_000);
+        let text = fit_reply(&format!("`{long}` is not a known time zone: use `UTC`."));
+        assert!(text.chars().count() < 200, "{text}");
+        assert!(text.ends_with("is not a known time zone: use `UTC`."), "{text}");
+        // An unpaired backtick or a long unquoted text is cut as a whole.
+        for text in [format!("`{long}"), long.clone(), format!("{long}`x`{long}")] {
+            assert!(fit_reply(&text).chars().count() <= REPLY_LIMIT);
+        }
+        assert_eq!(fit_reply("short `quote` stays"), "short `quote` stays");
+    }
 }
