@@ -7,6 +7,7 @@ use crate::domain::question::{
     Category, Difficulty, MAX_ANSWER_CHARS, MAX_HINT_CHARS, MAX_LINE_CHARS, MAX_PROMPT_CHARS, Question,
     QuestionSlug, is_valid_tag,
 };
+use crate::domain::text::{quote_input, shorten};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
@@ -65,6 +66,24 @@ pub struct BankQuestion {
     pub line: usize,
     /// SHA-256 of every field, hex: the sync updates a question only when this changes.
     pub content_hash: String,
+}
+
+/// The longest message a TOML syntax error keeps (the parser's own wording, normally short).
+const MAX_MESSAGE_CHARS: usize = 200;
+/// The longest field name an error carries (an unknown key is quoted shortened).
+const MAX_FIELD_CHARS: usize = 40;
+
+/// A key as the `field` of an error: shortened, on one line.
+fn field_name(key: &str) -> String {
+    let one_line: String = key
+        .chars()
+        .take(MAX_FIELD_CHARS + 1)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.trim().is_empty() {
+        return "\"\"".to_owned();
+    }
+    shorten(&one_line, MAX_FIELD_CHARS)
 }
 
 const FIELDS: [&str; 9] = [
@@ -169,7 +188,10 @@ pub fn parse_file(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>
             errors.push(err(
                 line,
                 "-",
-                format!("TOML syntax error: {}", e.message().trim()),
+                format!(
+                    "TOML syntax error: {}",
+                    shorten(e.message().trim(), MAX_MESSAGE_CHARS)
+                ),
             ));
         }
         return (Vec::new(), errors);
@@ -186,8 +208,11 @@ pub fn parse_file(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>
             )),
             (other, _) => errors.push(err(
                 line,
-                other,
-                format!("unknown top-level key `{other}`; questions go in [[question]] tables"),
+                &field_name(other),
+                format!(
+                    "unknown top-level key {}; questions go in [[question]] tables",
+                    quote_input(other)
+                ),
             )),
         }
     }
@@ -387,8 +412,12 @@ impl<'a, 'i> FieldReader<'a, 'i> {
         for (line, key) in unknown {
             self.fail(
                 line,
-                &key,
-                format!("unknown field `{key}`; allowed fields are {}", FIELDS.join(", ")),
+                &field_name(&key),
+                format!(
+                    "unknown field {}; allowed fields are {}",
+                    quote_input(&key),
+                    FIELDS.join(", ")
+                ),
             );
         }
         let slug = self
@@ -419,7 +448,7 @@ impl<'a, 'i> FieldReader<'a, 'i> {
                     self.fail(
                         line,
                         "tags",
-                        format!("`{bad}` is not a tag: use lowercase a-z, 0-9 and -"),
+                        format!("{} is not a tag: use lowercase a-z, 0-9 and -", quote_input(bad)),
                     );
                     None
                 }

@@ -10,6 +10,7 @@ pub mod round;
 pub mod schedule;
 pub mod scoring;
 pub mod streaks;
+pub mod text;
 pub mod votes;
 
 pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};

@@ -104,7 +104,9 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         poise::FrameworkError::ArgumentParse {
             error, input, ctx, ..
         } => {
-            let what = input.map(|i| format!(" `{i}`")).unwrap_or_default();
+            let what = input
+                .map(|i| format!(" {}", crate::domain::text::quote_input(&i)))
+                .unwrap_or_default();
             let text =
                 format!("I could not read the argument{what}: {error}. Check the option and try again.");
             if let Err(e) = say_private(ctx, text).await {
