@@ -175,7 +175,8 @@ pub struct Question {
 
 /// Longest prompt that fits the question embed next to its other fields.
 pub const MAX_PROMPT_CHARS: usize = 1_000;
-/// Longest reference answer (the reveal splits it across embed descriptions of 4,096).
+/// Longest reference answer: one embed description (Discord allows 4,096). The whole reveal,
+/// with follow-ups and sources, must also fit a message ([`super::limits::size_problems`]).
 pub const MAX_ANSWER_CHARS: usize = 4_000;
 /// Longest hint.
 pub const MAX_HINT_CHARS: usize = 200;
