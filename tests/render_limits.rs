@@ -135,6 +135,8 @@ fn round(number: u64, id: i64, closes_at: DateTime<Utc>) -> Round {
         answer_message_id: None,
         summary_message_id: None,
         revealed_at: None,
+        post_attempts: u32::MAX,
+        reveal_attempts: u32::MAX,
     }
 }
 
@@ -430,6 +432,12 @@ fn thread_instructions_fit_one_message_for_any_deadline() {
         let text = render::thread_instructions(&r);
         assert!(text.chars().count() <= MESSAGE_CONTENT, "{text}");
     }
+}
+
+#[test]
+fn the_too_short_note_fits_one_message_for_any_length_and_minimum() {
+    let text = render::too_short_note(usize::MAX, u32::MAX);
+    assert!(text.chars().count() <= MESSAGE_CONTENT, "{text}");
 }
 
 #[test]

@@ -627,11 +627,12 @@ answer = "no prompt here"
 
     #[test]
     fn an_answer_that_overflows_the_reveal_with_its_lists_is_refused_on_the_answer_line() {
-        // A 4,000-character answer fits with 908 characters of follow-ups and 1,007 of sources;
-        // 17 more characters of sources pass Discord's 6,000 characters per message.
-        let (_, errs) = parse(&sized(4_000, &[300; 3], &[300, 300, 300, 96]));
+        // A 4,000-character answer fits with 908 characters of follow-ups and 953 of sources
+        // (with 139 of title, field names and footer: 6,000); 17 more characters of sources pass
+        // Discord's 6,000 characters per message.
+        let (_, errs) = parse(&sized(4_000, &[300; 3], &[300, 300, 300, 42]));
         assert!(errs.is_empty(), "{errs:?}");
-        let (qs, errs) = parse(&sized(4_000, &[300; 3], &[300, 300, 300, 113]));
+        let (qs, errs) = parse(&sized(4_000, &[300; 3], &[300, 300, 300, 59]));
         assert!(qs.is_empty());
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!((errs[0].line, errs[0].field.as_str()), (7, "answer"));
