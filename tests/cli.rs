@@ -63,6 +63,40 @@ fn questions_check_fails_naming_file_line_and_field_of_every_problem() {
 }
 
 #[test]
+fn questions_check_refuses_a_question_too_large_for_discord_naming_the_field_to_shorten() {
+    let dir = tempfile::tempdir().unwrap();
+    let entries = |c: &str, n: usize| vec![format!("\"{}\"", c.repeat(300)); n].join(", ");
+    std::fs::write(
+        dir.path().join("big.toml"),
+        format!(
+            "[[question]]\nid = \"big-one\"\ncategory = \"databases\"\ndifficulty = \"easy\"\n\
+             tags = [\"x\"]\nprompt = \"p\"\nanswer = \"{}\"\nfollow_ups = [{}]\nsources = [{}]\n",
+            "a".repeat(4_000),
+            entries("f", 4),
+            entries("s", 3)
+        ),
+    )
+    .unwrap();
+    let out = dailyq()
+        .args(["questions", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "big.toml:8: follow_ups: makes the reveal's \"Follow-ups to discuss\" field up to 1211"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("big.toml:7: answer: makes the reveal (answer, follow-ups and sources together)"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn migrate_creates_a_missing_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("fresh.db");

@@ -1,12 +1,17 @@
 //! The question bank: TOML files in `questions/` (format in `questions/README.md`).
 //!
 //! The loader reads every file, checks every question, and reports *all* problems with file,
-//! line and field, so an author fixes a whole file in one pass.
+//! line and field, so an author fixes a whole file in one pass. Besides each field's own rules,
+//! a question must fit Discord once rendered: its post and its reveal are sized by
+//! [`crate::domain::limits`] for the worst round, and a message that could break a Discord limit
+//! is reported on the field to shorten.
 
+use crate::domain::limits;
 use crate::domain::question::{
     Category, Difficulty, MAX_ANSWER_CHARS, MAX_HINT_CHARS, MAX_LINE_CHARS, MAX_PROMPT_CHARS, Question,
     QuestionSlug, is_valid_tag,
 };
+use crate::domain::text::{quote_input, shorten};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fmt;
@@ -65,6 +70,24 @@ pub struct BankQuestion {
     pub line: usize,
     /// SHA-256 of every field, hex: the sync updates a question only when this changes.
     pub content_hash: String,
+}
+
+/// The longest message a TOML syntax error keeps (the parser's own wording, normally short).
+const MAX_MESSAGE_CHARS: usize = 200;
+/// The longest field name an error carries (an unknown key is quoted shortened).
+const MAX_FIELD_CHARS: usize = 40;
+
+/// A key as the `field` of an error: shortened, on one line.
+fn field_name(key: &str) -> String {
+    let one_line: String = key
+        .chars()
+        .take(MAX_FIELD_CHARS + 1)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.trim().is_empty() {
+        return "\"\"".to_owned();
+    }
+    shorten(&one_line, MAX_FIELD_CHARS)
 }
 
 const FIELDS: [&str; 9] = [
@@ -169,7 +192,10 @@ pub fn parse_file(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>
             errors.push(err(
                 line,
                 "-",
-                format!("TOML syntax error: {}", e.message().trim()),
+                format!(
+                    "TOML syntax error: {}",
+                    shorten(e.message().trim(), MAX_MESSAGE_CHARS)
+                ),
             ));
         }
         return (Vec::new(), errors);
@@ -186,8 +212,11 @@ pub fn parse_file(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>
             )),
             (other, _) => errors.push(err(
                 line,
-                other,
-                format!("unknown top-level key `{other}`; questions go in [[question]] tables"),
+                &field_name(other),
+                format!(
+                    "unknown top-level key {}; questions go in [[question]] tables",
+                    quote_input(other)
+                ),
             )),
         }
     }
@@ -387,8 +416,12 @@ impl<'a, 'i> FieldReader<'a, 'i> {
         for (line, key) in unknown {
             self.fail(
                 line,
-                &key,
-                format!("unknown field `{key}`; allowed fields are {}", FIELDS.join(", ")),
+                &field_name(&key),
+                format!(
+                    "unknown field {}; allowed fields are {}",
+                    quote_input(&key),
+                    FIELDS.join(", ")
+                ),
             );
         }
         let slug = self
@@ -419,7 +452,7 @@ impl<'a, 'i> FieldReader<'a, 'i> {
                     self.fail(
                         line,
                         "tags",
-                        format!("`{bad}` is not a tag: use lowercase a-z, 0-9 and -"),
+                        format!("{} is not a tag: use lowercase a-z, 0-9 and -", quote_input(bad)),
                     );
                     None
                 }
@@ -431,7 +464,7 @@ impl<'a, 'i> FieldReader<'a, 'i> {
         let hints = self.list("hints", false, 5, MAX_HINT_CHARS);
         let follow_ups = self.list("follow_ups", false, 5, MAX_LINE_CHARS);
         let sources = self.list("sources", false, 10, MAX_LINE_CHARS);
-        Some(Question {
+        let question = Question {
             slug: slug?,
             category: category?,
             difficulty: difficulty?,
@@ -441,7 +474,17 @@ impl<'a, 'i> FieldReader<'a, 'i> {
             hints: hints?,
             follow_ups: follow_ups?,
             sources: sources?,
-        })
+        };
+        // Each field fits on its own; now the messages it becomes must fit Discord too.
+        let problems = limits::size_problems(&question);
+        for p in &problems {
+            let line = self
+                .find(p.field)
+                .map(|v| self.line_of(v))
+                .unwrap_or(self.header_line);
+            self.fail(line, p.field, p.message.clone());
+        }
+        problems.is_empty().then_some(question)
     }
 }
 
@@ -546,6 +589,60 @@ answer = "no prompt here"
         let (_, errs) = parse(&text);
         let fields: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(fields, vec![(6, "prompt"), (7, "answer")]);
+    }
+
+    fn sized(answer: usize, follow_ups: &[usize], sources: &[usize]) -> String {
+        let list = |lengths: &[usize], c: &str| {
+            let items: Vec<String> = lengths.iter().map(|&n| format!("\"{}\"", c.repeat(n))).collect();
+            format!("[{}]", items.join(", "))
+        };
+        format!(
+            "[[question]]\nid = \"sized\"\ncategory = \"x\"\ndifficulty = \"easy\"\ntags = [\"t\"]\n\
+             prompt = \"p\"\nanswer = \"{}\"\nfollow_ups = {}\nsources = {}\n",
+            "a".repeat(answer),
+            list(follow_ups, "f"),
+            list(sources, "s")
+        )
+    }
+
+    #[test]
+    fn a_list_longer_than_one_embed_field_is_refused_on_its_line() {
+        // Three entries of 300 characters fit a field (908); four do not (1211).
+        let (qs, errs) = parse(&sized(100, &[300; 3], &[300; 3]));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(qs.len(), 1);
+        let (qs, errs) = parse(&sized(100, &[300; 4], &[300; 4]));
+        assert!(qs.is_empty());
+        let found: Vec<(usize, &str)> = errs.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(found, vec![(8, "follow_ups"), (9, "sources")], "{errs:?}");
+        assert!(
+            errs[0].to_string().starts_with(
+                "bank.toml:8: follow_ups: makes the reveal's \"Follow-ups to discuss\" field up to 1211 \
+                 characters long; Discord allows 1024"
+            ),
+            "{}",
+            errs[0]
+        );
+    }
+
+    #[test]
+    fn an_answer_that_overflows_the_reveal_with_its_lists_is_refused_on_the_answer_line() {
+        // A 4,000-character answer fits with 908 characters of follow-ups and 953 of sources
+        // (with 139 of title, field names and footer: 6,000); 17 more characters of sources pass
+        // Discord's 6,000 characters per message.
+        let (_, errs) = parse(&sized(4_000, &[300; 3], &[300, 300, 300, 42]));
+        assert!(errs.is_empty(), "{errs:?}");
+        let (qs, errs) = parse(&sized(4_000, &[300; 3], &[300, 300, 300, 59]));
+        assert!(qs.is_empty());
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].line, errs[0].field.as_str()), (7, "answer"));
+        assert!(
+            errs[0]
+                .message
+                .contains("Discord allows 6000: shorten it by 17 characters"),
+            "{}",
+            errs[0]
+        );
     }
 
     #[test]

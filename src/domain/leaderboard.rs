@@ -70,7 +70,10 @@ impl FromStr for Period {
             "week" => Ok(Period::Week),
             "month" => Ok(Period::Month),
             "all" | "all-time" | "alltime" => Ok(Period::AllTime),
-            other => Err(format!("`{other}` is not a period: use week, month or all")),
+            _ => Err(format!(
+                "{} is not a period: use week, month or all",
+                super::text::quote_input(s)
+            )),
         }
     }
 }

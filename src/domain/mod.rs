@@ -3,6 +3,7 @@
 pub mod answers;
 pub mod ids;
 pub mod leaderboard;
+pub mod limits;
 pub mod question;
 pub mod retry;
 pub mod rotation;
@@ -10,6 +11,7 @@ pub mod round;
 pub mod schedule;
 pub mod scoring;
 pub mod streaks;
+pub mod text;
 pub mod votes;
 
 pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};

@@ -1,5 +1,6 @@
 //! Questions: what a round asks and what it reveals.
 
+use super::text::quote_input;
 use std::fmt;
 use std::str::FromStr;
 
@@ -42,7 +43,10 @@ impl FromStr for Difficulty {
             "easy" => Ok(Difficulty::Easy),
             "medium" => Ok(Difficulty::Medium),
             "hard" => Ok(Difficulty::Hard),
-            other => Err(format!("`{other}` is not a difficulty; use easy, medium or hard")),
+            _ => Err(format!(
+                "{} is not a difficulty; use easy, medium or hard",
+                quote_input(s)
+            )),
         }
     }
 }
@@ -65,7 +69,8 @@ impl QuestionSlug {
     pub fn parse(s: &str) -> Result<Self, String> {
         if !(3..=64).contains(&s.len()) || !is_slug(s) {
             return Err(format!(
-                "`{s}` is not a valid id: use 3 to 64 characters of a-z, 0-9 and -"
+                "{} is not a valid id: use 3 to 64 characters of a-z, 0-9 and -",
+                quote_input(s)
             ));
         }
         Ok(QuestionSlug(s.to_owned()))
@@ -92,7 +97,8 @@ impl Category {
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.len() > 40 || !is_slug(s) {
             return Err(format!(
-                "`{s}` is not a valid category: use up to 40 characters of a-z, 0-9 and -"
+                "{} is not a valid category: use up to 40 characters of a-z, 0-9 and -",
+                quote_input(s)
             ));
         }
         Ok(Category(s.to_owned()))
@@ -169,7 +175,8 @@ pub struct Question {
 
 /// Longest prompt that fits the question embed next to its other fields.
 pub const MAX_PROMPT_CHARS: usize = 1_000;
-/// Longest reference answer (the reveal splits it across embed descriptions of 4,096).
+/// Longest reference answer: one embed description (Discord allows 4,096). The whole reveal,
+/// with follow-ups and sources, must also fit a message ([`super::limits::size_problems`]).
 pub const MAX_ANSWER_CHARS: usize = 4_000;
 /// Longest hint.
 pub const MAX_HINT_CHARS: usize = 200;

@@ -100,7 +100,7 @@ impl FromStr for RoundState {
             "revealing" => Ok(RoundState::Revealing),
             "closed" => Ok(RoundState::Closed),
             "skipped" => Ok(RoundState::Skipped),
-            other => Err(format!("unknown round state `{other}`")),
+            _ => Err(format!("unknown round state {}", super::text::quote_input(s))),
         }
     }
 }

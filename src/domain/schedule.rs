@@ -3,6 +3,7 @@
 //! Posting is keyed by the *local date*, so a wall-clock time that happens twice (DST overlap)
 //! posts once, and one that never happens (DST gap) posts at the first instant after the gap.
 
+use super::text::quote_input;
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
 };
@@ -29,9 +30,18 @@ impl LocalTime {
 
     /// Parses `HH:MM` (24 h; `9:05` is accepted too).
     pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not a time: use 24-hour HH:MM, for example 09:30 or 18:00");
+        let bad = || {
+            format!(
+                "{} is not a time: use 24-hour HH:MM, for example 09:30 or 18:00",
+                quote_input(s)
+            )
+        };
         let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
-        if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        let digits = |part: &str, len: std::ops::RangeInclusive<usize>| {
+            len.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+        };
+        // Only ASCII digits: `u32::from_str` would also take a sign (`+9:05`).
+        if !digits(h, 1..=2) || !digits(m, 2..=2) {
             return Err(bad());
         }
         let hour: u32 = h.parse().map_err(|_| bad())?;
@@ -79,7 +89,10 @@ impl Timezone {
             })
             .map(Timezone)
             .map_err(|_| {
-                format!("`{name}` is not a known time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC")
+                format!(
+                    "{} is not a known time zone: use an IANA name such as Europe/Berlin, America/New_York or UTC",
+                    quote_input(name)
+                )
             })
     }
 
@@ -195,7 +208,8 @@ impl Weekdays {
                 "sun" | "sunday" => Weekday::Sun,
                 other => {
                     return Err(format!(
-                        "`{other}` is not a day: use daily, weekdays, or a list such as mon,wed,fri"
+                        "{} is not a day: use daily, weekdays, or a list such as mon,wed,fri",
+                        quote_input(other)
                     ));
                 }
             };
@@ -249,35 +263,78 @@ impl AnswerWindow {
     }
 
     /// Parses `90m`, `23h`, `2d`, `1h30m` or a bare number of minutes.
+    ///
+    /// Total on any text: numbers are added up in checked minutes, and a window is built only
+    /// once it is known to be in range, so `999999999999999d` is refused instead of overflowing.
     pub fn parse(s: &str) -> Result<Self, String> {
         let text = s.trim().to_ascii_lowercase().replace(' ', "");
-        let bad = || format!("`{s}` is not a duration: use for example 30m, 23h, 2d or 1h30m");
+        let bad = || {
+            format!(
+                "{} is not a duration: use for example 30m, 23h, 2d or 1h30m",
+                quote_input(s)
+            )
+        };
+        let too_long = || {
+            format!(
+                "an answer window of {} is out of range: use between 10m and 6d",
+                quote_input(s)
+            )
+        };
+        if text.starts_with('-') {
+            return Err(format!(
+                "an answer window of {} is out of range: it cannot be negative; use between 10m and 6d",
+                quote_input(s)
+            ));
+        }
         if text.is_empty() {
             return Err(bad());
         }
-        if let Ok(minutes) = text.parse::<i64>() {
-            return AnswerWindow::new(Duration::minutes(minutes));
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            // Only digits, so parsing fails only when the number does not fit: far too long.
+            let minutes: i64 = text.parse().map_err(|_| too_long())?;
+            return AnswerWindow::from_minutes(minutes);
         }
-        let mut total = Duration::zero();
+        let mut total: i64 = 0;
         let mut number = String::new();
+        let mut seen = Vec::new();
         for c in text.chars() {
             if c.is_ascii_digit() {
                 number.push(c);
                 continue;
             }
-            let n: i64 = number.parse().map_err(|_| bad())?;
-            number.clear();
-            total += match c {
-                'd' => Duration::days(n),
-                'h' => Duration::hours(n),
-                'm' => Duration::minutes(n),
+            let per_unit: i64 = match c {
+                'd' => 24 * 60,
+                'h' => 60,
+                'm' => 1,
                 _ => return Err(bad()),
             };
+            if number.is_empty() || seen.contains(&c) {
+                return Err(bad());
+            }
+            seen.push(c);
+            let n: i64 = number.parse().map_err(|_| too_long())?;
+            number.clear();
+            total = n
+                .checked_mul(per_unit)
+                .and_then(|m| total.checked_add(m))
+                .ok_or_else(too_long)?;
         }
         if !number.is_empty() {
             return Err(bad());
         }
-        AnswerWindow::new(total)
+        AnswerWindow::from_minutes(total)
+    }
+
+    /// Builds a window from minutes, checking the range before making a [`Duration`] (which
+    /// panics beyond about ±1.5 × 10¹⁴ minutes).
+    fn from_minutes(minutes: i64) -> Result<Self, String> {
+        if !(Self::MIN.num_minutes()..=Self::MAX.num_minutes()).contains(&minutes) {
+            return Err(format!(
+                "an answer window of {} is out of range: use between 10m and 6d",
+                humanize_minutes(minutes)
+            ));
+        }
+        AnswerWindow::new(Duration::minutes(minutes))
     }
 
     /// The window as a duration.
@@ -293,7 +350,13 @@ impl fmt::Display for AnswerWindow {
 }
 
 fn humanize(d: Duration) -> String {
-    let minutes = d.num_minutes();
+    humanize_minutes(d.num_minutes())
+}
+
+fn humanize_minutes(minutes: i64) -> String {
+    if minutes < 0 {
+        return format!("-{}", humanize_minutes(minutes.checked_neg().unwrap_or(i64::MAX)));
+    }
     let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
     let mut out = String::new();
     if days > 0 {

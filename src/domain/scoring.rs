@@ -87,7 +87,7 @@ impl FromStr for AwardKind {
             "answer" => Ok(AwardKind::Answer),
             "votes" => Ok(AwardKind::Votes),
             "top_answer" => Ok(AwardKind::TopAnswer),
-            other => Err(format!("unknown award kind `{other}`")),
+            _ => Err(format!("unknown award kind {}", super::text::quote_input(s))),
         }
     }
 }

@@ -446,6 +446,7 @@ async fn a_post_discord_does_not_answer_says_so_without_sending_the_admin_to_che
     let data = dailyq::discord::Data::new(db.store.clone(), Arc::new(dailyq::clock::SystemClock), true);
     let options = dailyq::discord::SchedulerOptions {
         max_sleep: std::time::Duration::from_millis(100),
+        ..Default::default()
     };
     let mut client = dailyq::discord::build_client(http, data.clone(), options)
         .await

@@ -126,8 +126,8 @@ pub async fn setup(
                 .find(|k| k.as_str() == wanted || k.title().to_ascii_lowercase() == wanted);
             Some(found.ok_or_else(|| {
                 user_error(format!(
-                    "`{}` is not a category of the question bank; pick one from the list.",
-                    super::quote(&c)
+                    "{} is not a category of the question bank; pick one from the list.",
+                    crate::domain::text::quote_input(&c)
                 ))
             })?)
         }

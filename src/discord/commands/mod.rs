@@ -4,6 +4,7 @@ mod admin;
 mod board;
 
 use super::{Data, Error};
+use crate::domain::text::shorten;
 use crate::domain::{ChannelId, GuildId};
 use poise::serenity_prelude as serenity;
 
@@ -108,31 +109,7 @@ pub fn usable_channel(ctx: Context<'_>, channel: &serenity::GuildChannel) -> Res
 /// member would be left on "thinking…").
 pub const REPLY_LIMIT: usize = 2000;
 /// How much of a member's input a reply quotes.
-pub const QUOTE_LIMIT: usize = 100;
-
-/// A member's input ready to be quoted between backticks: one line, no backticks, at most
-/// [`QUOTE_LIMIT`] characters (string options can hold 6,000).
-pub fn quote(input: &str) -> String {
-    let clean: String = input
-        .chars()
-        .map(|c| match c {
-            '`' => '\'',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect();
-    shorten(&clean, QUOTE_LIMIT)
-}
-
-/// `text` cut to `max` characters, ending with `…` when cut.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub const QUOTE_LIMIT: usize = crate::domain::text::MAX_QUOTE_CHARS;
 
 /// A reply that Discord accepts whatever it quotes: every backtick-quoted span longer than
 /// [`QUOTE_LIMIT`] is shortened, and as a last resort the whole is cut to [`REPLY_LIMIT`].
@@ -196,7 +173,9 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         poise::FrameworkError::ArgumentParse {
             error, input, ctx, ..
         } => {
-            let what = input.map(|i| format!(" `{}`", quote(&i))).unwrap_or_default();
+            let what = input
+                .map(|i| format!(" {}", crate::domain::text::quote_input(&i)))
+                .unwrap_or_default();
             let text =
                 format!("I could not read the argument{what}: {error}. Check the option and try again.");
             if let Err(e) = say_private(ctx, fit_reply(&text)).await {
@@ -282,15 +261,6 @@ mod tests {
             let refusal = unusable_kind(7, kind).unwrap();
             assert!(refusal.starts_with(&format!("<#7> is {what}:")), "{refusal}");
         }
-    }
-
-    #[test]
-    fn a_quote_is_one_short_line_without_backticks() {
-        assert_eq!(quote("Europe/Berlin"), "Europe/Berlin");
-        assert_eq!(quote("a`b\nc"), "a'b c");
-        let long = quote(&"x".repeat(6000));
-        assert_eq!(long.chars().count(), QUOTE_LIMIT);
-        assert!(long.ends_with('…'));
     }
 
     #[test]
