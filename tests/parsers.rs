@@ -434,3 +434,25 @@ fn a_huge_id_or_category_is_quoted_shortened() {
         assert!(e.message.chars().count() < MAX_ERROR_CHARS, "{e}");
     }
 }
+
+/// Custom ids arrive from Discord on every button press, so a forged one is just another string.
+fn custom_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "dq:lb:[0-9]{0,25}:(week|month|all|year|)?:[0-9-]{0,25}:[0-9]{0,25}(:[0-9]{0,5})?",
+        (any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(o, c, p)| format!("dq:lb:{o}:all:{c}:{p}")),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn leaderboard_button_ids_are_decoded_totally_and_round_trip(id in custom_id()) {
+        use dailyq::discord::render::{leaderboard_button_id, parse_leaderboard_button};
+        if let Some(b) = parse_leaderboard_button(&id) {
+            prop_assert!(b.owner.0 != 0);
+            let again = leaderboard_button_id(b);
+            prop_assert_eq!(parse_leaderboard_button(&again), Some(b));
+            prop_assert!(again.len() <= 100);
+        }
+    }
+}

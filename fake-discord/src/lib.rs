@@ -201,6 +201,19 @@ impl FakeDiscord {
         });
     }
 
+    /// A server admin removes the bot from the guild: sessions with the GUILDS intent get a
+    /// GUILD_DELETE (without `unavailable`), READY no longer lists the guild, and the bot's
+    /// requests on the guild's channels get 403 Missing Access until [`FakeDiscord::add_bot_to_guild`].
+    pub fn remove_bot_from_guild(&self) {
+        self.shared.with_world(|w| {
+            if w.bot_in_guild {
+                w.bot_in_guild = false;
+                let d = serde_json::json!({ "id": w.guild_id.to_string() });
+                w.emit("GUILD_DELETE", d, config::intents::GUILDS, false);
+            }
+        });
+    }
+
     /// Gives the bot exactly `perms` in a channel (a member overwrite; CHANNEL_UPDATE follows).
     pub fn set_bot_permissions(&self, channel: u64, perms: Permissions) {
         self.shared.with_world(|w| {

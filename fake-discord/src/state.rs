@@ -356,6 +356,10 @@ impl World {
 
     /// A member's permissions in a channel; threads use their parent's overwrites.
     pub(crate) fn channel_permissions(&self, user_id: u64, channel_id: u64) -> Permissions {
+        // A bot removed from the guild sees none of its channels (403 Missing Access).
+        if user_id == self.bot_id && !self.bot_in_guild {
+            return Permissions::NONE;
+        }
         if user_id == self.owner_id {
             return Permissions::ALL;
         }

@@ -18,6 +18,11 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         serenity::FullEvent::Ready { data_about_bot } => {
             forget_guilds_left_while_away(data, data_about_bot).await?
         }
+        // Handlers run concurrently, so a GUILD_CREATE may be handled after a later GUILD_DELETE.
+        // Serenity's cache applies events in order before the handlers run: it says which is
+        // current, and a stale event is ignored.
+        serenity::FullEvent::GuildCreate { guild, .. } if ctx.cache.guild(guild.id).is_none() => {}
+        serenity::FullEvent::GuildDelete { incomplete, .. } if ctx.cache.guild(incomplete.id).is_some() => {}
         serenity::FullEvent::GuildCreate { guild, is_new } => {
             let was_away = data.store.guild_left(GuildId(guild.id.get())).await?;
             data.store
@@ -76,7 +81,7 @@ fn same_guild(round: &Round, guild: Option<serenity::GuildId>) -> bool {
 
 /// READY lists every guild of this shard the bot is in: guilds it was removed from while it was
 /// offline (no GUILD_DELETE reached it) are marked left, so they cost nothing until it is back.
-async fn forget_guilds_left_while_away(data: &Data, ready: &serenity::Ready) -> Result<(), Error> {
+pub(crate) async fn forget_guilds_left_while_away(data: &Data, ready: &serenity::Ready) -> Result<(), Error> {
     let present: std::collections::BTreeSet<u64> = ready.guilds.iter().map(|g| g.id.get()).collect();
     let (shard, shards) = ready
         .shard

@@ -149,6 +149,9 @@ pub async fn build_client(
                     http: ctx.http.clone(),
                     cache: ctx.cache.clone(),
                 };
+                // Before the first tick: guilds that removed the bot while it was offline must
+                // not get a post attempt.
+                events::forget_guilds_left_while_away(&data, ready).await?;
                 tokio::spawn(scheduler::run(discord, data.clone(), scheduler));
                 Ok(data)
             })

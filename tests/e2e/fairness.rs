@@ -205,9 +205,48 @@ async fn forget_thread(app: &App, round: i64) {
     pool.close().await;
 }
 
+async fn a_server_that_removed_the_bot_costs_nothing_until_it_is_back(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    let guild = dailyq::domain::GuildId(app.fake.guild_id());
+    app.fake.remove_bot_from_guild();
+    let store = app.store.clone();
+    eventually("the guild marked left", || {
+        let store = store.clone();
+        async move { store.guild_left(guild).await.ok()?.then_some(()) }
+    })
+    .await;
+    let before = app.fake.rest_records().len();
+    app.set_clock(post_time() + Duration::minutes(5));
+    // Give the scheduler ticks in which it could misbehave (it ticks every 100 ms here).
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let while_away = app.fake.rest_records()[before..].to_vec();
+    assert!(
+        while_away.iter().all(|r| !r.path.contains(&channel.to_string())),
+        "requests while removed: {while_away:?}"
+    );
+
+    // Removed while the bot was offline: READY no longer lists the guild.
+    app.stop_bot().await;
+    app.store.mark_guild_joined(guild, post_time()).await.unwrap();
+    app.start_bot().await;
+    eventually("the guild marked left from READY", || {
+        let store = store.clone();
+        async move { store.guild_left(guild).await.ok()?.then_some(()) }
+    })
+    .await;
+
+    // Back: the schedule wakes and makes the post it still owes (inside its answer window).
+    app.fake.add_bot_to_guild();
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    assert!(post > 0 && thread == post);
+    assert!(!app.store.guild_left(guild).await.unwrap());
+}
+
 crate::e2e_on_both_backends!(
     an_answer_written_after_the_deadline_while_the_bot_was_down_earns_nothing,
     edits_before_the_deadline_are_judged_again_against_the_minimum_length,
     a_thread_created_but_not_recorded_is_still_locked_read_and_answered_in,
     a_reveal_crashed_after_posting_finds_its_messages_even_after_the_nonce_expired,
+    a_server_that_removed_the_bot_costs_nothing_until_it_is_back,
 );

@@ -404,3 +404,24 @@ async fn interactions_carry_the_members_channel_permissions_and_the_apps() {
         Permissions::ALL
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bot_removed_from_the_guild_gets_guild_delete_and_no_access_until_it_is_back() {
+    let fake = start_fake().await;
+    let channel = fake.channel("general");
+    let (mut gw, _) = RawGateway::identify(&fake, intents::GUILDS).await;
+    gw.recv_dispatch("GUILD_CREATE").await;
+
+    fake.remove_bot_from_guild();
+    let deleted = gw.recv_dispatch("GUILD_DELETE").await;
+    assert_eq!(deleted["d"]["id"], fake.guild_id().to_string());
+    assert!(deleted["d"].get("unavailable").is_none(), "{deleted}");
+    let (status, body) = post(&fake, channel, json!({ "content": "still here?" })).await;
+    assert_eq!((status, code(&body)), (403, 50001), "{body}");
+    let (_, ready) = RawGateway::identify(&fake, intents::GUILDS).await;
+    assert_eq!(ready["d"]["guilds"], json!([]), "READY no longer lists it");
+
+    fake.add_bot_to_guild();
+    gw.recv_dispatch("GUILD_CREATE").await;
+    bot_message(&fake, channel, "back").await;
+}
