@@ -333,6 +333,18 @@ pub async fn start_ready(path: Path) -> (FakeDiscord, Bot) {
 
 /// A raw REST call as the bot; returns status and JSON body (`null` when empty).
 pub async fn api(fake: &FakeDiscord, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    try_api(fake, method, path, body)
+        .await
+        .expect("request reaches the fake")
+}
+
+/// Like [`api`], but a connection that ends without an answer is an error, not a panic.
+pub async fn try_api(
+    fake: &FakeDiscord,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<(u16, Value), reqwest::Error> {
     let client = fake.plain_client();
     let url = format!("{}/api/v10{path}", fake.proxy_base());
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
@@ -342,15 +354,15 @@ pub async fn api(fake: &FakeDiscord, method: &str, path: &str, body: Option<Valu
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("request reaches the fake");
+    let response = request.send().await?;
     let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
+    let text = response.text().await?;
     let value = if text.is_empty() {
         Value::Null
     } else {
         serde_json::from_str(&text).expect("json")
     };
-    (status, value)
+    Ok((status, value))
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
