@@ -54,6 +54,8 @@ pub struct GatewayStats {
     pub heartbeats: u64,
     /// Dispatches replayed on RESUME.
     pub replayed: u64,
+    /// Already delivered dispatches sent again on RESUME (see `replay_on_resume`).
+    pub resent: u64,
     /// Connections closed for asking for privileged intents that were not granted.
     pub disallowed_intents: u64,
 }
@@ -74,6 +76,8 @@ pub(crate) struct Hub {
     sessions: HashMap<String, Session>,
     conns: HashMap<u64, Conn>,
     next_conn: u64,
+    /// How many already delivered dispatches the next RESUME sends again.
+    resend_on_resume: usize,
     pub(crate) stats: GatewayStats,
 }
 
@@ -156,6 +160,12 @@ impl Hub {
     /// Sends op 7 RECONNECT to every connection.
     pub(crate) fn request_reconnect(&self) {
         self.drop_all(|| ConnCmd::Frame(json!({ "op": 7, "d": null })));
+    }
+
+    /// Makes the next RESUME send again the last `k` dispatches the client had already
+    /// received (READY and RESUMED aside), with their original `s`, before what it missed.
+    pub(crate) fn replay_on_resume(&mut self, k: usize) {
+        self.resend_on_resume = k;
     }
 
     /// Sends op 9 INVALID_SESSION; a non-resumable one forgets the sessions.
@@ -354,16 +364,27 @@ fn resume(world: &mut crate::state::World, conn: u64, d: &Value) {
         c.session = Some(session_id.clone());
     }
     let session = hub.sessions.get_mut(&session_id).expect("checked above");
+    let resend = std::mem::take(&mut hub.resend_on_resume);
+    let mut again: Vec<Value> = session
+        .buffer
+        .iter()
+        .filter(|(s, f)| *s <= seq && !matches!(f["t"].as_str(), Some("READY" | "RESUMED")))
+        .rev()
+        .take(resend)
+        .map(|(_, f)| f.clone())
+        .collect();
+    again.reverse();
     let missed: Vec<Value> = session
         .buffer
         .iter()
         .filter(|(s, _)| *s > seq)
         .map(|(_, f)| f.clone())
         .collect();
+    hub.stats.resent += again.len() as u64;
     hub.stats.replayed += missed.len() as u64;
     hub.stats.resumes += 1;
     if let Some(c) = hub.conns.get(&conn) {
-        for frame in missed {
+        for frame in again.into_iter().chain(missed) {
             let _ = c.tx.send(ConnCmd::Frame(frame));
         }
     }

@@ -440,6 +440,15 @@ impl Gateway<'_> {
         self.shared.read(|w| w.hub.request_reconnect());
     }
 
+    /// Makes the next RESUME that succeeds send again the last `k` dispatches the client had
+    /// already received (those with `s` up to the `seq` it resumes from; READY and RESUMED
+    /// aside), with their original `s`, before the ones it missed — as Discord may when it
+    /// resumes from an older sequence number. Later RESUMEs are normal again. Counted in
+    /// [`GatewayStats::resent`].
+    pub fn replay_on_resume(&self, k: usize) {
+        self.shared.with_world(|w| w.hub.replay_on_resume(k));
+    }
+
     /// Sends op 9 INVALID_SESSION; when not resumable the session is forgotten and the client
     /// must IDENTIFY again.
     pub fn invalidate_session(&self, resumable: bool) {

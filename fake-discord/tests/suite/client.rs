@@ -67,6 +67,56 @@ async fn client_resumes_after_an_op_7_reconnect_request() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn client_resumes_after_a_resumable_invalid_session() {
+    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    fake.gateway().invalidate_session(true);
+    bot.wait_seen(|s| *s == Seen::Resumed).await;
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.identifies, stats.resumes), (1, 1));
+    ping_round_trip(&fake).await;
+    bot.stop().await.expect("client stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_identifies_again_after_a_non_resumable_invalid_session() {
+    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    fake.gateway().invalidate_session(false);
+    // serenity re-identifies through its shard queue, which waits 5 s after the last start.
+    bot.wait_seen_within(Duration::from_secs(20), |s| *s == Seen::Ready)
+        .await;
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.identifies, stats.resumes), (2, 0));
+    ping_round_trip(&fake).await;
+    bot.stop().await.expect("client stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serenity_receives_the_dispatches_replayed_on_resume_again_with_their_original_sequence() {
+    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let alice = fake.member("alice");
+    alice.say(fake.channel("general"), "seen twice");
+    let seen = Seen::Message {
+        content: "seen twice".to_owned(),
+        author: alice.id,
+    };
+    bot.wait_seen(|s| *s == seen).await;
+    fake.gateway().replay_on_resume(1);
+    fake.gateway().drop_connections();
+    bot.wait_seen_all(vec![Seen::Resumed, seen]).await;
+    assert_eq!(fake.gateway().stats().resent, 1);
+    let sent: Vec<(u64, u64)> = fake
+        .gateway_records()
+        .into_iter()
+        .filter(|g| g.frame["t"] == "MESSAGE_CREATE" && g.frame["d"]["content"] == "seen twice")
+        .map(|g| (g.connection, g.frame["s"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_ne!(sent[0].0, sent[1].0, "once per connection");
+    assert_eq!(sent[0].1, sent[1].1, "with the same sequence number");
+    bot.stop().await.expect("client stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_injected_429_is_retried_by_serenitys_ratelimiter_and_the_message_is_sent() {
     let (fake, bot) = start_ready(Path::Production).await;
     let general = fake.channel("general");

@@ -215,8 +215,17 @@ pub struct Bot {
 
 impl Bot {
     /// Waits for an event the bot saw that `matches`, skipping others.
-    pub async fn wait_seen(&mut self, mut matches: impl FnMut(&Seen) -> bool) -> Seen {
-        tokio::time::timeout(WAIT, async {
+    pub async fn wait_seen(&mut self, matches: impl FnMut(&Seen) -> bool) -> Seen {
+        self.wait_seen_within(WAIT, matches).await
+    }
+
+    /// Like [`Bot::wait_seen`] with its own timeout.
+    pub async fn wait_seen_within(
+        &mut self,
+        timeout: Duration,
+        mut matches: impl FnMut(&Seen) -> bool,
+    ) -> Seen {
+        tokio::time::timeout(timeout, async {
             loop {
                 let seen = self.seen.recv().await.expect("bot stopped");
                 if matches(&seen) {
