@@ -449,6 +449,23 @@ impl Gateway<'_> {
         self.shared.with_world(|w| w.hub.replay_on_resume(k));
     }
 
+    /// From now on the fake leaves RESUME payloads unanswered (heartbeats are still
+    /// acknowledged) until [`Gateway::release_resumes`]: the client is back but not yet
+    /// resumed, so whatever happens meanwhile is certainly missed and replayed.
+    /// `stats().held_resumes` counts the RESUMEs waiting.
+    ///
+    /// With it a test makes "said while the bot was away" hold whatever the scheduler does:
+    /// `hold_resumes(); drop_connections(); wait_for(|s| s.held_resumes == 1)`, act, then
+    /// `release_resumes()`.
+    pub fn hold_resumes(&self) {
+        self.shared.with_world(|w| w.hub.hold_resumes());
+    }
+
+    /// Stops holding RESUMEs and answers the held ones in order (on connections still open).
+    pub fn release_resumes(&self) {
+        self.shared.with_world(crate::state::World::release_resumes);
+    }
+
     /// Sends op 9 INVALID_SESSION; when not resumable the session is forgotten and the client
     /// must IDENTIFY again.
     pub fn invalidate_session(&self, resumable: bool) {

@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
-use fake_discord::{FakeDiscord, ResponseKind, opt};
+use fake_discord::{Direction, FakeDiscord, ResponseKind, opt};
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateMessage};
 
-use crate::helpers::{Path, Seen, WAIT, default_intents, start_bot, start_fake, start_ready};
+use crate::helpers::{
+    Path, Seen, WAIT, default_intents, start_bot, start_fake, start_ready, start_ready_to_reconnect,
+};
 
 async fn ping_round_trip(fake: &FakeDiscord) {
     let general = fake.channel("general");
@@ -40,11 +42,20 @@ async fn serenity_client_on_the_production_path_reaches_ready_and_answers_a_slas
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_resumes_after_a_dropped_connection_and_receives_the_missed_events() {
-    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
     let general = fake.channel("general");
     let alice = fake.member("alice");
+    // The bot is away from the drop until its RESUME is answered. Serenity comes back within
+    // milliseconds on its own threads, so hold that answer: the message is then said while the
+    // bot is away however the machine schedules the test.
+    fake.gateway().hold_resumes();
     fake.gateway().drop_connections();
+    fake.gateway()
+        .wait_for(|s| s.held_resumes == 1, WAIT)
+        .await
+        .expect("the bot reconnects and asks to resume");
     alice.say(general, "said while the bot was away");
+    fake.gateway().release_resumes();
     let missed = Seen::Message {
         content: "said while the bot was away".to_owned(),
         author: alice.id,
@@ -52,14 +63,29 @@ async fn client_resumes_after_a_dropped_connection_and_receives_the_missed_event
     bot.wait_seen_all(vec![Seen::Resumed, missed]).await;
     let stats = fake.gateway().stats();
     assert_eq!(stats.identifies, 1, "a resume, not a new identify");
-    assert_eq!(stats.resumes, 1);
+    assert_eq!((stats.resumes, stats.connections), (1, 2));
     assert!(stats.replayed >= 1);
+    let records = fake.gateway_records();
+    let resumed_on = records
+        .iter()
+        .find(|g| g.direction == Direction::In && g.frame["op"] == 6)
+        .map(|g| g.connection);
+    let message_on: Vec<u64> = records
+        .iter()
+        .filter(|g| g.frame["d"]["content"] == "said while the bot was away")
+        .map(|g| g.connection)
+        .collect();
+    assert_eq!(
+        message_on,
+        resumed_on.into_iter().collect::<Vec<_>>(),
+        "sent once, replayed after the RESUME"
+    );
     bot.stop().await.expect("client stops cleanly");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_resumes_after_an_op_7_reconnect_request() {
-    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
     fake.gateway().request_reconnect();
     bot.wait_seen(|s| *s == Seen::Resumed).await;
     ping_round_trip(&fake).await;
@@ -68,7 +94,7 @@ async fn client_resumes_after_an_op_7_reconnect_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_resumes_after_a_resumable_invalid_session() {
-    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
     fake.gateway().invalidate_session(true);
     bot.wait_seen(|s| *s == Seen::Resumed).await;
     let stats = fake.gateway().stats();
@@ -79,7 +105,7 @@ async fn client_resumes_after_a_resumable_invalid_session() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_identifies_again_after_a_non_resumable_invalid_session() {
-    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
     fake.gateway().invalidate_session(false);
     // serenity re-identifies through its shard queue, which waits 5 s after the last start.
     bot.wait_seen_within(Duration::from_secs(20), |s| *s == Seen::Ready)
@@ -92,7 +118,7 @@ async fn client_identifies_again_after_a_non_resumable_invalid_session() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serenity_receives_the_dispatches_replayed_on_resume_again_with_their_original_sequence() {
-    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
     let alice = fake.member("alice");
     alice.say(fake.channel("general"), "seen twice");
     let seen = Seen::Message {

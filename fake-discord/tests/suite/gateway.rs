@@ -3,7 +3,9 @@
 use fake_discord::{FakeDiscord, intents};
 use serde_json::json;
 
-use crate::helpers::{Path, RawGateway, Seen, WAIT, default_intents, start_bot, start_fake};
+use crate::helpers::{
+    Path, RawGateway, Seen, WAIT, default_intents, reconnect_config, start_bot, start_fake,
+};
 
 const MESSAGES: u64 = intents::GUILDS | intents::GUILD_MESSAGES;
 
@@ -159,17 +161,21 @@ async fn an_identify_with_a_wrong_token_is_closed_with_4004() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gateway_drop_fault_disconnects_the_client_which_resumes_and_gets_the_event() {
-    let fake: FakeDiscord = start_fake().await;
+    let fake: FakeDiscord = FakeDiscord::start(reconnect_config()).await;
     let mut bot = start_bot(&fake, Path::Proxy, default_intents()).await;
     bot.wait_seen(|s| *s == Seen::Ready).await;
+    // Held RESUMEs keep the session detached until the fault is off, so the replay cannot be
+    // dropped again however late the test switches the fault off.
+    fake.gateway().hold_resumes();
     fake.faults().set_gateway_drop_rate(1.0);
     let alice = fake.member("alice");
     alice.say(fake.channel("general"), "through the storm");
     fake.gateway()
-        .wait_for(|s| s.connections >= 2, WAIT)
+        .wait_for(|s| s.held_resumes == 1, WAIT)
         .await
-        .expect("client reconnected");
+        .expect("the client was dropped and asks to resume");
     fake.faults().set_gateway_drop_rate(0.0);
+    fake.gateway().release_resumes();
     let seen = bot.wait_seen(|s| matches!(s, Seen::Message { .. })).await;
     assert_eq!(
         seen,
@@ -178,7 +184,8 @@ async fn the_gateway_drop_fault_disconnects_the_client_which_resumes_and_gets_th
             author: alice.id
         }
     );
-    assert_eq!(fake.gateway().stats().identifies, 1);
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.identifies, stats.resumes, stats.connections), (1, 1, 2));
     bot.stop().await.expect("stops");
 }
 
@@ -309,4 +316,34 @@ async fn op_7_asks_for_a_reconnect_and_a_resume_on_a_new_connection_takes_the_se
         new.recv_dispatch("MESSAGE_CREATE").await["d"]["content"],
         "to the new one"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_resume_is_answered_only_on_release_while_heartbeats_are_still_acknowledged() {
+    let fake = start_fake().await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES | intents::MESSAGE_CONTENT).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    gw.recv_dispatch("GUILD_CREATE").await;
+    disconnect(&fake, gw).await;
+    fake.gateway().hold_resumes();
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv_op(10).await;
+    gw.send(resume_frame(&fake, &session, 2)).await;
+    fake.gateway()
+        .wait_for(|s| s.held_resumes == 1, WAIT)
+        .await
+        .expect("resume held");
+    fake.member("alice").say(fake.channel("general"), "while held");
+    gw.send(json!({ "op": 1, "d": 2 })).await;
+    assert_eq!(
+        gw.recv().await,
+        json!({ "op": 11 }),
+        "nothing but the ACK before the release"
+    );
+    assert_eq!(fake.gateway().stats().resumes, 0);
+    fake.gateway().release_resumes();
+    assert_eq!(gw.recv().await["d"]["content"], "while held");
+    assert_eq!(gw.recv().await["t"], "RESUMED");
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.resumes, stats.held_resumes), (1, 0));
 }

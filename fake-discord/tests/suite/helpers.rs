@@ -329,9 +329,28 @@ pub fn fake_config() -> FakeConfig {
     }
 }
 
+/// A fake for tests that make serenity reconnect: Discord's own 41.25 s heartbeat, so no beat
+/// falls due while a connection is replaced. With 1 s beats, a heartbeat whose ACK was lost
+/// with the dropped socket, or comes late on a busy machine, makes serenity give the session
+/// up at its next beat and IDENTIFY again through its 5 s shard queue: the test would then
+/// depend on timing luck.
+pub fn reconnect_config() -> FakeConfig {
+    FakeConfig::default()
+}
+
 /// Starts the fake and the bot and waits until the bot registered its commands.
 pub async fn start_ready(path: Path) -> (FakeDiscord, Bot) {
-    let fake = start_fake().await;
+    start_ready_with(path, fake_config()).await
+}
+
+/// [`start_ready`] on a fake made for reconnect tests (see [`reconnect_config`]).
+pub async fn start_ready_to_reconnect(path: Path) -> (FakeDiscord, Bot) {
+    start_ready_with(path, reconnect_config()).await
+}
+
+/// Like [`start_ready`] with a fake configured by `config`.
+pub async fn start_ready_with(path: Path, config: FakeConfig) -> (FakeDiscord, Bot) {
+    let fake = FakeDiscord::start(config).await;
     let mut bot = start_bot(&fake, path, default_intents()).await;
     bot.wait_seen(|s| *s == Seen::Ready).await;
     fake.wait_for_command("ping", WAIT)
