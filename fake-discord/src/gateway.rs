@@ -54,6 +54,10 @@ pub struct GatewayStats {
     pub heartbeats: u64,
     /// Dispatches replayed on RESUME.
     pub replayed: u64,
+    /// Already delivered dispatches sent again on RESUME (see `replay_on_resume`).
+    pub resent: u64,
+    /// RESUME payloads waiting now for `release_resumes` (see `hold_resumes`).
+    pub held_resumes: u64,
     /// Connections closed for asking for privileged intents that were not granted.
     pub disallowed_intents: u64,
 }
@@ -74,6 +78,12 @@ pub(crate) struct Hub {
     sessions: HashMap<String, Session>,
     conns: HashMap<u64, Conn>,
     next_conn: u64,
+    /// How many already delivered dispatches the next RESUME sends again.
+    resend_on_resume: usize,
+    /// Whether RESUME payloads wait for `release_resumes` instead of being answered.
+    hold_resumes: bool,
+    /// Held RESUME payloads with their connection, in arrival order.
+    held_resumes: Vec<(u64, Value)>,
     pub(crate) stats: GatewayStats,
 }
 
@@ -95,6 +105,8 @@ impl Hub {
     }
 
     fn unregister(&mut self, conn: u64) {
+        self.held_resumes.retain(|(c, _)| *c != conn);
+        self.stats.held_resumes = self.held_resumes.len() as u64;
         if let Some(c) = self.conns.remove(&conn) {
             self.stats.open_connections -= 1;
             if let Some(session) = c.session.and_then(|s| self.sessions.get_mut(&s))
@@ -156,6 +168,17 @@ impl Hub {
     /// Sends op 7 RECONNECT to every connection.
     pub(crate) fn request_reconnect(&self) {
         self.drop_all(|| ConnCmd::Frame(json!({ "op": 7, "d": null })));
+    }
+
+    /// Makes the next RESUME send again the last `k` dispatches the client had already
+    /// received (READY and RESUMED aside), with their original `s`, before what it missed.
+    pub(crate) fn replay_on_resume(&mut self, k: usize) {
+        self.resend_on_resume = k;
+    }
+
+    /// From now on, RESUME payloads wait unanswered until [`World::release_resumes`].
+    pub(crate) fn hold_resumes(&mut self) {
+        self.hold_resumes = true;
     }
 
     /// Sends op 9 INVALID_SESSION; a non-resumable one forgets the sessions.
@@ -243,6 +266,10 @@ fn handle_frame(shared: &Shared, conn: u64, frame: &Value) {
                 world.hub.send(conn, ConnCmd::Frame(json!({ "op": 11 })));
             }
             Some(2) => identify(world, conn, &frame["d"], &shared.ws_url),
+            Some(6) if world.hub.hold_resumes => {
+                world.hub.held_resumes.push((conn, frame["d"].clone()));
+                world.hub.stats.held_resumes = world.hub.held_resumes.len() as u64;
+            }
             Some(6) => resume(world, conn, &frame["d"]),
             Some(3 | 4) => {}
             Some(8) => {
@@ -354,16 +381,27 @@ fn resume(world: &mut crate::state::World, conn: u64, d: &Value) {
         c.session = Some(session_id.clone());
     }
     let session = hub.sessions.get_mut(&session_id).expect("checked above");
+    let resend = std::mem::take(&mut hub.resend_on_resume);
+    let mut again: Vec<Value> = session
+        .buffer
+        .iter()
+        .filter(|(s, f)| *s <= seq && !matches!(f["t"].as_str(), Some("READY" | "RESUMED")))
+        .rev()
+        .take(resend)
+        .map(|(_, f)| f.clone())
+        .collect();
+    again.reverse();
     let missed: Vec<Value> = session
         .buffer
         .iter()
         .filter(|(s, _)| *s > seq)
         .map(|(_, f)| f.clone())
         .collect();
+    hub.stats.resent += again.len() as u64;
     hub.stats.replayed += missed.len() as u64;
     hub.stats.resumes += 1;
     if let Some(c) = hub.conns.get(&conn) {
-        for frame in missed {
+        for frame in again.into_iter().chain(missed) {
             let _ = c.tx.send(ConnCmd::Frame(frame));
         }
     }
@@ -371,6 +409,17 @@ fn resume(world: &mut crate::state::World, conn: u64, d: &Value) {
 }
 
 impl crate::state::World {
+    /// Stops holding RESUMEs and answers the held ones, in order, on connections still open.
+    pub(crate) fn release_resumes(&mut self) {
+        self.hub.hold_resumes = false;
+        self.hub.stats.held_resumes = 0;
+        for (conn, d) in std::mem::take(&mut self.hub.held_resumes) {
+            if self.hub.conns.contains_key(&conn) {
+                resume(self, conn, &d);
+            }
+        }
+    }
+
     /// Sends a dispatch only to the session of one connection (READY, RESUMED, chunks).
     pub(crate) fn dispatch_to_conn(&mut self, conn: u64, t: &'static str, d: Value) {
         let hub = &mut self.hub;

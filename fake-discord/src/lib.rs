@@ -453,6 +453,32 @@ impl Gateway<'_> {
         self.shared.read(|w| w.hub.request_reconnect());
     }
 
+    /// Makes the next RESUME that succeeds send again the last `k` dispatches the client had
+    /// already received (those with `s` up to the `seq` it resumes from; READY and RESUMED
+    /// aside), with their original `s`, before the ones it missed — as Discord may when it
+    /// resumes from an older sequence number. Later RESUMEs are normal again. Counted in
+    /// [`GatewayStats::resent`].
+    pub fn replay_on_resume(&self, k: usize) {
+        self.shared.with_world(|w| w.hub.replay_on_resume(k));
+    }
+
+    /// From now on the fake leaves RESUME payloads unanswered (heartbeats are still
+    /// acknowledged) until [`Gateway::release_resumes`]: the client is back but not yet
+    /// resumed, so whatever happens meanwhile is certainly missed and replayed.
+    /// `stats().held_resumes` counts the RESUMEs waiting.
+    ///
+    /// With it a test makes "said while the bot was away" hold whatever the scheduler does:
+    /// `hold_resumes(); drop_connections(); wait_for(|s| s.held_resumes == 1)`, act, then
+    /// `release_resumes()`.
+    pub fn hold_resumes(&self) {
+        self.shared.with_world(|w| w.hub.hold_resumes());
+    }
+
+    /// Stops holding RESUMEs and answers the held ones in order (on connections still open).
+    pub fn release_resumes(&self) {
+        self.shared.with_world(crate::state::World::release_resumes);
+    }
+
     /// Sends op 9 INVALID_SESSION; when not resumable the session is forgotten and the client
     /// must IDENTIFY again.
     pub fn invalidate_session(&self, resumable: bool) {

@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use tokio::sync::{oneshot, watch};
 
 use crate::config::RateLimitConfig;
+use crate::record::{Recorder, RestRecord};
+use crate::script::Timeout;
 
 /// The `X-RateLimit-*` values of one response.
 #[derive(Clone, Debug)]
@@ -141,12 +144,18 @@ struct FaultState {
     retry_after: Duration,
     delay: Duration,
     gateway_drop_rate: f64,
+    /// Requests still let through before every later one is held; `None` when not holding.
+    hold_remaining: Option<usize>,
+    /// Requests held now, each with the switch that ends it.
+    held: Vec<(RestRecord, oneshot::Sender<()>)>,
 }
 
 /// Switchable faults, drawn from a seeded generator so a run repeats.
 #[derive(Debug)]
 pub struct Faults {
     state: Mutex<FaultState>,
+    /// How many requests are held, for waiters.
+    held_changed: watch::Sender<usize>,
 }
 
 /// A fault drawn for one REST request.
@@ -167,7 +176,10 @@ impl Faults {
                 retry_after: Duration::from_millis(100),
                 delay: Duration::ZERO,
                 gateway_drop_rate: 0.0,
+                hold_remaining: None,
+                held: Vec::new(),
             }),
+            held_changed: watch::Sender::new(0),
         }
     }
 
@@ -204,7 +216,7 @@ impl Faults {
         self.with(|s| s.gateway_drop_rate = rate.clamp(0.0, 1.0));
     }
 
-    /// Switches every fault off.
+    /// Switches every fault off, and ends held requests like [`Faults::release_held`].
     pub fn clear(&self) {
         self.with(|s| {
             s.rate_5xx = 0.0;
@@ -212,6 +224,112 @@ impl Faults {
             s.delay = Duration::ZERO;
             s.gateway_drop_rate = 0.0;
         });
+        self.release_held();
+    }
+
+    /// Crash injection: applies and answers the next `n` REST requests as usual, then holds
+    /// every later one forever, neither applied nor answered, as if the client process died
+    /// right after the `n`-th response.
+    ///
+    /// Every HTTP request to the REST API counts, in the order it reaches the fake (after its
+    /// body is read), whoever sends it: interaction callbacks, webhook follow-ups and edits,
+    /// `GET /gateway/bot`, and raw requests a test makes. Scripted members' acts
+    /// ([`crate::Member::say`], `react`, `slash` …) are not HTTP requests: they are neither
+    /// counted nor held. Each held request is recorded at once in
+    /// [`crate::FakeDiscord::rest_records`] with `held: true` and status 0. Calling this again
+    /// restarts the count; requests already held stay held.
+    pub fn hold_after(&self, n: usize) {
+        self.with(|s| s.hold_remaining = Some(n));
+    }
+
+    /// Whether requests are being held or will be after the count runs out.
+    pub fn is_holding(&self) -> bool {
+        self.with(|s| s.hold_remaining.is_some())
+    }
+
+    /// How many requests are held now.
+    pub fn held_count(&self) -> usize {
+        self.with(|s| s.held.len())
+    }
+
+    /// The requests held now, in the order they were held.
+    pub fn held_requests(&self) -> Vec<RestRecord> {
+        self.with(|s| s.held.iter().map(|(r, _)| r.clone()).collect())
+    }
+
+    /// Waits until at least one request is held and returns the first: the request the client
+    /// never got an answer to.
+    pub async fn wait_until_holding(&self, timeout: Duration) -> Result<RestRecord, Timeout> {
+        let mut held = self.wait_for_held(1, timeout).await?;
+        Ok(held.swap_remove(0))
+    }
+
+    /// Waits until at least `count` requests are held; returns the held requests.
+    pub async fn wait_for_held(&self, count: usize, timeout: Duration) -> Result<Vec<RestRecord>, Timeout> {
+        let mut changes = self.held_changed.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            changes.borrow_and_update();
+            let held = self.held_requests();
+            if held.len() >= count {
+                return Ok(held);
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => {}
+                _ => {
+                    return Err(Timeout {
+                        what: format!("{count} held requests (holding {})", held.len()),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Stops holding and ends every held request WITHOUT applying it: the fake closes the
+    /// request's TCP connection without writing an answer (the client that sent it is
+    /// considered dead; a live one sees a connection error, never a status). Requests after
+    /// this are handled normally. Returns how many were ended.
+    pub fn release_held(&self) -> usize {
+        let held = self.with(|s| {
+            s.hold_remaining = None;
+            std::mem::take(&mut s.held)
+        });
+        let ended = held.len();
+        for (_, release) in held {
+            // A dropped receiver means the connection is already gone.
+            let _ = release.send(());
+        }
+        self.held_changed.send_replace(0);
+        ended
+    }
+
+    /// Counts one REST request against [`Faults::hold_after`]: `None` to handle it, or the
+    /// switch that ends it once held. A held request's record is kept among the held ones and
+    /// stored in `recorder` before waiters hear of it.
+    pub(crate) fn admit(
+        &self,
+        recorder: &Recorder,
+        record: impl FnOnce() -> RestRecord,
+    ) -> Option<oneshot::Receiver<()>> {
+        let (receiver, count) = self.with(|s| match s.hold_remaining {
+            None => (None, None),
+            Some(remaining @ 1..) => {
+                s.hold_remaining = Some(remaining - 1);
+                (None, None)
+            }
+            Some(0) => {
+                let (release, receiver) = oneshot::channel();
+                let mut record = record();
+                record.held = true;
+                recorder.push_rest(record.clone());
+                s.held.push((record, release));
+                (Some(receiver), Some(s.held.len()))
+            }
+        });
+        if let Some(count) = count {
+            self.held_changed.send_replace(count);
+        }
+        receiver
     }
 
     pub(crate) fn delay(&self) -> Duration {

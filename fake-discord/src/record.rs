@@ -37,6 +37,17 @@ pub struct RestRecord {
     pub status: u16,
     /// JSON body returned (`null` when empty).
     pub response: Value,
+    /// Whether the fake held this request under [`crate::Faults::hold_after`]: it was never
+    /// applied nor answered (`status` 0, `response` null). The first held one is where the
+    /// client "crashed".
+    pub held: bool,
+}
+
+impl RestRecord {
+    /// `METHOD /path`, e.g. to print where a crash was injected.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
 }
 
 /// One gateway frame.
@@ -98,6 +109,33 @@ impl Recorder {
         self.records.lock().expect("records lock").push(record);
     }
 
+    /// A record of a REST exchange stamped now, not yet stored.
+    pub(crate) fn rest_record(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Value,
+        status: u16,
+        response: Value,
+    ) -> RestRecord {
+        RestRecord {
+            at_ms: self.now_ms(),
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            body,
+            status,
+            response,
+            held: false,
+        }
+    }
+
+    /// Stores a REST record.
+    pub(crate) fn push_rest(&self, record: RestRecord) {
+        self.push(Record::Rest(record));
+    }
+
     pub(crate) fn rest(
         &self,
         method: &str,
@@ -107,15 +145,8 @@ impl Recorder {
         status: u16,
         response: Value,
     ) {
-        self.push(Record::Rest(RestRecord {
-            at_ms: self.now_ms(),
-            method: method.to_owned(),
-            path: path.to_owned(),
-            query: query.to_owned(),
-            body,
-            status,
-            response,
-        }));
+        let record = self.rest_record(method, path, query, body, status, response);
+        self.push_rest(record);
     }
 
     pub(crate) fn gateway(&self, connection: u64, direction: Direction, frame: Value) {

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::error::ApiError;
 use crate::ids::unix_seconds_f64;
 use crate::limits::{BucketHeaders, RestFault, Verdict};
+use crate::server::ConnectionKill;
 use crate::shared::Shared;
 use crate::state::{Emoji, FLAG_EPHEMERAL, World};
 
@@ -42,10 +43,30 @@ pub(crate) async fn api(State(shared): State<Arc<Shared>>, request: Request) -> 
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let headers = request.headers().clone();
+    let kill = request.extensions().get::<ConnectionKill>().cloned();
     let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
         .await
         .unwrap_or_default();
     let body = parse_body(&headers, &bytes);
+    let held = shared.faults.admit(&shared.recorder, || {
+        let body = body.as_ref().cloned().unwrap_or(Value::Null);
+        shared
+            .recorder
+            .rest_record(method.as_str(), &path, &query, body, 0, Value::Null)
+    });
+    if let Some(release) = held {
+        tracing::debug!(%method, path, "holding the request: the client is considered crashed");
+        shared.notify();
+        // Ended by `release_held` (or a dropped sender): never applied, never answered.
+        let _ = release.await;
+        if let Some(kill) = kill {
+            kill.fire();
+            return std::future::pending().await;
+        }
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        return response;
+    }
     let answer = match body {
         Ok(body) => {
             let answer = handle(&shared, &method, &path, &query, &headers, &body).await;

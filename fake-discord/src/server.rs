@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::any;
+use axum::{Extension, Router};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::shared::Shared;
@@ -63,20 +63,42 @@ async fn serve_connection(stream: TcpStream, app: Router, tls: TlsAcceptor) {
     if stream.peek(&mut first).await.unwrap_or(0) == 0 {
         return;
     }
-    let service = TowerToHyperService::new(app);
-    let http = hyper::server::conn::http1::Builder::new();
+    let kill = ConnectionKill::default();
+    let app = app.layer(Extension(kill.clone()));
     if first[0] == TLS_HANDSHAKE {
         let Ok(stream) = tls.accept(stream).await else {
             return;
         };
-        let _ = http
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades()
-            .await;
+        serve_http(TokioIo::new(stream), app, &kill).await;
     } else {
-        let _ = http
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades()
-            .await;
+        serve_http(TokioIo::new(stream), app, &kill).await;
+    }
+}
+
+/// Serves HTTP/1 (and upgrades) on one connection until it ends or a handler kills it; killing
+/// drops the connection future, so the socket closes without an answer.
+async fn serve_http<I>(io: I, app: Router, kill: &ConnectionKill)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = TowerToHyperService::new(app);
+    let connection = hyper::server::conn::http1::Builder::new()
+        .serve_connection(io, service)
+        .with_upgrades();
+    tokio::select! {
+        _ = connection => {}
+        () = kill.0.notified() => {}
+    }
+}
+
+/// Lets a request handler end its own TCP connection without answering, as when the client
+/// process is gone. Every request carries its connection's one as an extension.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectionKill(Arc<Notify>);
+
+impl ConnectionKill {
+    /// Closes the connection the request came on; its pending answer is never written.
+    pub(crate) fn fire(&self) {
+        self.0.notify_one();
     }
 }

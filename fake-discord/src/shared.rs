@@ -55,6 +55,12 @@ impl Shared {
         result
     }
 
+    /// Wakes everyone waiting for a change without changing the world (e.g. a request was
+    /// held), so `wait_until` probes see it.
+    pub(crate) fn notify(&self) {
+        self.changed.send_modify(|v| *v += 1);
+    }
+
     /// Reads the world.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&World) -> T) -> T {
         f(&self.lock())

@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
-use fake_discord::{FakeDiscord, ResponseKind, opt};
+use fake_discord::{Direction, FakeDiscord, ResponseKind, opt};
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, CreateMessage};
 
-use crate::helpers::{Path, Seen, WAIT, default_intents, start_bot, start_fake, start_ready};
+use crate::helpers::{
+    Path, Seen, WAIT, default_intents, start_bot, start_fake, start_ready, start_ready_to_reconnect,
+};
 
 async fn ping_round_trip(fake: &FakeDiscord) {
     let general = fake.channel("general");
@@ -40,11 +42,20 @@ async fn serenity_client_on_the_production_path_reaches_ready_and_answers_a_slas
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_resumes_after_a_dropped_connection_and_receives_the_missed_events() {
-    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
     let general = fake.channel("general");
     let alice = fake.member("alice");
+    // The bot is away from the drop until its RESUME is answered. Serenity comes back within
+    // milliseconds on its own threads, so hold that answer: the message is then said while the
+    // bot is away however the machine schedules the test.
+    fake.gateway().hold_resumes();
     fake.gateway().drop_connections();
+    fake.gateway()
+        .wait_for(|s| s.held_resumes == 1, WAIT)
+        .await
+        .expect("the bot reconnects and asks to resume");
     alice.say(general, "said while the bot was away");
+    fake.gateway().release_resumes();
     let missed = Seen::Message {
         content: "said while the bot was away".to_owned(),
         author: alice.id,
@@ -52,17 +63,82 @@ async fn client_resumes_after_a_dropped_connection_and_receives_the_missed_event
     bot.wait_seen_all(vec![Seen::Resumed, missed]).await;
     let stats = fake.gateway().stats();
     assert_eq!(stats.identifies, 1, "a resume, not a new identify");
-    assert_eq!(stats.resumes, 1);
+    assert_eq!((stats.resumes, stats.connections), (1, 2));
     assert!(stats.replayed >= 1);
+    let records = fake.gateway_records();
+    let resumed_on = records
+        .iter()
+        .find(|g| g.direction == Direction::In && g.frame["op"] == 6)
+        .map(|g| g.connection);
+    let message_on: Vec<u64> = records
+        .iter()
+        .filter(|g| g.frame["d"]["content"] == "said while the bot was away")
+        .map(|g| g.connection)
+        .collect();
+    assert_eq!(
+        message_on,
+        resumed_on.into_iter().collect::<Vec<_>>(),
+        "sent once, replayed after the RESUME"
+    );
     bot.stop().await.expect("client stops cleanly");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_resumes_after_an_op_7_reconnect_request() {
-    let (fake, mut bot) = start_ready(Path::Proxy).await;
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
     fake.gateway().request_reconnect();
     bot.wait_seen(|s| *s == Seen::Resumed).await;
     ping_round_trip(&fake).await;
+    bot.stop().await.expect("client stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_resumes_after_a_resumable_invalid_session() {
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
+    fake.gateway().invalidate_session(true);
+    bot.wait_seen(|s| *s == Seen::Resumed).await;
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.identifies, stats.resumes), (1, 1));
+    ping_round_trip(&fake).await;
+    bot.stop().await.expect("client stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_identifies_again_after_a_non_resumable_invalid_session() {
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
+    fake.gateway().invalidate_session(false);
+    // serenity re-identifies through its shard queue, which waits 5 s after the last start.
+    bot.wait_seen_within(Duration::from_secs(20), |s| *s == Seen::Ready)
+        .await;
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.identifies, stats.resumes), (2, 0));
+    ping_round_trip(&fake).await;
+    bot.stop().await.expect("client stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serenity_receives_the_dispatches_replayed_on_resume_again_with_their_original_sequence() {
+    let (fake, mut bot) = start_ready_to_reconnect(Path::Proxy).await;
+    let alice = fake.member("alice");
+    alice.say(fake.channel("general"), "seen twice");
+    let seen = Seen::Message {
+        content: "seen twice".to_owned(),
+        author: alice.id,
+    };
+    bot.wait_seen(|s| *s == seen).await;
+    fake.gateway().replay_on_resume(1);
+    fake.gateway().drop_connections();
+    bot.wait_seen_all(vec![Seen::Resumed, seen]).await;
+    assert_eq!(fake.gateway().stats().resent, 1);
+    let sent: Vec<(u64, u64)> = fake
+        .gateway_records()
+        .into_iter()
+        .filter(|g| g.frame["t"] == "MESSAGE_CREATE" && g.frame["d"]["content"] == "seen twice")
+        .map(|g| (g.connection, g.frame["s"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_ne!(sent[0].0, sent[1].0, "once per connection");
+    assert_eq!(sent[0].1, sent[1].1, "with the same sequence number");
     bot.stop().await.expect("client stops cleanly");
 }
 

@@ -3,7 +3,9 @@
 use fake_discord::{FakeDiscord, intents};
 use serde_json::json;
 
-use crate::helpers::{Path, RawGateway, Seen, WAIT, default_intents, start_bot, start_fake};
+use crate::helpers::{
+    Path, RawGateway, Seen, WAIT, default_intents, reconnect_config, start_bot, start_fake,
+};
 
 const MESSAGES: u64 = intents::GUILDS | intents::GUILD_MESSAGES;
 
@@ -159,17 +161,21 @@ async fn an_identify_with_a_wrong_token_is_closed_with_4004() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gateway_drop_fault_disconnects_the_client_which_resumes_and_gets_the_event() {
-    let fake: FakeDiscord = start_fake().await;
+    let fake: FakeDiscord = FakeDiscord::start(reconnect_config()).await;
     let mut bot = start_bot(&fake, Path::Proxy, default_intents()).await;
     bot.wait_seen(|s| *s == Seen::Ready).await;
+    // Held RESUMEs keep the session detached until the fault is off, so the replay cannot be
+    // dropped again however late the test switches the fault off.
+    fake.gateway().hold_resumes();
     fake.faults().set_gateway_drop_rate(1.0);
     let alice = fake.member("alice");
     alice.say(fake.channel("general"), "through the storm");
     fake.gateway()
-        .wait_for(|s| s.connections >= 2, WAIT)
+        .wait_for(|s| s.held_resumes == 1, WAIT)
         .await
-        .expect("client reconnected");
+        .expect("the client was dropped and asks to resume");
     fake.faults().set_gateway_drop_rate(0.0);
+    fake.gateway().release_resumes();
     let seen = bot.wait_seen(|s| matches!(s, Seen::Message { .. })).await;
     assert_eq!(
         seen,
@@ -178,6 +184,166 @@ async fn the_gateway_drop_fault_disconnects_the_client_which_resumes_and_gets_th
             author: alice.id
         }
     );
-    assert_eq!(fake.gateway().stats().identifies, 1);
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.identifies, stats.resumes, stats.connections), (1, 1, 2));
     bot.stop().await.expect("stops");
+}
+
+fn resume_frame(fake: &FakeDiscord, session: &str, seq: u64) -> serde_json::Value {
+    json!({
+        "op": 6,
+        "d": { "token": format!("Bot {}", fake.bot_token()), "session_id": session, "seq": seq },
+    })
+}
+
+/// Drops a raw connection and waits until the fake has seen it go.
+async fn disconnect(fake: &FakeDiscord, gw: RawGateway) {
+    drop(gw);
+    fake.gateway()
+        .wait_for(|s| s.open_connections == 0, WAIT)
+        .await
+        .expect("closed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_on_resume_sends_the_last_delivered_dispatches_again_with_their_sequence_before_the_missed_ones()
+ {
+    let fake = start_fake().await;
+    let general = fake.channel("general");
+    let alice = fake.member("alice");
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES | intents::MESSAGE_CONTENT).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    gw.recv_dispatch("GUILD_CREATE").await;
+    alice.say(general, "a");
+    alice.say(general, "b");
+    assert_eq!(gw.recv_dispatch("MESSAGE_CREATE").await["s"], 3);
+    assert_eq!(gw.recv_dispatch("MESSAGE_CREATE").await["s"], 4);
+    disconnect(&fake, gw).await;
+    alice.say(general, "c, missed");
+    fake.gateway().replay_on_resume(2);
+
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv_op(10).await;
+    gw.send(resume_frame(&fake, &session, 4)).await;
+    let frames = [gw.recv().await, gw.recv().await, gw.recv().await, gw.recv().await];
+    let got: Vec<_> = frames
+        .iter()
+        .map(|f| {
+            (
+                f["s"].as_u64().unwrap(),
+                f["d"]["content"].as_str().unwrap_or(f["t"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(got, [(3, "a"), (4, "b"), (5, "c, missed"), (6, "RESUMED")]);
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.resent, stats.replayed), (2, 1));
+
+    disconnect(&fake, gw).await;
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv_op(10).await;
+    gw.send(resume_frame(&fake, &session, 6)).await;
+    let resumed = gw.recv().await;
+    assert_eq!(
+        (resumed["t"].as_str(), resumed["s"].as_u64()),
+        (Some("RESUMED"), Some(7)),
+        "one RESUME only"
+    );
+    assert_eq!(fake.gateway().stats().resent, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_on_resume_never_sends_ready_or_resumed_again() {
+    let fake = start_fake().await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    gw.recv_dispatch("GUILD_CREATE").await;
+    disconnect(&fake, gw).await;
+    fake.gateway().replay_on_resume(10);
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv_op(10).await;
+    gw.send(resume_frame(&fake, &session, 2)).await;
+    let again = gw.recv().await;
+    assert_eq!(
+        (again["t"].as_str(), again["s"].as_u64()),
+        (Some("GUILD_CREATE"), Some(2))
+    );
+    let resumed = gw.recv().await;
+    assert_eq!(
+        (resumed["t"].as_str(), resumed["s"].as_u64()),
+        (Some("RESUMED"), Some(3))
+    );
+    assert_eq!(fake.gateway().stats().resent, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resumable_invalid_session_keeps_the_session_so_a_resume_replays_what_was_missed() {
+    let fake = start_fake().await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES | intents::MESSAGE_CONTENT).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    gw.recv_dispatch("GUILD_CREATE").await;
+    fake.gateway().invalidate_session(true);
+    assert_eq!(gw.recv_op(9).await, json!({ "op": 9, "d": true }));
+    disconnect(&fake, gw).await;
+    fake.member("bob").say(fake.channel("general"), "while invalid");
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv_op(10).await;
+    gw.send(resume_frame(&fake, &session, 2)).await;
+    assert_eq!(gw.recv().await["d"]["content"], "while invalid");
+    assert_eq!(gw.recv().await["t"], "RESUMED");
+    assert_eq!(fake.gateway().stats().identifies, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn op_7_asks_for_a_reconnect_and_a_resume_on_a_new_connection_takes_the_session_from_the_old_one() {
+    let fake = start_fake().await;
+    let (mut old, ready) = RawGateway::identify(&fake, MESSAGES | intents::MESSAGE_CONTENT).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    old.recv_dispatch("GUILD_CREATE").await;
+    fake.gateway().request_reconnect();
+    assert_eq!(old.recv_op(7).await, json!({ "op": 7, "d": null }));
+    let mut new = RawGateway::connect(&fake).await;
+    new.recv_op(10).await;
+    new.send(resume_frame(&fake, &session, 2)).await;
+    assert_eq!(new.recv().await["t"], "RESUMED");
+    fake.gateway()
+        .wait_for(|s| s.open_connections == 1, WAIT)
+        .await
+        .expect("the fake drops the old connection");
+    fake.member("carol")
+        .say(fake.channel("general"), "to the new one");
+    assert_eq!(
+        new.recv_dispatch("MESSAGE_CREATE").await["d"]["content"],
+        "to the new one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_resume_is_answered_only_on_release_while_heartbeats_are_still_acknowledged() {
+    let fake = start_fake().await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES | intents::MESSAGE_CONTENT).await;
+    let session = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    gw.recv_dispatch("GUILD_CREATE").await;
+    disconnect(&fake, gw).await;
+    fake.gateway().hold_resumes();
+    let mut gw = RawGateway::connect(&fake).await;
+    gw.recv_op(10).await;
+    gw.send(resume_frame(&fake, &session, 2)).await;
+    fake.gateway()
+        .wait_for(|s| s.held_resumes == 1, WAIT)
+        .await
+        .expect("resume held");
+    fake.member("alice").say(fake.channel("general"), "while held");
+    gw.send(json!({ "op": 1, "d": 2 })).await;
+    assert_eq!(
+        gw.recv().await,
+        json!({ "op": 11 }),
+        "nothing but the ACK before the release"
+    );
+    assert_eq!(fake.gateway().stats().resumes, 0);
+    fake.gateway().release_resumes();
+    assert_eq!(gw.recv().await["d"]["content"], "while held");
+    assert_eq!(gw.recv().await["t"], "RESUMED");
+    let stats = fake.gateway().stats();
+    assert_eq!((stats.resumes, stats.held_resumes), (1, 0));
 }

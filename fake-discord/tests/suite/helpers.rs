@@ -215,8 +215,17 @@ pub struct Bot {
 
 impl Bot {
     /// Waits for an event the bot saw that `matches`, skipping others.
-    pub async fn wait_seen(&mut self, mut matches: impl FnMut(&Seen) -> bool) -> Seen {
-        tokio::time::timeout(WAIT, async {
+    pub async fn wait_seen(&mut self, matches: impl FnMut(&Seen) -> bool) -> Seen {
+        self.wait_seen_within(WAIT, matches).await
+    }
+
+    /// Like [`Bot::wait_seen`] with its own timeout.
+    pub async fn wait_seen_within(
+        &mut self,
+        timeout: Duration,
+        mut matches: impl FnMut(&Seen) -> bool,
+    ) -> Seen {
+        tokio::time::timeout(timeout, async {
             loop {
                 let seen = self.seen.recv().await.expect("bot stopped");
                 if matches(&seen) {
@@ -320,9 +329,28 @@ pub fn fake_config() -> FakeConfig {
     }
 }
 
+/// A fake for tests that make serenity reconnect: Discord's own 41.25 s heartbeat, so no beat
+/// falls due while a connection is replaced. With 1 s beats, a heartbeat whose ACK was lost
+/// with the dropped socket, or comes late on a busy machine, makes serenity give the session
+/// up at its next beat and IDENTIFY again through its 5 s shard queue: the test would then
+/// depend on timing luck.
+pub fn reconnect_config() -> FakeConfig {
+    FakeConfig::default()
+}
+
 /// Starts the fake and the bot and waits until the bot registered its commands.
 pub async fn start_ready(path: Path) -> (FakeDiscord, Bot) {
-    let fake = start_fake().await;
+    start_ready_with(path, fake_config()).await
+}
+
+/// [`start_ready`] on a fake made for reconnect tests (see [`reconnect_config`]).
+pub async fn start_ready_to_reconnect(path: Path) -> (FakeDiscord, Bot) {
+    start_ready_with(path, reconnect_config()).await
+}
+
+/// Like [`start_ready`] with a fake configured by `config`.
+pub async fn start_ready_with(path: Path, config: FakeConfig) -> (FakeDiscord, Bot) {
+    let fake = FakeDiscord::start(config).await;
     let mut bot = start_bot(&fake, path, default_intents()).await;
     bot.wait_seen(|s| *s == Seen::Ready).await;
     fake.wait_for_command("ping", WAIT)
@@ -333,6 +361,18 @@ pub async fn start_ready(path: Path) -> (FakeDiscord, Bot) {
 
 /// A raw REST call as the bot; returns status and JSON body (`null` when empty).
 pub async fn api(fake: &FakeDiscord, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    try_api(fake, method, path, body)
+        .await
+        .expect("request reaches the fake")
+}
+
+/// Like [`api`], but a connection that ends without an answer is an error, not a panic.
+pub async fn try_api(
+    fake: &FakeDiscord,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<(u16, Value), reqwest::Error> {
     let client = fake.plain_client();
     let url = format!("{}/api/v10{path}", fake.proxy_base());
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
@@ -342,15 +382,15 @@ pub async fn api(fake: &FakeDiscord, method: &str, path: &str, body: Option<Valu
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("request reaches the fake");
+    let response = request.send().await?;
     let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
+    let text = response.text().await?;
     let value = if text.is_empty() {
         Value::Null
     } else {
         serde_json::from_str(&text).expect("json")
     };
-    (status, value)
+    Ok((status, value))
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

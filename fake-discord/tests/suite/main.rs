@@ -2,6 +2,7 @@
 
 mod client;
 mod clock;
+mod crash;
 mod fixtures;
 mod gateway;
 mod helpers;
