@@ -198,6 +198,24 @@ async fn find_own_message(
     Ok(None)
 }
 
+/// Whether the first page of `thread` has a message of this bot with exactly `text`.
+async fn has_own_text(discord: &Discord, thread: ChannelId, text: &str) -> anyhow::Result<bool> {
+    let me = discord.cache.current_user().id;
+    let page = serenity::ChannelId::new(thread.0)
+        .messages(
+            &discord.http,
+            serenity::GetMessages::new()
+                .after(serenity::MessageId::new(thread.0))
+                .limit(100),
+        )
+        .await;
+    match page {
+        Ok(page) => Ok(page.iter().any(|m| m.author.id == me && m.content == text)),
+        Err(e) if is_permanent(&e) => Ok(false),
+        Err(e) => Err(anyhow::Error::new(e).context("reading the thread")),
+    }
+}
+
 /// Whether a message has an embed whose footer carries `marker`.
 fn carries(m: &serenity::Message, marker: &str) -> bool {
     m.embeds.iter().any(|e| {
@@ -246,13 +264,15 @@ async fn open_thread(
     let channel = serenity::ChannelId::new(round.channel_id.0);
     let builder = serenity::CreateThread::new(render::thread_name(round, question))
         .auto_archive_duration(archive_duration(round));
-    let thread = match channel
+    let (thread, adopted) = match channel
         .create_thread_from_message(&discord.http, serenity::MessageId::new(message.0), builder)
         .await
     {
-        Ok(t) => ChannelId(t.id.get()),
+        Ok(t) => (ChannelId(t.id.get()), false),
         // A thread started from a message has the message's id.
-        Err(e) if api_error(&e).is_some_and(|(_, c)| c == THREAD_ALREADY_EXISTS) => ChannelId(message.0),
+        Err(e) if api_error(&e).is_some_and(|(_, c)| c == THREAD_ALREADY_EXISTS) => {
+            (ChannelId(message.0), true)
+        }
         Err(e) => {
             if api_error(&e).is_some_and(|(_, c)| c == MISSING_PERMISSIONS) {
                 tracing::error!(
@@ -264,17 +284,28 @@ async fn open_thread(
             return Err(anyhow::Error::new(e).context(format!("opening the thread of round {}", round.id)));
         }
     };
-    data.store.set_round_thread(round.id, thread).await?;
-    let intro = serenity::CreateMessage::new()
-        .content(render::thread_instructions(round))
-        .nonce(serenity::Nonce::String(format!("dqi{}", round.id)))
-        .enforce_nonce(true);
-    if let Err(e) = serenity::ChannelId::new(thread.0)
-        .send_message(&discord.http, intro)
-        .await
-    {
-        tracing::warn!(error = ?e, round = round.id, "could not post the thread instructions");
+    // The instructions go in before the thread is recorded: a recorded thread is a finished
+    // post. A thread that already existed (an earlier attempt crashed) may have them already.
+    let text = render::thread_instructions(round);
+    let already = adopted && has_own_text(discord, thread, &text).await?;
+    if !already {
+        let intro = serenity::CreateMessage::new()
+            .content(text)
+            .nonce(serenity::Nonce::String(format!("dqi{}", round.id)))
+            .enforce_nonce(true);
+        if let Err(e) = serenity::ChannelId::new(thread.0)
+            .send_message(&discord.http, intro)
+            .await
+        {
+            if !is_permanent(&e) {
+                return Err(
+                    anyhow::Error::new(e).context(format!("posting the instructions of round {}", round.id))
+                );
+            }
+            tracing::warn!(error = ?e, round = round.id, "could not post the thread instructions");
+        }
     }
+    data.store.set_round_thread(round.id, thread).await?;
     tracing::info!(round = round.id, thread = %thread, "answer thread opened");
     Ok(())
 }

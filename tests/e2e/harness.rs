@@ -110,11 +110,21 @@ impl App {
             },
             ..Default::default()
         };
+        // A restart must reach a *new* READY before the test goes on, or members could speak
+        // while no session of the new process listens.
+        let identified = self.fake.gateway().stats().identifies;
         let mut client = build_client(http, data.clone(), options).await.expect("client");
         let shards = client.shard_manager.clone();
         let task = tokio::spawn(async move { client.start().await });
         self.bot = Some(RunningBot { data, shards, task });
         self.fake.gateway().wait_ready(WAIT).await.expect("bot ready");
+        self.fake
+            .wait_until(
+                |f| (f.gateway().stats().identifies > identified).then_some(()),
+                WAIT,
+            )
+            .await
+            .expect("a new session");
         self.fake
             .wait_for_command("dailyq", WAIT)
             .await

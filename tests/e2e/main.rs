@@ -5,6 +5,7 @@ mod common;
 
 mod answers;
 mod binary;
+mod crash;
 mod fairness;
 mod harness;
 mod logs;

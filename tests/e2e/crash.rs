@@ -1,0 +1,196 @@
+//! Crash at every step: a whole round, with the bot killed right after its N-th REST request
+//! (Discord applied and answered it; the bot never heard back), for every N the round makes,
+//! then restarted on the same database. Every run must end with one question, one thread, one
+//! reference answer, one summary and exactly the expected points.
+
+use crate::harness::{
+    App, Backend, WAIT, assert_posted_and_revealed_once, points_of, set_up_daily, start_instant,
+};
+use chrono::Duration;
+use dailyq::domain::round::{Round, RoundState};
+use dailyq::domain::{ChannelId, MessageId, UserId};
+use fake_discord::RestRecord;
+use std::future::Future;
+use std::pin::Pin;
+
+/// What one run of the round did.
+enum Run {
+    /// The bot was killed after the N-th request; here is the request it never heard back from.
+    Crashed(RestRecord),
+    /// The round made fewer than N requests: no crash point is left.
+    Finished,
+}
+
+/// A condition on the app, checked while waiting.
+type Probe<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+
+/// Forces a closure into the higher-ranked shape a [`Probe`] needs.
+fn probe<F>(f: F) -> F
+where
+    F: for<'a> Fn(&'a App) -> Probe<'a>,
+{
+    f
+}
+
+/// Waits until `done` holds. If the fake holds a request first (the crash point), kills the bot,
+/// lets the held requests fail unapplied, restarts the bot on the same database, and goes on
+/// waiting — or, with `redone_later: false`, stops waiting because the lost work is redone later
+/// (the reveal reads the thread and the reactions anyway).
+async fn wait<F>(app: &mut App, crash: &mut Option<RestRecord>, what: &str, done: F, redone_later: bool)
+where
+    F: for<'a> Fn(&'a App) -> Probe<'a>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if done(app).await {
+            return;
+        }
+        if crash.is_none() && app.fake.faults().held_count() > 0 {
+            let held = app.fake.faults().held_requests().remove(0);
+            app.stop_bot().await;
+            app.fake.faults().release_held();
+            app.start_bot().await;
+            *crash = Some(held);
+            if !redone_later {
+                return;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what} (crash: {:?})",
+            crash.as_ref().map(RestRecord::describe)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+async fn round_of(app: &App, channel: u64) -> Option<Round> {
+    let date = start_instant().date_naive();
+    app.store.round_on(ChannelId(channel), date).await.ok().flatten()
+}
+
+fn bot_reacted(app: &App, message: u64) -> bool {
+    let bot = app.fake.bot_user_id();
+    app.fake
+        .reactions(message)
+        .iter()
+        .any(|r| r.emoji == "⬆️" && r.users.contains(&bot))
+}
+
+async fn one_round_crashing_after(app: &mut App, n: usize) -> (Run, u64, u64) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    let (alice, bob, carol) = (app.member("alice"), app.member("bob"), app.member("carol"));
+    app.fake.faults().hold_after(n);
+    let mut crash = None;
+
+    // Post: question, thread, instructions (a crash there is finished by recovery).
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let posted = probe(move |app| {
+        Box::pin(async move {
+            let Some(thread) = round_of(app, channel).await.and_then(|r| r.thread_id) else {
+                return false;
+            };
+            app.fake
+                .messages(thread.0)
+                .iter()
+                .any(|m| m.by_bot && m.text().contains("Post your answer here"))
+        })
+    });
+    wait(app, &mut crash, "the round posted", posted, true).await;
+    let round = round_of(app, channel).await.expect("round");
+    let thread = round.thread_id.expect("thread").0;
+    let post = round.message_id.expect("question").0;
+
+    // Answers: the bot records each and offers its ⬆️.
+    let a = alice.say(
+        thread,
+        "Alice's answer: an index is a sorted copy of some columns.",
+    );
+    let acked = probe(move |app| Box::pin(async move { bot_reacted(app, a) }));
+    wait(app, &mut crash, "the ⬆️ on Alice's answer", acked, false).await;
+    let b = bob.say(thread, "Bob's answer: it trades write cost for read speed.");
+    let acked = probe(move |app| Box::pin(async move { bot_reacted(app, b) }));
+    wait(app, &mut crash, "the ⬆️ on Bob's answer", acked, false).await;
+
+    // Votes: the bot makes no request for them.
+    carol.react(thread, a, "⬆️");
+    bob.react(thread, a, "⬆️");
+    alice.react(thread, b, "⬆️");
+    let voted = probe(move |app| {
+        Box::pin(async move {
+            app.store.vote_count(MessageId(a)).await.ok() == Some(2)
+                && app.store.vote_count(MessageId(b)).await.ok() == Some(1)
+        })
+    });
+    wait(app, &mut crash, "the votes recorded", voted, true).await;
+
+    // Reveal.
+    app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
+    let closed = probe(move |app| {
+        Box::pin(async move {
+            round_of(app, channel)
+                .await
+                .is_some_and(|r| r.state == RoundState::Closed)
+        })
+    });
+    wait(app, &mut crash, "the round closed", closed, true).await;
+
+    let run = match crash {
+        Some(record) => Run::Crashed(record),
+        None => Run::Finished,
+    };
+    (run, post, thread)
+}
+
+async fn check_round(app: &App, post: u64, thread: u64) {
+    let channel = app.channel("dailyq");
+    assert_posted_and_revealed_once(app, channel, post, thread);
+    let instructions = app
+        .fake
+        .messages(thread)
+        .iter()
+        .filter(|m| m.by_bot && m.text().contains("Post your answer here"))
+        .count();
+    assert!(instructions <= 1, "{instructions} instruction messages");
+    let round = round_of(app, channel).await.unwrap();
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    let of = |who: &str| points_of(&awards, UserId(app.member(who).id).0);
+    assert_eq!(of("alice"), 2 + 2 + 3, "{awards:?}");
+    assert_eq!(of("bob"), 2 + 1, "{awards:?}");
+    assert_eq!(of("carol"), 0, "{awards:?}");
+}
+
+async fn crash_after_every_request_of_a_round(backend: Backend) {
+    let mut tried = Vec::new();
+    for n in 0.. {
+        let Some(mut app) = App::start(backend).await else {
+            return;
+        };
+        let (run, post, thread) = one_round_crashing_after(&mut app, n).await;
+        check_round(&app, post, thread).await;
+        app.finish().await;
+        match run {
+            Run::Crashed(record) => tried.push(record.describe()),
+            Run::Finished => break,
+        }
+    }
+    println!(
+        "{backend:?}: crashed after each of {} requests of a round, one run each:\n  {}",
+        tried.len(),
+        tried.join("\n  ")
+    );
+    // Post (question, thread, instructions), two ⬆️, lock, reads, reference answer, summary,
+    // archive: a round makes at least a dozen requests.
+    assert!(tried.len() >= 12, "only {} crash points: {tried:?}", tried.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_request_of_a_round_repeats_nothing_and_loses_nothing_on_sqlite() {
+    crash_after_every_request_of_a_round(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_request_of_a_round_repeats_nothing_and_loses_nothing_on_postgres() {
+    crash_after_every_request_of_a_round(Backend::Postgres).await;
+}
