@@ -157,8 +157,11 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
             }
         }
         Err(AnswerRejection::TooShort { length, min }) => {
+            // A replayed event must not repeat the note: the nonce makes Discord return the first.
             let reply = serenity::CreateMessage::new()
                 .content(render::too_short_note(length, min))
+                .nonce(serenity::Nonce::String(format!("dqn{:x}", message.id.get())))
+                .enforce_nonce(true)
                 .reference_message(message)
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
             message.channel_id.send_message(&discord.http, reply).await?;

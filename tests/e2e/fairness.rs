@@ -243,10 +243,94 @@ async fn a_server_that_removed_the_bot_costs_nothing_until_it_is_back(app: &mut 
     assert!(!app.store.guild_left(guild).await.unwrap());
 }
 
+/// Waits until the bot is connected again after a gateway fault (a resume or a new session).
+async fn reconnected(app: &App, before: fake_discord::GatewayStats) {
+    app.fake
+        .wait_until(
+            |f| {
+                let now = f.gateway().stats();
+                (f.gateway().is_connected()
+                    && (now.resumes > before.resumes || now.identifies > before.identifies))
+                    .then_some(())
+            },
+            WAIT,
+        )
+        .await
+        .expect("the bot reconnects");
+}
+
+async fn gateway_faults_and_replayed_events_change_no_count(app: &mut App) {
+    let channel = app.channel("dailyq");
+    let set = app
+        .dailyq("admin", channel, "scoring", vec![opt("min_answer_length", 10)])
+        .await;
+    assert!(set.text().contains("**10**"), "{}", set.text());
+    set_up_daily(app, channel, "09:30").await;
+    app.set_clock(post_time());
+    let (post, thread) = wait_for_post(app, channel, 1).await;
+    let short = app.member("carol").say(thread, "hmm");
+    app.fake
+        .wait_for_bot_message(thread, |m| m.reply_to == Some(short), WAIT)
+        .await
+        .expect("the minimum-length note");
+    let a = answer(app, "alice", thread, "Alice's answer about write-ahead logs.").await;
+    let b = answer(app, "bob", thread, "Bob's answer about write-ahead logs.").await;
+    upvote(app, "carol", thread, a).await;
+
+    // Each fault, with the last dispatches sent again where Discord may do so (on RESUME).
+    let faults: [(&str, fn(&App)); 4] = [
+        ("a dropped socket", |app| app.fake.gateway().drop_connections()),
+        ("op 7 RECONNECT", |app| app.fake.gateway().request_reconnect()),
+        ("a resumable invalid session", |app| {
+            app.fake.gateway().invalidate_session(true)
+        }),
+        ("a new session", |app| {
+            app.fake.gateway().invalidate_session(false)
+        }),
+    ];
+    for (i, (what, fault)) in faults.into_iter().enumerate() {
+        let before = app.fake.gateway().stats();
+        app.fake.gateway().replay_on_resume(12);
+        fault(app);
+        reconnected(app, before).await;
+        // A live change after the fault, to know events flow again.
+        let (voter, target) = [("bob", a), ("alice", b), ("moderator", a), ("admin", b)][i];
+        upvote(app, voter, thread, target).await;
+        let notes = app
+            .fake
+            .messages(thread)
+            .iter()
+            .filter(|m| m.reply_to == Some(short))
+            .count();
+        assert_eq!(notes, 1, "after {what}: one note");
+        let answers = app
+            .store
+            .round_answers(app.store.answer(MessageId(a)).await.unwrap().unwrap().round_id);
+        assert_eq!(answers.await.unwrap().len(), 2, "after {what}: two answers");
+    }
+    let resent = app.fake.gateway().stats().resent;
+    assert!(resent > 0, "some dispatches were delivered twice");
+    assert_eq!(app.store.vote_count(MessageId(a)).await.unwrap(), 3);
+    assert_eq!(app.store.vote_count(MessageId(b)).await.unwrap(), 2);
+
+    app.set_clock(post_time() + Duration::hours(2));
+    let round = closed_round(app, thread).await;
+    let awards = app.store.round_awards(round.id).await.unwrap();
+    assert_eq!(
+        points_of(&awards, app.member("alice").id),
+        2 + 3 + 3,
+        "{awards:?}"
+    );
+    assert_eq!(points_of(&awards, app.member("bob").id), 2 + 2, "{awards:?}");
+    assert_eq!(points_of(&awards, app.member("carol").id), 0, "{awards:?}");
+    assert_posted_and_revealed_once(app, channel, post, thread);
+}
+
 crate::e2e_on_both_backends!(
     an_answer_written_after_the_deadline_while_the_bot_was_down_earns_nothing,
     edits_before_the_deadline_are_judged_again_against_the_minimum_length,
     a_thread_created_but_not_recorded_is_still_locked_read_and_answered_in,
     a_reveal_crashed_after_posting_finds_its_messages_even_after_the_nonce_expired,
     a_server_that_removed_the_bot_costs_nothing_until_it_is_back,
+    gateway_faults_and_replayed_events_change_no_count,
 );
