@@ -148,6 +148,8 @@ struct FaultState {
     hold_remaining: Option<usize>,
     /// Requests held now, each with the switch that ends it.
     held: Vec<(RestRecord, oneshot::Sender<()>)>,
+    /// Path fragments whose requests always fail with the given status (an outage of one route).
+    failing_paths: Vec<(String, u16)>,
 }
 
 /// Switchable faults, drawn from a seeded generator so a run repeats.
@@ -178,6 +180,7 @@ impl Faults {
                 gateway_drop_rate: 0.0,
                 hold_remaining: None,
                 held: Vec::new(),
+                failing_paths: Vec::new(),
             }),
             held_changed: watch::Sender::new(0),
         }
@@ -223,8 +226,21 @@ impl Faults {
             s.rate_429 = 0.0;
             s.delay = Duration::ZERO;
             s.gateway_drop_rate = 0.0;
+            s.failing_paths.clear();
         });
         self.release_held();
+    }
+
+    /// Answers every REST request whose path (e.g. `/api/v10/channels/123/messages`) contains
+    /// `fragment` with `status` (a 5xx: an outage of that route only) until [`Faults::clear`]
+    /// or [`Faults::heal_path`].
+    pub fn fail_path(&self, fragment: &str, status: u16) {
+        self.with(|s| s.failing_paths.push((fragment.to_owned(), status)));
+    }
+
+    /// Ends [`Faults::fail_path`] for `fragment`.
+    pub fn heal_path(&self, fragment: &str) {
+        self.with(|s| s.failing_paths.retain(|(f, _)| f != fragment));
     }
 
     /// Crash injection: applies and answers the next `n` REST requests as usual, then holds
@@ -336,8 +352,11 @@ impl Faults {
         self.with(|s| s.delay)
     }
 
-    pub(crate) fn draw_rest(&self) -> RestFault {
+    pub(crate) fn draw_rest(&self, path: &str) -> RestFault {
         self.with(|s| {
+            if let Some((_, status)) = s.failing_paths.iter().find(|(f, _)| path.contains(f.as_str())) {
+                return RestFault::ServerError(*status);
+            }
             if s.rate_5xx > 0.0 && s.rng.random_bool(s.rate_5xx) {
                 let statuses = [500, 502, 503];
                 return RestFault::ServerError(statuses[s.rng.random_range(0..statuses.len())]);

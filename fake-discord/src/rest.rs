@@ -249,7 +249,7 @@ async fn handle(
     let is_gateway = first == "gateway";
     let interaction_route = first == "interactions" || first == "webhooks";
     if !is_gateway {
-        match shared.faults.draw_rest() {
+        match shared.faults.draw_rest(path) {
             RestFault::None => {}
             RestFault::ServerError(status) => {
                 return Answer {

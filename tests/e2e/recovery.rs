@@ -463,6 +463,41 @@ async fn a_post_refused_by_discord_is_skipped_and_the_admin_is_told_why(app: &mu
     assert!(check.text().contains("Send Messages"), "{}", check.text());
 }
 
+async fn a_channel_whose_posts_keep_failing_backs_off_and_never_holds_up_another(app: &mut App) {
+    let (bad, good) = (app.channel("dailyq"), app.channel("general"));
+    set_up_daily(app, bad, "09:30").await;
+    set_up_daily(app, good, "09:30").await;
+    let outage = format!("/channels/{bad}/");
+    app.fake.faults().fail_path(&outage, 503);
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+
+    // The healthy channel posts at once.
+    wait_for_post(app, good, 1).await;
+    // The failing one is retried with growing pauses (here 20 ms doubling to 500 ms), not in a loop.
+    let attempts = eventually("eight attempts", || {
+        let times: Vec<u64> = app
+            .fake
+            .rest_records()
+            .iter()
+            .filter(|r| r.path.contains(&outage))
+            .map(|r| r.at_ms)
+            .collect();
+        async move { (times.len() >= 8).then_some(times) }
+    })
+    .await;
+    let gap = attempts[7] - attempts[6];
+    assert!(
+        gap >= 150,
+        "the eighth attempt came {gap} ms after the seventh: {attempts:?}"
+    );
+
+    // Discord is back: the post is made once.
+    app.fake.faults().heal_path(&outage);
+    wait_for_post(app, bad, 1).await;
+    assert_eq!(question_posts(app, bad), 1);
+    assert_eq!(question_posts(app, good), 1);
+}
+
 crate::e2e_on_both_backends!(
     a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_down,
     a_crash_between_posting_and_recording_does_not_double_post,
@@ -475,4 +510,5 @@ crate::e2e_on_both_backends!(
     two_processes_on_one_database_post_and_reveal_each_round_once,
     a_round_completes_exactly_once_while_discord_fails_a_fifth_of_requests,
     a_post_refused_by_discord_is_skipped_and_the_admin_is_told_why,
+    a_channel_whose_posts_keep_failing_backs_off_and_never_holds_up_another,
 );

@@ -165,3 +165,23 @@ async fn the_slow_response_fault_delays_every_request() {
     let (status, _) = api(&fake, "GET", "/users/@me", None).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_path_fails_only_its_own_requests_until_healed() {
+    let fake = FakeDiscord::start(fake_config()).await;
+    let (one, two) = (fake.channel("general"), fake.channel("dailyq"));
+    fake.faults().fail_path(&format!("/channels/{one}/"), 503);
+    let fake = &fake;
+    let post = |c: u64| async move {
+        let path = format!("/channels/{c}/messages");
+        api(fake, "POST", &path, Some(json!({ "content": "hi" }))).await
+    };
+    assert_eq!(post(one).await.0, 503);
+    assert_eq!(post(two).await.0, 200);
+    fake.faults().heal_path(&format!("/channels/{one}/"));
+    assert_eq!(post(one).await.0, 200);
+    fake.faults().fail_path("/users/@me", 500);
+    assert_eq!(api(&fake, "GET", "/users/@me", None).await.0, 500);
+    fake.faults().clear();
+    assert_eq!(api(&fake, "GET", "/users/@me", None).await.0, 200);
+}
