@@ -259,6 +259,9 @@ async fn reconnected(app: &App, before: fake_discord::GatewayStats) {
         .expect("the bot reconnects");
 }
 
+/// A named gateway fault the test applies.
+type GatewayFault = (&'static str, fn(&App));
+
 async fn gateway_faults_and_replayed_events_change_no_count(app: &mut App) {
     let channel = app.channel("dailyq");
     let set = app
@@ -278,7 +281,7 @@ async fn gateway_faults_and_replayed_events_change_no_count(app: &mut App) {
     upvote(app, "carol", thread, a).await;
 
     // Each fault, with the last dispatches sent again where Discord may do so (on RESUME).
-    let faults: [(&str, fn(&App)); 4] = [
+    let faults: [GatewayFault; 4] = [
         ("a dropped socket", |app| app.fake.gateway().drop_connections()),
         ("op 7 RECONNECT", |app| app.fake.gateway().request_reconnect()),
         ("a resumable invalid session", |app| {
