@@ -4,7 +4,7 @@
 //! reference answer, one summary and exactly the expected points.
 
 use crate::harness::{
-    App, Backend, WAIT, assert_posted_and_revealed_once, points_of, set_up_daily, start_instant,
+    App, Backend, WAIT, assert_posted_and_revealed_once, bot_reacted, points_of, set_up_daily, start_instant,
 };
 use chrono::Duration;
 use dailyq::domain::round::{Round, RoundState};
@@ -67,14 +67,6 @@ where
 async fn round_of(app: &App, channel: u64) -> Option<Round> {
     let date = start_instant().date_naive();
     app.store.round_on(ChannelId(channel), date).await.ok().flatten()
-}
-
-fn bot_reacted(app: &App, message: u64) -> bool {
-    let bot = app.fake.bot_user_id();
-    app.fake
-        .reactions(message)
-        .iter()
-        .any(|r| r.emoji == "⬆️" && r.users.contains(&bot))
 }
 
 async fn one_round_crashing_after(app: &mut App, n: usize) -> (Run, u64, u64) {

@@ -3,7 +3,7 @@
 
 use crate::harness::{
     App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of, set_up_daily,
-    start_instant, upvote, wait_for_post,
+    start_instant, upvote, wait_bot_reacted, wait_for_post,
 };
 use chrono::Duration;
 use dailyq::domain::round::RoundState;
@@ -65,7 +65,6 @@ async fn edits_before_the_deadline_are_judged_again_against_the_minimum_length(a
     set_up_daily(app, channel, "09:30").await;
     app.set_clock(post_time());
     let (_, thread) = wait_for_post(app, channel, 1).await;
-    let bot = app.fake.bot_user_id();
 
     // Alice's long answer is edited down to a dot: it stops counting.
     let a = answer(app, "alice", thread, "A long enough first answer from Alice.").await;
@@ -93,15 +92,7 @@ async fn edits_before_the_deadline_are_judged_again_against_the_minimum_length(a
         .expect("the minimum-length note");
     app.member("bob")
         .edit(thread, b, "Now a long enough answer from Bob.");
-    eventually("the bot's ⬆️ on Bob's edited answer", || {
-        let reacted = app
-            .fake
-            .reactions(b)
-            .iter()
-            .any(|r| r.emoji == "⬆️" && r.users.contains(&bot));
-        async move { reacted.then_some(()) }
-    })
-    .await;
+    wait_bot_reacted(app, b).await;
     upvote(app, "carol", thread, b).await;
 
     app.set_clock(post_time() + Duration::hours(2));

@@ -245,19 +245,28 @@ pub async fn wait_for_post(app: &App, channel: u64, number: u64) -> (u64, u64) {
     (post.id, thread.id)
 }
 
-/// A member posts an answer and waits until the bot has acknowledged it with ⬆️.
-pub async fn answer(app: &App, who: &str, thread: u64, text: &str) -> u64 {
-    let id = app.member(who).say(thread, text);
+/// Whether the bot has put its ⬆️ on a message (it does on every counted answer).
+pub fn bot_reacted(app: &App, message: u64) -> bool {
     let bot = app.fake.bot_user_id();
+    app.fake
+        .reactions(message)
+        .iter()
+        .any(|r| r.emoji == "⬆️" && r.users.contains(&bot))
+}
+
+/// Waits until the bot has put its ⬆️ on a message.
+pub async fn wait_bot_reacted(app: &App, message: u64) {
     eventually("the bot's ⬆️ on an answer", || {
-        let reacted = app
-            .fake
-            .reactions(id)
-            .iter()
-            .any(|r| r.emoji == "⬆️" && r.users.contains(&bot));
+        let reacted = bot_reacted(app, message);
         async move { reacted.then_some(()) }
     })
     .await;
+}
+
+/// A member posts an answer and waits until the bot has acknowledged it with ⬆️.
+pub async fn answer(app: &App, who: &str, thread: u64, text: &str) -> u64 {
+    let id = app.member(who).say(thread, text);
+    wait_bot_reacted(app, id).await;
     id
 }
 
