@@ -46,7 +46,7 @@ impl Store {
         .bind(sf(author.0))
         .bind(content)
         .bind(ms(at))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -65,7 +65,7 @@ impl Store {
         .bind(sf(message.0))
         .bind(content)
         .bind(ms(at))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -86,7 +86,7 @@ impl Store {
         .bind(sf(message.0))
         .bind(content)
         .bind(ms(at))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
     }

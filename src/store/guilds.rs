@@ -38,7 +38,7 @@ impl Store {
         .bind(sf(guild.0))
         .bind(sf(seed))
         .bind(ms(now))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         self.guild_settings(guild)
             .await?
@@ -51,7 +51,7 @@ impl Store {
         let settings = self.ensure_guild(guild, now).await?;
         sqlx::query("UPDATE guilds SET left_at = NULL WHERE guild_id = $1 AND left_at IS NOT NULL")
             .bind(sf(guild.0))
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(settings)
     }
@@ -79,7 +79,7 @@ impl Store {
         .bind(w.per_voter)
         .bind(w.top_answer)
         .bind(ms(now))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("guild"));
@@ -94,7 +94,7 @@ impl Store {
             .bind(sf(guild.0))
             .bind(tz.name())
             .bind(ms(now))
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(())
     }
@@ -106,7 +106,7 @@ impl Store {
             .bind(sf(guild.0))
             .bind(i64::from(chars))
             .bind(ms(now))
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(())
     }
@@ -117,7 +117,7 @@ impl Store {
         sqlx::query("UPDATE guilds SET left_at = $2 WHERE guild_id = $1")
             .bind(sf(guild.0))
             .bind(ms(now))
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(())
     }

@@ -22,6 +22,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -56,6 +58,9 @@ pub enum StoreError {
     /// A referenced row does not exist.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A write refused by [`Store::crash_writes_after`]: the process counts as dead.
+    #[error("writes are stopped (a crash simulated by a test)")]
+    WritesStopped,
 }
 
 /// Result of store operations.
@@ -66,6 +71,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Writes still allowed before every later one fails (fault injection); negative: no limit.
+    write_budget: Arc<AtomicI64>,
+    /// Writes refused since the budget ran out.
+    refused_writes: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -108,7 +117,12 @@ impl Store {
             Backend::Postgres => options,
         };
         let pool = options.connect(&url).await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            write_budget: Arc::new(AtomicI64::new(-1)),
+            refused_writes: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     /// Connects and applies pending migrations.
@@ -142,6 +156,7 @@ impl Store {
     /// Starts a transaction that will write. On SQLite it takes the write lock up front, so it
     /// waits for other writers (busy timeout) instead of failing when it upgrades.
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        self.write_step()?;
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -150,6 +165,47 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool, for one write that is a step of its own (counted by [`Store::crash_writes_after`]).
+    pub(crate) fn writer(&self) -> Result<&AnyPool> {
+        self.write_step()?;
+        Ok(&self.pool)
+    }
+
+    fn write_step(&self) -> Result<()> {
+        let allowed = self
+            .write_budget
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| match b {
+                b if b < 0 => Some(b),
+                0 => None,
+                b => Some(b - 1),
+            })
+            .is_ok();
+        if allowed {
+            Ok(())
+        } else {
+            self.refused_writes.fetch_add(1, Ordering::SeqCst);
+            Err(StoreError::WritesStopped)
+        }
+    }
+
+    /// Fault injection for crash tests: lets the next `n` write steps (a statement or a
+    /// transaction) through, then refuses every later one on this store and its clones, as if the
+    /// process had died right after the `n`-th. [`Store::heal_writes`] ends it.
+    pub fn crash_writes_after(&self, n: u32) {
+        self.refused_writes.store(0, Ordering::SeqCst);
+        self.write_budget.store(i64::from(n), Ordering::SeqCst);
+    }
+
+    /// Ends [`Store::crash_writes_after`].
+    pub fn heal_writes(&self) {
+        self.write_budget.store(-1, Ordering::SeqCst);
+    }
+
+    /// Writes refused since [`Store::crash_writes_after`] ran out.
+    pub fn refused_writes(&self) -> u64 {
+        self.refused_writes.load(Ordering::SeqCst)
     }
 }
 

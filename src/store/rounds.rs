@@ -200,7 +200,7 @@ impl Store {
         )
         .bind(id)
         .bind(sf(message.0))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(())
     }
@@ -216,7 +216,7 @@ impl Store {
         sqlx::query(sql)
             .bind(id)
             .bind(sf(value))
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(())
     }
@@ -228,7 +228,7 @@ impl Store {
             .bind(id)
             .bind(from.as_str())
             .bind(to.as_str())
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -330,7 +330,7 @@ impl Store {
         )
         .bind(id)
         .bind(ms(now))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -363,7 +363,7 @@ impl Store {
     pub async fn note_post_attempt(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE rounds SET post_attempts = post_attempts + 1 WHERE id = $1")
             .bind(id)
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(())
     }
@@ -373,7 +373,7 @@ impl Store {
     pub async fn note_reveal_attempt(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE rounds SET reveal_attempts = reveal_attempts + 1 WHERE id = $1")
             .bind(id)
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(())
     }
@@ -383,7 +383,7 @@ impl Store {
     pub async fn skip_round(&self, id: i64) -> Result<bool> {
         let done = sqlx::query("UPDATE rounds SET state = 'skipped' WHERE id = $1 AND state = 'pending'")
             .bind(id)
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

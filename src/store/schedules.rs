@@ -97,7 +97,7 @@ impl Store {
         .bind(ms(s.next_post_at))
         .bind(sf(s.created_by.0))
         .bind(ms(now))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(())
     }
@@ -161,7 +161,7 @@ impl Store {
                 .bind(sf(channel.0))
                 .bind(ms(expected))
                 .bind(ms(next))
-                .execute(self.pool())
+                .execute(self.writer()?)
                 .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -182,7 +182,7 @@ impl Store {
         .bind(i64::from(paused))
         .bind(ms(next))
         .bind(ms(now))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("schedule"));
@@ -195,7 +195,7 @@ impl Store {
     pub async fn remove_schedule(&self, channel: ChannelId) -> Result<bool> {
         let done = sqlx::query("DELETE FROM schedules WHERE channel_id = $1")
             .bind(sf(channel.0))
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

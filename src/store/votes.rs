@@ -17,7 +17,7 @@ impl Store {
         .bind(sf(answer.0))
         .bind(sf(voter.0))
         .bind(ms(at))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -28,7 +28,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM votes WHERE answer_message_id = $1 AND voter_id = $2")
             .bind(sf(answer.0))
             .bind(sf(voter.0))
-            .execute(self.pool())
+            .execute(self.writer()?)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -44,7 +44,7 @@ impl Store {
         .bind(sf(answer.0))
         .bind(sf(voter.0))
         .bind(ms(at))
-        .execute(self.pool())
+        .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
     }

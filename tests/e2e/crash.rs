@@ -1,7 +1,8 @@
 //! Crash at every step: a whole round, with the bot killed right after its N-th REST request
 //! (Discord applied and answered it; the bot never heard back), for every N the round makes,
-//! then restarted on the same database. Every run must end with one question, one thread, one
-//! reference answer, one summary and exactly the expected points.
+//! and separately right after its N-th database write step, then restarted on the same
+//! database. Every run must end with one question, one thread, one reference answer, one summary
+//! and exactly the expected points.
 
 use crate::harness::{
     App, Backend, WAIT, assert_posted_and_revealed_once, bot_reacted, points_of, set_up_daily, start_instant,
@@ -13,11 +14,20 @@ use fake_discord::RestRecord;
 use std::future::Future;
 use std::pin::Pin;
 
+/// Where the bot dies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// Right after its N-th REST request was applied and answered.
+    Rest,
+    /// Right after its N-th database write step (a statement or a transaction).
+    Database,
+}
+
 /// What one run of the round did.
 enum Run {
-    /// The bot was killed after the N-th request; here is the request it never heard back from.
-    Crashed(RestRecord),
-    /// The round made fewer than N requests: no crash point is left.
+    /// The bot was killed; here is where (the request it never heard back from, or the write).
+    Crashed(String),
+    /// The round made fewer than N steps: no crash point is left.
     Finished,
 }
 
@@ -36,7 +46,7 @@ where
 /// lets the held requests fail unapplied, restarts the bot on the same database, and goes on
 /// waiting — or, with `redone_later: false`, stops waiting because the lost work is redone later
 /// (the reveal reads the thread and the reactions anyway).
-async fn wait<F>(app: &mut App, crash: &mut Option<RestRecord>, what: &str, done: F, redone_later: bool)
+async fn wait<F>(app: &mut App, crash: &mut Crash, what: &str, done: F, redone_later: bool)
 where
     F: for<'a> Fn(&'a App) -> Probe<'a>,
 {
@@ -45,23 +55,42 @@ where
         if done(app).await {
             return;
         }
-        if crash.is_none() && app.fake.faults().held_count() > 0 {
-            let held = app.fake.faults().held_requests().remove(0);
-            app.stop_bot().await;
-            app.fake.faults().release_held();
-            app.start_bot().await;
-            *crash = Some(held);
-            if !redone_later {
-                return;
+        if crash.at.is_none() {
+            let point = match crash.fault {
+                Fault::Rest => app
+                    .fake
+                    .faults()
+                    .held_requests()
+                    .first()
+                    .map(RestRecord::describe),
+                Fault::Database => (app.store.refused_writes() > 0)
+                    .then(|| format!("write step {} of the round", crash.n + 1)),
+            };
+            if let Some(point) = point {
+                app.stop_bot().await;
+                app.fake.faults().release_held();
+                app.store.heal_writes();
+                app.start_bot().await;
+                crash.at = Some(point);
+                if !redone_later {
+                    return;
+                }
             }
         }
         assert!(
             tokio::time::Instant::now() < deadline,
             "timed out waiting for {what} (crash: {:?})",
-            crash.as_ref().map(RestRecord::describe)
+            crash.at
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The crash a run is set up for, and where it happened.
+struct Crash {
+    fault: Fault,
+    n: usize,
+    at: Option<String>,
 }
 
 async fn round_of(app: &App, channel: u64) -> Option<Round> {
@@ -69,12 +98,15 @@ async fn round_of(app: &App, channel: u64) -> Option<Round> {
     app.store.round_on(ChannelId(channel), date).await.ok().flatten()
 }
 
-async fn one_round_crashing_after(app: &mut App, n: usize) -> (Run, u64, u64) {
+async fn one_round_crashing_after(app: &mut App, fault: Fault, n: usize) -> (Run, u64, u64) {
     let channel = app.channel("dailyq");
     set_up_daily(app, channel, "09:30").await;
     let (alice, bob, carol) = (app.member("alice"), app.member("bob"), app.member("carol"));
-    app.fake.faults().hold_after(n);
-    let mut crash = None;
+    match fault {
+        Fault::Rest => app.fake.faults().hold_after(n),
+        Fault::Database => app.store.crash_writes_after(u32::try_from(n).expect("a small n")),
+    }
+    let mut crash = Crash { fault, n, at: None };
 
     // Post: question, thread, instructions (a crash there is finished by recovery).
     app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
@@ -109,13 +141,18 @@ async fn one_round_crashing_after(app: &mut App, n: usize) -> (Run, u64, u64) {
     carol.react(thread, a, "⬆️");
     bob.react(thread, a, "⬆️");
     alice.react(thread, b, "⬆️");
+    // Votes on an answer the bot never recorded live (a crash lost it) are read at the reveal.
     let voted = probe(move |app| {
         Box::pin(async move {
-            app.store.vote_count(MessageId(a)).await.ok() == Some(2)
-                && app.store.vote_count(MessageId(b)).await.ok() == Some(1)
+            let seen = |m: u64, n: u64| async move {
+                let store = &app.store;
+                store.answer(MessageId(m)).await.ok().flatten().is_none()
+                    || store.vote_count(MessageId(m)).await.ok() == Some(n)
+            };
+            seen(a, 2).await && seen(b, 1).await
         })
     });
-    wait(app, &mut crash, "the votes recorded", voted, true).await;
+    wait(app, &mut crash, "the votes recorded", voted, false).await;
 
     // Reveal.
     app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
@@ -128,8 +165,8 @@ async fn one_round_crashing_after(app: &mut App, n: usize) -> (Run, u64, u64) {
     });
     wait(app, &mut crash, "the round closed", closed, true).await;
 
-    let run = match crash {
-        Some(record) => Run::Crashed(record),
+    let run = match crash.at {
+        Some(point) => Run::Crashed(point),
         None => Run::Finished,
     };
     (run, post, thread)
@@ -153,36 +190,47 @@ async fn check_round(app: &App, post: u64, thread: u64) {
     assert_eq!(of("carol"), 0, "{awards:?}");
 }
 
-async fn crash_after_every_request_of_a_round(backend: Backend) {
+async fn crash_at_every_step_of_a_round(backend: Backend, fault: Fault) {
     let mut tried = Vec::new();
     for n in 0.. {
         let Some(mut app) = App::start(backend).await else {
             return;
         };
-        let (run, post, thread) = one_round_crashing_after(&mut app, n).await;
+        let (run, post, thread) = one_round_crashing_after(&mut app, fault, n).await;
         check_round(&app, post, thread).await;
         app.finish().await;
         match run {
-            Run::Crashed(record) => tried.push(record.describe()),
+            Run::Crashed(point) => tried.push(point),
             Run::Finished => break,
         }
     }
     println!(
-        "{backend:?}: crashed after each of {} requests of a round, one run each:\n  {}",
+        "{backend:?}, {fault:?}: crashed at each of {} points of a round, one run each:\n  {}",
         tried.len(),
         tried.join("\n  ")
     );
-    // Post (question, thread, instructions), two ⬆️, lock, reads, reference answer, summary,
-    // archive: a round makes at least a dozen requests.
+    // A round makes at least a dozen requests (post, thread, instructions, two ⬆️, lock, reads,
+    // reference answer, summary, archive) and more write steps (claim, posted, thread, answers,
+    // votes, reveal attempts, reconciliation, messages, close).
     assert!(tried.len() >= 12, "only {} crash points: {tried:?}", tried.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_any_request_of_a_round_repeats_nothing_and_loses_nothing_on_sqlite() {
-    crash_after_every_request_of_a_round(Backend::Sqlite).await;
+    crash_at_every_step_of_a_round(Backend::Sqlite, Fault::Rest).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_any_request_of_a_round_repeats_nothing_and_loses_nothing_on_postgres() {
-    crash_after_every_request_of_a_round(Backend::Postgres).await;
+    crash_at_every_step_of_a_round(Backend::Postgres, Fault::Rest).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_database_step_of_a_round_repeats_nothing_and_loses_nothing_on_sqlite() {
+    crash_at_every_step_of_a_round(Backend::Sqlite, Fault::Database).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_any_database_step_of_a_round_repeats_nothing_and_loses_nothing_on_postgres() {
+    crash_at_every_step_of_a_round(Backend::Postgres, Fault::Database).await;
 }
