@@ -113,7 +113,7 @@ async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) 
         .min()
         .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO));
     let retry = {
-        let pace = pace.lock().expect("scheduler pace");
+        let pace = lock(pace);
         pace.failing
             .values()
             .map(|f| f.retry_at.saturating_duration_since(Instant::now()))
@@ -171,9 +171,14 @@ async fn tick(
     }
 
     let ready = Instant::now();
+    {
+        // Forget the backoff of work that is no longer due (done elsewhere, or gone).
+        let due: HashSet<Job> = by_channel.values().flatten().map(Work::job).collect();
+        lock(pace).failing.retain(|job, _| due.contains(job));
+    }
     for (channel, work) in by_channel {
         let work: Vec<Work> = {
-            let mut p = pace.lock().expect("scheduler pace");
+            let mut p = lock(pace);
             if p.busy.contains(&channel) {
                 continue;
             }
@@ -189,6 +194,11 @@ async fn tick(
         };
         let (discord, data, pace, limit) = (discord.clone(), data.clone(), pace.clone(), limit.clone());
         jobs.spawn(async move {
+            // Frees the channel however the task ends (even by a panic or an abort).
+            let busy = Busy {
+                pace: pace.clone(),
+                channel,
+            };
             let _permit = limit.acquire_owned().await;
             for w in work {
                 if data.is_stopping() {
@@ -196,7 +206,7 @@ async fn tick(
                 }
                 let job = w.job();
                 let result = perform(&discord, &data, w).await;
-                let mut p = pace.lock().expect("scheduler pace");
+                let mut p = lock(&pace);
                 match result {
                     Ok(()) => {
                         p.failing.remove(&job);
@@ -216,10 +226,27 @@ async fn tick(
                     }
                 }
             }
-            pace.lock().expect("scheduler pace").busy.remove(&channel);
             // Look again: the channel may have more work, and the next sleep may be shorter.
+            drop(busy);
             data.wake.notify_one();
         });
+    }
+}
+
+/// The scheduler's memory; a panic elsewhere never makes it unusable.
+fn lock(pace: &Mutex<Pace>) -> std::sync::MutexGuard<'_, Pace> {
+    pace.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Marks a channel as worked on until dropped.
+struct Busy {
+    pace: Arc<Mutex<Pace>>,
+    channel: ChannelId,
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        lock(&self.pace).busy.remove(&self.channel);
     }
 }
 

@@ -181,7 +181,7 @@ async fn a_failing_path_fails_only_its_own_requests_until_healed() {
     fake.faults().heal_path(&format!("/channels/{one}/"));
     assert_eq!(post(one).await.0, 200);
     fake.faults().fail_path("/users/@me", 500);
-    assert_eq!(api(&fake, "GET", "/users/@me", None).await.0, 500);
+    assert_eq!(api(fake, "GET", "/users/@me", None).await.0, 500);
     fake.faults().clear();
-    assert_eq!(api(&fake, "GET", "/users/@me", None).await.0, 200);
+    assert_eq!(api(fake, "GET", "/users/@me", None).await.0, 200);
 }
