@@ -22,6 +22,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
@@ -75,6 +76,8 @@ pub struct Store {
     write_budget: Arc<AtomicI64>,
     /// Writes refused since the budget ran out.
     refused_writes: Arc<AtomicU64>,
+    /// Where the first refused write was made.
+    first_refused: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Store {
@@ -122,6 +125,7 @@ impl Store {
             backend,
             write_budget: Arc::new(AtomicI64::new(-1)),
             refused_writes: Arc::new(AtomicU64::new(0)),
+            first_refused: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 
@@ -155,12 +159,17 @@ impl Store {
 
     /// Starts a transaction that will write. On SQLite it takes the write lock up front, so it
     /// waits for other writers (busy timeout) instead of failing when it upgrades.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
-        self.write_step()?;
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+    #[track_caller]
+    pub(crate) fn begin_write(&self) -> impl Future<Output = Result<Transaction<'static, Any>>> + Send + '_ {
+        // Checked here, not in the future, so a refused write names its caller.
+        let step = self.write_step();
+        async move {
+            step?;
+            Ok(match self.backend {
+                Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                Backend::Postgres => self.pool.begin().await?,
+            })
+        }
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
@@ -168,11 +177,13 @@ impl Store {
     }
 
     /// The pool, for one write that is a step of its own (counted by [`Store::crash_writes_after`]).
+    #[track_caller]
     pub(crate) fn writer(&self) -> Result<&AnyPool> {
         self.write_step()?;
         Ok(&self.pool)
     }
 
+    #[track_caller]
     fn write_step(&self) -> Result<()> {
         let allowed = self
             .write_budget
@@ -185,7 +196,14 @@ impl Store {
         if allowed {
             Ok(())
         } else {
-            self.refused_writes.fetch_add(1, Ordering::SeqCst);
+            if self.refused_writes.fetch_add(1, Ordering::SeqCst) == 0 {
+                let at = std::panic::Location::caller();
+                *self
+                    .first_refused
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some(format!("{}:{}", at.file(), at.line()));
+            }
             Err(StoreError::WritesStopped)
         }
     }
@@ -195,6 +213,10 @@ impl Store {
     /// process had died right after the `n`-th. [`Store::heal_writes`] ends it.
     pub fn crash_writes_after(&self, n: u32) {
         self.refused_writes.store(0, Ordering::SeqCst);
+        *self
+            .first_refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         self.write_budget.store(i64::from(n), Ordering::SeqCst);
     }
 
@@ -206,6 +228,14 @@ impl Store {
     /// Writes refused since [`Store::crash_writes_after`] ran out.
     pub fn refused_writes(&self) -> u64 {
         self.refused_writes.load(Ordering::SeqCst)
+    }
+
+    /// Where in the store the first refused write was made (`file:line`).
+    pub fn first_refused_write(&self) -> Option<String> {
+        self.first_refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 

@@ -63,8 +63,10 @@ where
                     .held_requests()
                     .first()
                     .map(RestRecord::describe),
-                Fault::Database => (app.store.refused_writes() > 0)
-                    .then(|| format!("write step {} of the round", crash.n + 1)),
+                Fault::Database => (app.store.refused_writes() > 0).then(|| {
+                    let at = app.store.first_refused_write().unwrap_or_default();
+                    format!("write step {} of the round ({at})", crash.n + 1)
+                }),
             };
             if let Some(point) = point {
                 app.stop_bot().await;
