@@ -97,18 +97,18 @@ pub(crate) async fn forget_guilds_left_while_away(data: &Data, ready: &serenity:
     Ok(())
 }
 
-/// The facts of a thread message that decide whether it is an answer.
+/// The facts of a member's thread message (bots are filtered out before) that decide whether it
+/// is an answer.
 fn candidate<'a>(
     data: &Data,
     round: &Round,
     message: MessageId,
-    author_is_bot: bool,
     kind: serenity::MessageType,
     text: &'a str,
     min_chars: u32,
 ) -> AnswerCandidate<'a> {
     AnswerCandidate {
-        author_is_bot,
+        author_is_bot: false,
         ordinary: is_ordinary(kind),
         content: data.message_content.then_some(text),
         written_at: message.created_at(),
@@ -139,7 +139,6 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
         data,
         &round,
         id,
-        false,
         message.kind,
         &message.content,
         settings.min_answer_chars,
@@ -220,7 +219,6 @@ async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdate
         data,
         &round,
         id,
-        false,
         kind,
         content,
         settings.min_answer_chars,

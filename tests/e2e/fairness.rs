@@ -2,11 +2,10 @@
 //! is counted, edits are judged again, and a reveal that crashed half-way repeats nothing.
 
 use crate::harness::{
-    App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of, set_up_daily,
-    start_instant, upvote, wait_bot_reacted, wait_for_post,
+    App, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of,
+    reveal_interrupted, set_up_daily, start_instant, upvote, wait_bot_reacted, wait_for_post,
 };
 use chrono::Duration;
-use dailyq::domain::round::RoundState;
 use dailyq::domain::{ChannelId, MessageId, UserId};
 use fake_discord::opt;
 use poise::serenity_prelude as serenity;
@@ -144,17 +143,10 @@ async fn a_reveal_crashed_after_posting_finds_its_messages_even_after_the_nonce_
     // A reveal attempt posted the reference answer and the summary, then the process died
     // before recording either, and stayed down past Discord's nonce memory (sent without one).
     let store = app.store.clone();
-    let round = store.round_by_thread(ChannelId(thread)).await.unwrap().unwrap();
-    assert!(
-        store
-            .transition_round(round.id, RoundState::Open, RoundState::Revealing)
-            .await
-            .unwrap()
-    );
+    let (round, question) = reveal_interrupted(app, thread).await;
     store.note_reveal_attempt(round.id).await.unwrap();
     // The attempt ran after the deadline.
     app.set_clock(post_time() + Duration::hours(2) + Duration::minutes(1));
-    let question = store.question(round.question_id).await.unwrap();
     let http = app.discord_http();
     serenity::ChannelId::new(thread)
         .send_message(

@@ -342,3 +342,29 @@ pub fn assert_posted_and_revealed_once(app: &App, channel: u64, post: u64, threa
         .count();
     assert_eq!(summaries, 1, "summaries");
 }
+
+/// What a reveal that crashed half-way leaves behind, with the bot stopped: the round of `thread`
+/// moved to revealing. Returns it with its question, for posting what the attempt had posted.
+pub async fn reveal_interrupted(
+    app: &App,
+    thread: u64,
+) -> (dailyq::domain::round::Round, dailyq::domain::question::Question) {
+    let store = &app.store;
+    let round = store
+        .round_by_thread(dailyq::domain::ChannelId(thread))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store
+            .transition_round(
+                round.id,
+                dailyq::domain::round::RoundState::Open,
+                dailyq::domain::round::RoundState::Revealing
+            )
+            .await
+            .unwrap()
+    );
+    let question = store.question(round.question_id).await.unwrap();
+    (round, question)
+}

@@ -241,20 +241,13 @@ async fn a_reveal_interrupted_after_posting_the_answer_does_not_post_it_twice(ap
     app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
     let (post, thread) = wait_for_post(app, channel, 1).await;
     let a = answer(app, "alice", thread, "Alice's answer, posted before the crash.").await;
-    app.member("bob").react(thread, a, "⬆️");
+    crate::harness::upvote(app, "bob", thread, a).await;
     app.stop_bot().await;
 
     // A process crashed mid-reveal: the round is revealing and the reference answer reached
     // Discord, but its id was never recorded.
     let store = app.store.clone();
-    let round = store.round_by_thread(ChannelId(thread)).await.unwrap().unwrap();
-    assert!(
-        store
-            .transition_round(round.id, RoundState::Open, RoundState::Revealing)
-            .await
-            .unwrap()
-    );
-    let question = store.question(round.question_id).await.unwrap();
+    let (round, question) = crate::harness::reveal_interrupted(app, thread).await;
     let reveal = serenity::CreateMessage::new()
         .embeds(dailyq::discord::render::reveal_embeds(&round, &question))
         .nonce(serenity::Nonce::String(format!("dqa{}", round.id)))
