@@ -1,6 +1,6 @@
 //! What members see: embeds, texts and component ids. Pure functions of domain values.
 
-use crate::domain::leaderboard::{MemberStats, Period, Ranked};
+use crate::domain::leaderboard::{BoardPage, MemberStats, Period};
 use crate::domain::question::{Difficulty, Question};
 use crate::domain::round::{ChannelSchedule, Round};
 use crate::domain::streaks::Streak;
@@ -232,16 +232,12 @@ pub fn schedule_line(s: &ChannelSchedule) -> String {
 pub fn leaderboard_embed(
     period: Period,
     channel: Option<ChannelId>,
-    ranked: &[Ranked],
-    page: usize,
-    caller: UserId,
+    board: &BoardPage,
 ) -> serenity::CreateEmbed {
-    let pages = ranked.len().div_ceil(LEADERBOARD_PAGE).max(1);
-    let page = page.min(pages - 1);
-    let rows: Vec<String> = ranked
+    let pages = board.total.div_ceil(LEADERBOARD_PAGE as u64).max(1);
+    let rows: Vec<String> = board
+        .rows
         .iter()
-        .skip(page * LEADERBOARD_PAGE)
-        .take(LEADERBOARD_PAGE)
         .map(|r| {
             format!(
                 "`#{:>2}` <@{}> — **{}** pts · {} answer{}",
@@ -259,7 +255,7 @@ pub fn leaderboard_embed(
     } else {
         rows.join("\n")
     };
-    let you = match ranked.iter().find(|r| r.standing.member == caller) {
+    let you = match &board.me {
         Some(r) => format!("You: #{} with {} pts", r.rank, r.standing.points),
         None => "You are not on this board yet".to_owned(),
     };
@@ -275,7 +271,7 @@ pub fn leaderboard_embed(
         ))
         .footer(serenity::CreateEmbedFooter::new(format!(
             "Page {} of {pages} · {you}",
-            page + 1
+            board.page + 1
         )))
 }
 

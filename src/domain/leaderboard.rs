@@ -53,6 +53,26 @@ impl Period {
     }
 }
 
+/// The periods whose standings are kept up to date as points are awarded.
+pub const KEPT_PERIODS: [Period; 3] = [Period::AllTime, Period::Week, Period::Month];
+
+impl Period {
+    /// The key of the standings bucket that holds points dated `at` in this period, read in
+    /// `tz`: `all`, `week:2026-06-08` (its Monday) or `month:2026-06`. The leaderboard of the
+    /// period containing `now` reads the bucket `self.bucket(tz, now)`.
+    pub fn bucket(self, tz: Timezone, at: DateTime<Utc>) -> String {
+        let day = tz.local_date(at);
+        match self {
+            Period::AllTime => "all".to_owned(),
+            Period::Week => {
+                let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+                format!("week:{}", monday.format("%Y-%m-%d"))
+            }
+            Period::Month => format!("month:{}", day.format("%Y-%m")),
+        }
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -100,6 +120,56 @@ pub struct MemberStats {
     pub best_answer: Option<(super::ids::MessageId, super::ids::ChannelId, i64)>,
     /// Rounds answered per category, most first.
     pub per_category: Vec<(String, i64)>,
+}
+
+/// Sums a round's awards per member, the change each member's standings get from them.
+/// `answers` counts answer awards (one per answered round).
+pub fn standing_changes(awards: &[super::scoring::Award]) -> Vec<Standing> {
+    let mut by_member: std::collections::BTreeMap<UserId, (i64, i64)> = Default::default();
+    for a in awards {
+        let entry = by_member.entry(a.member).or_default();
+        entry.0 += a.points;
+        if a.kind == super::scoring::AwardKind::Answer {
+            entry.1 += 1;
+        }
+    }
+    by_member
+        .into_iter()
+        .map(|(member, (points, answers))| Standing {
+            member,
+            points,
+            answers,
+        })
+        .collect()
+}
+
+/// One page of a leaderboard as read from the kept standings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardPage {
+    /// The page shown (0-based): the one asked for, or the last when the board is shorter.
+    pub page: u64,
+    /// The page's rows, ranked.
+    pub rows: Vec<Ranked>,
+    /// How many members the whole board has.
+    pub total: u64,
+    /// The asking member's own row, when they are on the board.
+    pub me: Option<Ranked>,
+}
+
+/// Ranks one page of standings already in board order (points, then answers, then member),
+/// given `ahead`: how many members have more points than the page's first row. Members with
+/// equal points share a rank, across page boundaries too.
+pub fn rank_page(offset: u64, ahead: u64, rows: Vec<Standing>) -> Vec<Ranked> {
+    let mut out: Vec<Ranked> = Vec::with_capacity(rows.len());
+    for (i, s) in rows.into_iter().enumerate() {
+        let rank = match out.last() {
+            Some(prev) if prev.standing.points == s.points => prev.rank,
+            Some(_) => (offset + i as u64 + 1) as u32,
+            None => (ahead + 1) as u32,
+        };
+        out.push(Ranked { rank, standing: s });
+    }
+    out
 }
 
 /// A standing with its rank; members with equal points share a rank (1, 2, 2, 4).
@@ -180,6 +250,80 @@ mod tests {
         let ranked = rank(vec![s(1, 5, 1), s(2, 9, 3), s(3, 5, 2), s(4, 1, 1)]);
         let ranks: Vec<(u64, u32)> = ranked.iter().map(|r| (r.standing.member.0, r.rank)).collect();
         assert_eq!(ranks, vec![(2, 1), (3, 2), (1, 2), (4, 4)]);
+    }
+
+    #[test]
+    fn buckets_are_named_by_the_local_monday_and_month() {
+        let tz = Timezone::parse("Asia/Tokyo").unwrap();
+        // Sunday 2026-06-14 23:30 UTC is Monday 2026-06-15 08:30 in Tokyo.
+        let at = utc("2026-06-14T23:30:00Z");
+        assert_eq!(Period::Week.bucket(tz, at), "week:2026-06-15");
+        assert_eq!(Period::Week.bucket(Timezone::utc(), at), "week:2026-06-08");
+        assert_eq!(
+            Period::Month.bucket(tz, utc("2026-06-30T20:00:00Z")),
+            "month:2026-07"
+        );
+        assert_eq!(Period::AllTime.bucket(tz, at), "all");
+    }
+
+    #[test]
+    fn a_bucket_holds_exactly_the_instants_inside_its_period_bounds() {
+        let tz = Timezone::parse("Europe/Berlin").unwrap();
+        let now = utc("2026-03-29T12:00:00Z");
+        for period in [Period::Week, Period::Month] {
+            let (start, end) = period.bounds(tz, now).unwrap();
+            let key = period.bucket(tz, now);
+            assert_eq!(period.bucket(tz, start), key);
+            assert_eq!(period.bucket(tz, end - Duration::milliseconds(1)), key);
+            assert_ne!(period.bucket(tz, end), key);
+            assert_ne!(period.bucket(tz, start - Duration::milliseconds(1)), key);
+        }
+    }
+
+    #[test]
+    fn standing_changes_sum_points_and_count_answered_rounds() {
+        use crate::domain::scoring::{Award, AwardKind};
+        let award = |m, kind, points| Award {
+            member: UserId(m),
+            kind,
+            points,
+        };
+        let changes = standing_changes(&[
+            award(2, AwardKind::Answer, 2),
+            award(2, AwardKind::Votes, 3),
+            award(1, AwardKind::Votes, 1),
+            award(2, AwardKind::TopAnswer, 3),
+        ]);
+        let s = |m, points, answers| Standing {
+            member: UserId(m),
+            points,
+            answers,
+        };
+        assert_eq!(changes, vec![s(1, 1, 0), s(2, 8, 1)]);
+    }
+
+    #[test]
+    fn a_page_ranks_like_the_whole_board_even_when_a_tie_crosses_its_start() {
+        let s = |m, p, a| Standing {
+            member: UserId(m),
+            points: p,
+            answers: a,
+        };
+        let board = vec![
+            s(1, 9, 1),
+            s(2, 5, 3),
+            s(3, 5, 2),
+            s(4, 5, 1),
+            s(5, 4, 1),
+            s(6, 1, 1),
+        ];
+        let whole = rank(board.clone());
+        for (offset, size) in [(0, 2), (2, 2), (3, 3), (4, 2), (5, 1)] {
+            let rows: Vec<Standing> = board[offset..offset + size].to_vec();
+            let ahead = board.iter().filter(|b| b.points > rows[0].points).count() as u64;
+            let page = rank_page(offset as u64, ahead, rows);
+            assert_eq!(page, whole[offset..offset + size].to_vec(), "page at {offset}");
+        }
     }
 
     #[test]

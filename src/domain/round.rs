@@ -21,6 +21,10 @@ pub struct GuildSettings {
     pub min_answer_chars: u32,
     /// Secret seed of the question order; never shown to members.
     pub rotation_seed: u64,
+    /// Whether the leaderboard standings are built in the guild's time zone. Only a guild whose
+    /// ledger predates kept standings lacks them, until its first leaderboard or reveal builds
+    /// them.
+    pub standings_current: bool,
 }
 
 /// A channel's daily-question schedule.

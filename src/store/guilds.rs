@@ -19,6 +19,7 @@ fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
         weights,
         min_answer_chars: u32::try_from(min).map_err(corrupt("guilds"))?,
         rotation_seed: unsf(row.try_get(6)?),
+        standings_current: row.try_get::<i64, _>(7)? == 1,
     })
 }
 
@@ -32,7 +33,7 @@ impl Store {
         }
         let seed: u64 = rand::random();
         sqlx::query(
-            "INSERT INTO guilds (guild_id, rotation_seed, joined_at, updated_at) VALUES ($1, $2, $3, $3)
+            "INSERT INTO guilds (guild_id, rotation_seed, joined_at, updated_at, standings_tz) VALUES ($1, $2, $3, $3, 'UTC')
              ON CONFLICT (guild_id) DO NOTHING",
         )
         .bind(sf(guild.0))
@@ -59,7 +60,9 @@ impl Store {
     /// The guild's settings, if the bot has seen the guild.
     #[tracing::instrument(skip(self))]
     pub async fn guild_settings(&self, guild: GuildId) -> Result<Option<GuildSettings>> {
-        let sql = "SELECT guild_id, timezone, points_answer, points_per_voter, points_top_answer, min_answer_chars, rotation_seed FROM guilds WHERE guild_id = $1";
+        let sql = "SELECT guild_id, timezone, points_answer, points_per_voter, points_top_answer, min_answer_chars, rotation_seed,
+                          CASE WHEN standings_tz = timezone THEN 1 ELSE 0 END
+                   FROM guilds WHERE guild_id = $1";
         let row = sqlx::query(sql)
             .bind(sf(guild.0))
             .fetch_optional(self.pool())
@@ -87,15 +90,23 @@ impl Store {
         Ok(())
     }
 
-    /// Changes the guild's time zone (leaderboard periods, default for new schedules).
+    /// Changes the guild's time zone (leaderboard periods, default for new schedules). Week and
+    /// month standings are rebuilt in the new zone in the same transaction.
     #[tracing::instrument(skip(self))]
     pub async fn set_guild_timezone(&self, guild: GuildId, tz: Timezone, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE guilds SET timezone = $2, updated_at = $3 WHERE guild_id = $1")
-            .bind(sf(guild.0))
-            .bind(tz.name())
-            .bind(ms(now))
-            .execute(self.writer()?)
-            .await?;
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE guilds SET timezone = $2, updated_at = $3 WHERE guild_id = $1 AND timezone <> $2",
+        )
+        .bind(sf(guild.0))
+        .bind(tz.name())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 1 {
+            super::standings::rebuild(&mut tx, guild, tz).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -12,6 +12,7 @@ mod questions;
 mod rounds;
 mod schedules;
 mod scores;
+mod standings;
 mod streaks;
 mod votes;
 

@@ -1,6 +1,7 @@
 //! Rounds: claimed once per channel and local date, posted, revealed once.
 
 use super::{Backend, Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
+use crate::domain::leaderboard::standing_changes;
 use crate::domain::round::{Round, RoundState};
 use crate::domain::scoring::{Award, AwardKind};
 use crate::domain::streaks::{Streak, recompute};
@@ -255,8 +256,9 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
+        let mut written = Vec::with_capacity(awards.len());
         for a in awards {
-            sqlx::query(
+            let inserted = sqlx::query(
                 "INSERT INTO score_ledger (guild_id, channel_id, member_id, round_id, kind, points, awarded_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (round_id, member_id, kind) DO NOTHING",
@@ -270,7 +272,18 @@ impl Store {
             .bind(ms(round.opens_at))
             .execute(&mut *tx)
             .await?;
+            if inserted.rows_affected() == 1 {
+                written.push(a.clone());
+            }
         }
+        super::standings::apply_round(
+            &mut tx,
+            round.guild_id,
+            round.channel_id,
+            round.opens_at,
+            &standing_changes(&written),
+        )
+        .await?;
         let newer_closed: i64 = sqlx::query(
             "SELECT COUNT(*) FROM rounds WHERE channel_id = $1 AND state = 'closed' AND round_number > $2",
         )

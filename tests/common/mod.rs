@@ -113,3 +113,17 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Runs one SQL statement on a test database, to make data the bot's own code never writes
+/// (a database from before a migration, say).
+pub async fn execute(url: &str, sql: &str) {
+    use sqlx::{Connection, Executor};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url)
+        .await
+        .expect("connect to the test database");
+    conn.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+        .await
+        .expect(sql);
+    conn.close().await.ok();
+}

@@ -176,8 +176,9 @@ async fn a_round_runs_from_post_to_reveal_and_scores_once(app: &mut App) {
     );
 }
 
-async fn leaderboard_buttons_page_through_the_standings(app: &mut App) {
-    // Twelve members with points (written through the store): two pages of ten.
+/// Twelve members with 1 to 12 points (written through the store): two pages of ten. Returns
+/// the channel.
+async fn twelve_members_with_points(app: &App) -> u64 {
     let guild = dailyq::domain::GuildId(app.fake.guild_id());
     let channel = app.channel("dailyq");
     let now = start_instant();
@@ -201,7 +202,11 @@ async fn leaderboard_buttons_page_through_the_standings(app: &mut App) {
         })
         .collect();
     assert!(app.store.close_round(&round, &awards, now).await.unwrap());
+    channel
+}
 
+async fn leaderboard_buttons_page_through_the_standings(app: &mut App) {
+    let channel = twelve_members_with_points(app).await;
     let alice = app.member("alice");
     let board = alice
         .slash(channel, "leaderboard", vec![])
@@ -323,8 +328,56 @@ async fn admins_can_post_and_reveal_on_demand_and_see_the_status(app: &mut App) 
     assert!(board.text().contains("No points yet"), "{}", board.text());
 }
 
+/// Standings as a database from before kept standings has them: none, built in no zone.
+async fn forget_standings(app: &App) {
+    crate::common::execute(app.db_url(), "DELETE FROM standings").await;
+    crate::common::execute(app.db_url(), "UPDATE guilds SET standings_tz = NULL").await;
+}
+
+async fn a_server_from_before_kept_standings_gets_its_board_built_behind_a_deferred_reply(app: &mut App) {
+    let channel = twelve_members_with_points(app).await;
+    forget_standings(app).await;
+    let alice = app.member("alice");
+    let asked = alice.slash(channel, "leaderboard", vec![]);
+    let board = asked.wait_message(WAIT).await.unwrap();
+    assert_eq!(
+        asked.response().unwrap().kind,
+        fake_discord::ResponseKind::DeferredMessage,
+        "building standings may take longer than Discord's 3 s, so the reply is deferred"
+    );
+    assert!(
+        board.text().contains("Page 1 of 2") && board.text().contains("`# 1` <@1012>"),
+        "{}",
+        board.text()
+    );
+    // Built once: the next command answers at once.
+    let again = alice.slash(channel, "leaderboard", vec![]);
+    again.wait_message(WAIT).await.unwrap();
+    assert_eq!(
+        again.response().unwrap().kind,
+        fake_discord::ResponseKind::Message
+    );
+
+    // A page button pressed while standings are missing is acknowledged first, then the board
+    // is edited in place.
+    forget_standings(app).await;
+    let next = board.custom_ids()[1].clone();
+    let click = alice.click(channel, board.id, &next);
+    assert_eq!(
+        click.wait_response(WAIT).await.unwrap().kind,
+        fake_discord::ResponseKind::DeferredUpdate
+    );
+    let page_two = eventually("the board's page 2", || async {
+        let text = app.fake.message(board.id).unwrap().text();
+        text.contains("Page 2 of 2").then_some(text)
+    })
+    .await;
+    assert!(page_two.contains("`#12` <@1001>"), "{page_two}");
+}
+
 crate::e2e_on_both_backends!(
     a_round_runs_from_post_to_reveal_and_scores_once,
     leaderboard_buttons_page_through_the_standings,
+    a_server_from_before_kept_standings_gets_its_board_built_behind_a_deferred_reply,
     admins_can_post_and_reveal_on_demand_and_see_the_status,
 );

@@ -179,6 +179,8 @@ pub async fn setup(
         && settings.timezone != timezone
     {
         // The first channel's zone becomes the server's zone for leaderboard weeks and months.
+        // Its week and month standings are rebuilt, which can take a while on a big server.
+        ctx.defer_ephemeral().await?;
         data.store.set_guild_timezone(guild, timezone, now).await?;
     }
     data.store.upsert_schedule(&schedule, now).await?;

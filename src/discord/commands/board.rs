@@ -3,7 +3,7 @@
 use super::{Context, guild};
 use crate::discord::render;
 use crate::discord::{Data, Error};
-use crate::domain::leaderboard::{Period, Ranked, rank};
+use crate::domain::leaderboard::Period;
 use crate::domain::{ChannelId, GuildId, UserId};
 use poise::serenity_prelude as serenity;
 
@@ -31,19 +31,27 @@ impl From<PeriodChoice> for Period {
     }
 }
 
-async fn ranked(
+/// The standings bucket of `period` now, in the guild's zone, and whether `defer` was called.
+/// Builds the guild's standings first if its ledger predates them, after `defer` (that can take
+/// longer than Discord's 3 s); every other call reads kept standings and answers at once.
+async fn current_bucket<F, Fut>(
     data: &Data,
     guild: GuildId,
     period: Period,
-    channel: Option<ChannelId>,
-) -> Result<Vec<Ranked>, Error> {
+    defer: F,
+) -> Result<(String, bool), Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), Error>>,
+{
     let now = data.clock.now();
     let settings = data.store.ensure_guild(guild, now).await?;
-    let standings = data
-        .store
-        .standings(guild, period.bounds(settings.timezone, now), channel)
-        .await?;
-    Ok(rank(standings))
+    let deferred = !settings.standings_current;
+    if deferred {
+        defer().await?;
+        data.store.build_standings(guild).await?;
+    }
+    Ok((period.bucket(settings.timezone, now), deferred))
 }
 
 /// Top members by points, with your own rank
@@ -61,8 +69,17 @@ pub async fn leaderboard(
     }
     let period = period.map(Period::from).unwrap_or_default();
     let channel = channel.map(|c| ChannelId(c.id.get()));
-    let ranked = ranked(ctx.data(), guild, period, channel).await?;
     let me = UserId(ctx.author().id.get());
+    let (bucket, _) = current_bucket(ctx.data(), guild, period, || async {
+        ctx.defer().await?;
+        Ok(())
+    })
+    .await?;
+    let board = ctx
+        .data()
+        .store
+        .leaderboard_page(guild, channel, &bucket, 0, render::LEADERBOARD_PAGE as u64, me)
+        .await?;
     let at = render::LeaderboardButton {
         owner: me,
         period,
@@ -70,8 +87,8 @@ pub async fn leaderboard(
         page: 0,
     };
     let reply = poise::CreateReply::default()
-        .embed(render::leaderboard_embed(period, channel, &ranked, 0, me))
-        .components(render::leaderboard_buttons(at, ranked.len()))
+        .embed(render::leaderboard_embed(period, channel, &board))
+        .components(render::leaderboard_buttons(at, board.total as usize))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
     Ok(())
@@ -92,11 +109,48 @@ pub async fn leaderboard_page(
         return Ok(());
     };
     let me = UserId(click.user.id.get());
-    let ranked = ranked(data, GuildId(guild.get()), asked.period, asked.channel).await?;
-    let mine = render::LeaderboardButton { owner: me, ..asked };
-    let embed = render::leaderboard_embed(asked.period, asked.channel, &ranked, asked.page, me);
-    let buttons = render::leaderboard_buttons(mine, ranked.len());
-    let response = if asked.owner == me {
+    let guild = GuildId(guild.get());
+    let owner = asked.owner == me;
+    let (bucket, deferred) = current_bucket(data, guild, asked.period, || async {
+        let defer = if owner {
+            serenity::CreateInteractionResponse::Acknowledge
+        } else {
+            serenity::CreateInteractionResponse::Defer(
+                serenity::CreateInteractionResponseMessage::new().ephemeral(true),
+            )
+        };
+        click.create_response(&ctx.http, defer).await?;
+        Ok(())
+    })
+    .await?;
+    let page = asked.page as u64;
+    let board = data
+        .store
+        .leaderboard_page(
+            guild,
+            asked.channel,
+            &bucket,
+            page,
+            render::LEADERBOARD_PAGE as u64,
+            me,
+        )
+        .await?;
+    let mine = render::LeaderboardButton {
+        owner: me,
+        page: board.page as usize,
+        ..asked
+    };
+    let embed = render::leaderboard_embed(asked.period, asked.channel, &board);
+    let buttons = render::leaderboard_buttons(mine, board.total as usize);
+    if deferred {
+        let edit = serenity::EditInteractionResponse::new()
+            .embed(embed)
+            .components(buttons)
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        click.edit_response(&ctx.http, edit).await?;
+        return Ok(());
+    }
+    let response = if owner {
         serenity::CreateInteractionResponse::UpdateMessage(
             serenity::CreateInteractionResponseMessage::new()
                 .embed(embed)
@@ -125,15 +179,19 @@ pub async fn stats(
     let user = member.as_ref().unwrap_or_else(|| ctx.author());
     let who = UserId(user.id.get());
     let data = ctx.data();
-    let ranked = ranked(data, guild, Period::AllTime, None).await?;
-    let mine = ranked.iter().find(|r| r.standing.member == who);
+    let (bucket, _) = current_bucket(data, guild, Period::AllTime, || async {
+        ctx.defer().await?;
+        Ok(())
+    })
+    .await?;
+    let mine = data.store.member_standing(guild, None, &bucket, who).await?;
     let stats = data.store.member_stats(guild, who).await?;
     let streaks = data.store.member_streaks(guild, who).await?;
     let embed = render::stats_embed(
         who,
         guild,
-        mine.map_or(0, |r| r.standing.points),
-        mine.map(|r| r.rank),
+        mine.as_ref().map_or(0, |r| r.standing.points),
+        mine.as_ref().map(|r| r.rank),
         &stats,
         &streaks,
     );
