@@ -9,6 +9,7 @@ pub mod retry;
 pub mod rotation;
 pub mod round;
 pub mod schedule;
+pub mod shards;
 pub mod scoring;
 pub mod streaks;
 pub mod text;

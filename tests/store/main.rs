@@ -10,3 +10,4 @@ mod plans;
 mod questions;
 mod rounds;
 mod schedules;
+mod shards;
