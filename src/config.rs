@@ -212,12 +212,18 @@ mod tests {
         let pg = ("DATABASE_URL", "postgres://dailyq@db/dailyq");
         let c = config(&[pg, ("DAILYQ_SHARDS", "2-3/4")]).unwrap();
         assert_eq!(c.shards.owned().to_string(), "2-3/4");
-        assert_eq!(config(&[pg, ("DAILYQ_SHARDS", "auto")]).unwrap().shards, ShardPlan::Auto);
+        assert_eq!(
+            config(&[pg, ("DAILYQ_SHARDS", "auto")]).unwrap().shards,
+            ShardPlan::Auto
+        );
         for bad in ["4-5/4", "two", "1-0/2", "0/0"] {
             let err = config(&[pg, ("DAILYQ_SHARDS", bad)]).unwrap_err();
             assert_eq!(err.variable, "DAILYQ_SHARDS");
             let text = err.to_string();
-            assert!(text.starts_with("DAILYQ_SHARDS: `") && !text.contains('\n'), "{text}");
+            assert!(
+                text.starts_with("DAILYQ_SHARDS: `") && !text.contains('\n'),
+                "{text}"
+            );
         }
     }
 

@@ -104,7 +104,8 @@ impl Snowflakes {
                 return id;
             }
             // On to the next millisecond, keeping ids strictly increasing.
-            self.last.fetch_max((((id >> 22) + 1) << 22) - 1, Ordering::Relaxed);
+            self.last
+                .fetch_max((((id >> 22) + 1) << 22) - 1, Ordering::Relaxed);
         }
     }
 

@@ -183,7 +183,10 @@ pub async fn build_client(
                     .reclaim_reveal_leases(&data.lease_prefix(), &data.lease_owner)
                     .await?;
                 if freed > 0 {
-                    tracing::info!(freed, "took over the reveals a previous process of these shards left");
+                    tracing::info!(
+                        freed,
+                        "took over the reveals a previous process of these shards left"
+                    );
                 }
                 tokio::spawn(scheduler::run(discord, data.clone(), scheduler));
                 Ok(data)
@@ -231,8 +234,8 @@ async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopS
         return Ok(());
     };
     tracing::info!(user = %me.name, "Discord accepted the token");
-    let data =
-        Data::new(store.clone(), Arc::new(SystemClock), config.message_content).with_shards(config.shards.owned());
+    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content)
+        .with_shards(config.shards.owned());
     let Some(client) = stop
         .until(build_client(http, data.clone(), SchedulerOptions::default()))
         .await

@@ -532,7 +532,10 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
         .take_reveal_lease(round.id, &data.lease_owner, now, now + REVEAL_LEASE)
         .await?
     {
-        tracing::info!(round = round.id, "another process is revealing this round; leaving it to it");
+        tracing::info!(
+            round = round.id,
+            "another process is revealing this round; leaving it to it"
+        );
         return Ok(());
     }
     let round_id = round.id;
@@ -557,7 +560,11 @@ async fn renew_reveal_lease(data: &Data, round: &Round) -> anyhow::Result<()> {
         .store
         .take_reveal_lease(round.id, &data.lease_owner, now, now + REVEAL_LEASE)
         .await?;
-    anyhow::ensure!(held, "lost the reveal lease of round {} to another process", round.id);
+    anyhow::ensure!(
+        held,
+        "lost the reveal lease of round {} to another process",
+        round.id
+    );
     Ok(())
 }
 

@@ -46,7 +46,9 @@ impl ShardRange {
             return Err(format!("`{text}` is not a shard range: {expected}"));
         };
         if total == 0 {
-            return Err(format!("`{text}` has no shards: the count after / must be at least 1"));
+            return Err(format!(
+                "`{text}` has no shards: the count after / must be at least 1"
+            ));
         }
         ShardRange::new(first, last, total).ok_or_else(|| {
             format!(
@@ -132,7 +134,10 @@ mod tests {
         assert_eq!(shard_of(guild_at(10), 4), 2);
         assert_eq!(shard_of(guild_at(10), 1), 0);
         // The low 22 bits (worker, process, increment) never move a guild.
-        assert_eq!(shard_of(GuildId(9 << 22), 4), shard_of(GuildId((9 << 22) | 0x3f_ffff), 4));
+        assert_eq!(
+            shard_of(GuildId(9 << 22), 4),
+            shard_of(GuildId((9 << 22) | 0x3f_ffff), 4)
+        );
     }
 
     #[test]

@@ -470,7 +470,10 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound("round"))?;
-        match (row.try_get::<Option<String>, _>(0)?, row.try_get::<Option<i64>, _>(1)?) {
+        match (
+            row.try_get::<Option<String>, _>(0)?,
+            row.try_get::<Option<i64>, _>(1)?,
+        ) {
             (Some(owner), Some(until)) => Ok(Some((owner, from_ms("rounds", until)?))),
             _ => Ok(None),
         }

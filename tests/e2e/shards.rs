@@ -7,8 +7,8 @@
 use crate::binary::{Bot, dailyq_run};
 use crate::common::TestDb;
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use dailyq::domain::round::{ChannelSchedule, Round, RoundState};
 use dailyq::domain::rotation::QuestionFilter;
+use dailyq::domain::round::{ChannelSchedule, Round, RoundState};
 use dailyq::domain::schedule::{AnswerWindow, LocalTime, PostTime, Timezone, Weekdays};
 use dailyq::domain::shards::ShardRange;
 use dailyq::domain::{ChannelId, GuildId, UserId};
@@ -31,15 +31,27 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
 /// A daily schedule in `channel` whose post is due now, with the post instant `at` (a whole
 /// minute), so its round closes at `at + window`.
-fn due_schedule(guild: u64, channel: u64, owner: u64, at: DateTime<Utc>, window: Duration) -> ChannelSchedule {
-    let minutes = at.time().signed_duration_since(chrono::NaiveTime::MIN).num_minutes();
+fn due_schedule(
+    guild: u64,
+    channel: u64,
+    owner: u64,
+    at: DateTime<Utc>,
+    window: Duration,
+) -> ChannelSchedule {
+    let minutes = at
+        .time()
+        .signed_duration_since(chrono::NaiveTime::MIN)
+        .num_minutes();
     ChannelSchedule {
         channel_id: ChannelId(channel),
         guild_id: GuildId(guild),
@@ -135,12 +147,19 @@ async fn two_processes_with_two_shards_each_post_and_reveal_every_guild_once_and
     // Every guild's post is due now. The low guilds' rounds close at the next whole minute
     // at least a minute away; the high guilds' in a day (their process dies before that).
     let store = &db.store;
-    let questions = dailyq::bank::load_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/questions"))).unwrap();
+    let questions =
+        dailyq::bank::load_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/questions"))).unwrap();
     store.sync_bank(&questions, Utc::now()).await.unwrap();
     let now = Utc::now();
-    let closes = (now + Duration::minutes(2)).duration_trunc(Duration::minutes(1)).unwrap();
+    let closes = (now + Duration::minutes(2))
+        .duration_trunc(Duration::minutes(1))
+        .unwrap();
     for (g, window) in guilds.iter().map(|g| {
-        let window = if low.owns(GuildId(*g)) { Duration::minutes(10) } else { Duration::hours(23) };
+        let window = if low.owns(GuildId(*g)) {
+            Duration::minutes(10)
+        } else {
+            Duration::hours(23)
+        };
         (*g, window)
     }) {
         store.ensure_guild(GuildId(g), now).await.unwrap();
@@ -167,12 +186,26 @@ async fn two_processes_with_two_shards_each_post_and_reveal_every_guild_once_and
     })
     .await;
     for round in &posted {
-        let questions = fake.messages(round.channel_id.0).into_iter().filter(|m| m.by_bot).count();
+        let questions = fake
+            .messages(round.channel_id.0)
+            .into_iter()
+            .filter(|m| m.by_bot)
+            .count();
         assert_eq!(questions, 1, "one question in {}", round.channel_id);
     }
     let set = |v: &[u64]| v.iter().copied().collect::<BTreeSet<u64>>();
-    assert_eq!(logged(&a.output(), "round claimed", "channel"), set(&low_channels), "{}", a.output());
-    assert_eq!(logged(&b.output(), "round claimed", "channel"), set(&high_channels), "{}", b.output());
+    assert_eq!(
+        logged(&a.output(), "round claimed", "channel"),
+        set(&low_channels),
+        "{}",
+        a.output()
+    );
+    assert_eq!(
+        logged(&b.output(), "round claimed", "channel"),
+        set(&high_channels),
+        "{}",
+        b.output()
+    );
 
     // Process B dies. Its guilds' deadlines are moved before process A's reveal: if A looked
     // at guilds beyond its shards, it would reveal them too when it wakes for its own.
@@ -181,7 +214,11 @@ async fn two_processes_with_two_shards_each_post_and_reveal_every_guild_once_and
         (fake.connected_shards() == vec![[0, 4], [1, 4]]).then_some(())
     })
     .await;
-    let high_rounds: Vec<Round> = posted.iter().filter(|r| high_channels.contains(&r.channel_id.0)).cloned().collect();
+    let high_rounds: Vec<Round> = posted
+        .iter()
+        .filter(|r| high_channels.contains(&r.channel_id.0))
+        .cloned()
+        .collect();
     for r in &high_rounds {
         assert!(store.reveal_now(r.id, Utc::now()).await.unwrap());
     }
@@ -189,9 +226,20 @@ async fn two_processes_with_two_shards_each_post_and_reveal_every_guild_once_and
     assert!(Utc::now() >= closes, "A revealed at its own deadline");
     for r in rounds_of(store, &high_channels).await {
         let r = r.unwrap();
-        assert_eq!(r.state, RoundState::Open, "B's guild {} untouched by A", r.guild_id);
+        assert_eq!(
+            r.state,
+            RoundState::Open,
+            "B's guild {} untouched by A",
+            r.guild_id
+        );
         assert_eq!(r.reveal_attempts, 0);
-        assert!(fake.messages(r.thread_id.unwrap().0).iter().filter(|m| m.by_bot).count() == 1);
+        assert!(
+            fake.messages(r.thread_id.unwrap().0)
+                .iter()
+                .filter(|m| m.by_bot)
+                .count()
+                == 1
+        );
     }
     let a_revealed = logged(&a.output(), "round revealed and scored", "round");
     assert_eq!(a_revealed, revealed_low.iter().map(|r| r.id as u64).collect());
@@ -199,10 +247,19 @@ async fn two_processes_with_two_shards_each_post_and_reveal_every_guild_once_and
     // A replacement with B's range starts and reveals B's overdue rounds at once.
     let dir_c = tempfile::tempdir().unwrap();
     let c = process(&fake, &db, dir_c.path(), "2-3/4");
-    let revealed_high = all_in_state(store, &high_channels, RoundState::Closed, "the replacement's reveals").await;
+    let revealed_high = all_in_state(
+        store,
+        &high_channels,
+        RoundState::Closed,
+        "the replacement's reveals",
+    )
+    .await;
     let c_revealed = logged(&c.output(), "round revealed and scored", "round");
     assert_eq!(c_revealed, revealed_high.iter().map(|r| r.id as u64).collect());
-    assert!(logged(&c.output(), "round claimed", "channel").is_empty(), "nothing posted twice");
+    assert!(
+        logged(&c.output(), "round claimed", "channel").is_empty(),
+        "nothing posted twice"
+    );
     assert!(logged(&a.output(), "round revealed and scored", "round") == a_revealed);
 
     for round in revealed_low.iter().chain(&revealed_high) {

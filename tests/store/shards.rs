@@ -72,7 +72,11 @@ async fn each_process_sees_only_the_scheduled_work_of_the_guilds_of_its_shards(s
     let mut all = BTreeSet::new();
     // Two guilds per shard of four, and one with the largest id an i64 holds.
     for n in 0..8 {
-        all.insert(guild_with_every_kind_of_work(store, question, guild(1_000 + n), n).await.0);
+        all.insert(
+            guild_with_every_kind_of_work(store, question, guild(1_000 + n), n)
+                .await
+                .0,
+        );
     }
     let largest = GuildId(i64::MAX as u64);
     all.insert(guild_with_every_kind_of_work(store, question, largest, 8).await.0);
@@ -83,7 +87,10 @@ async fn each_process_sees_only_the_scheduled_work_of_the_guilds_of_its_shards(s
     let seen_high = work_seen(&store.owning(high)).await;
     for (kind, (l, h)) in seen_low.iter().zip(&seen_high).enumerate() {
         let expected_low: BTreeSet<u64> = all.iter().copied().filter(|g| low.owns(GuildId(*g))).collect();
-        assert_eq!(l, &expected_low, "kind {kind}: the low shards' guilds, by Discord's rule");
+        assert_eq!(
+            l, &expected_low,
+            "kind {kind}: the low shards' guilds, by Discord's rule"
+        );
         assert_eq!(l.len() + h.len(), all.len(), "kind {kind}: disjoint");
         assert_eq!(l | h, all, "kind {kind}: together they see every guild");
     }
@@ -91,13 +98,19 @@ async fn each_process_sees_only_the_scheduled_work_of_the_guilds_of_its_shards(s
     assert_eq!(shard_of(largest, 4), 3);
     assert!(seen_high[0].contains(&largest.0) && !seen_low[0].contains(&largest.0));
     // The unscoped store (one process) sees everything.
-    assert_eq!(work_seen(store).await, [all.clone(), all.clone(), all.clone(), all.clone()]);
+    assert_eq!(
+        work_seen(store).await,
+        [all.clone(), all.clone(), all.clone(), all.clone()]
+    );
 
     // The next wake-up comes only from the process's own guilds: the low range's schedule
     // moves far ahead, so its earliest next post is now the high range's… and vice versa.
     let lows: Vec<GuildId> = all.iter().map(|g| GuildId(*g)).filter(|g| low.owns(*g)).collect();
     for (n, g) in (0..8).map(|n| (n, guild(1_000 + n))) {
-        let mut s = schedule(ChannelId(1_000_000 + n * 10), if lows.contains(&g) { 90 } else { 30 });
+        let mut s = schedule(
+            ChannelId(1_000_000 + n * 10),
+            if lows.contains(&g) { 90 } else { 30 },
+        );
         s.guild_id = g;
         store.upsert_schedule(&s, t0()).await.unwrap();
     }
@@ -108,7 +121,10 @@ async fn each_process_sees_only_the_scheduled_work_of_the_guilds_of_its_shards(s
     assert_eq!(next(store.owning(low)).await, t0() + Duration::minutes(90));
     assert_eq!(next(store.owning(high)).await, t0() + Duration::minutes(30));
     let reveal = |st: Store| async move { st.earliest_reveal_after(t0()).await.unwrap() };
-    assert_eq!(reveal(store.owning(low)).await, Some(t0() + Duration::minutes(60)));
+    assert_eq!(
+        reveal(store.owning(low)).await,
+        Some(t0() + Duration::minutes(60))
+    );
 }
 
 /// A round past its deadline, moved to `revealing`.
@@ -143,15 +159,33 @@ async fn a_revealing_round_is_leased_to_one_process_until_its_lease_expires(stor
     );
     // The holder renews.
     let later = t0() + Duration::minutes(1);
-    assert!(store.take_reveal_lease(id, a, later, later + Duration::minutes(2)).await.unwrap());
-    assert!(!store.take_reveal_lease(id, b, t0() + Duration::minutes(2), until).await.unwrap());
+    assert!(
+        store
+            .take_reveal_lease(id, a, later, later + Duration::minutes(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_reveal_lease(id, b, t0() + Duration::minutes(2), until)
+            .await
+            .unwrap()
+    );
 
     // The holder dies: once the lease has expired the round is due and another process takes it.
     let expired = later + Duration::minutes(2);
     assert_eq!(store.due_reveals(expired).await.unwrap().len(), 1);
-    assert!(store.take_reveal_lease(id, b, expired, expired + Duration::minutes(2)).await.unwrap());
     assert!(
-        !store.take_reveal_lease(id, a, expired, expired + Duration::minutes(2)).await.unwrap(),
+        store
+            .take_reveal_lease(id, b, expired, expired + Duration::minutes(2))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_reveal_lease(id, a, expired, expired + Duration::minutes(2))
+            .await
+            .unwrap(),
         "the old holder lost it and knows"
     );
 
@@ -159,38 +193,86 @@ async fn a_revealing_round_is_leased_to_one_process_until_its_lease_expires(stor
     let round = store.round(id).await.unwrap();
     assert!(store.close_round(&round, &[], expired).await.unwrap());
     assert_eq!(store.reveal_lease(id).await.unwrap(), None);
-    assert!(!store.take_reveal_lease(id, a, expired, expired + Duration::minutes(2)).await.unwrap());
+    assert!(
+        !store
+            .take_reveal_lease(id, a, expired, expired + Duration::minutes(2))
+            .await
+            .unwrap()
+    );
 }
 
 async fn only_the_holder_releases_a_lease_and_an_open_round_cannot_be_leased(store: &Store) {
     let id = a_revealing_round(store).await;
     let until = t0() + Duration::minutes(2);
-    assert!(store.take_reveal_lease(id, "0-0/1:aaaa", t0(), until).await.unwrap());
+    assert!(
+        store
+            .take_reveal_lease(id, "0-0/1:aaaa", t0(), until)
+            .await
+            .unwrap()
+    );
     assert!(!store.release_reveal_lease(id, "0-0/1:bbbb").await.unwrap());
     assert!(store.release_reveal_lease(id, "0-0/1:aaaa").await.unwrap());
     assert_eq!(store.reveal_lease(id).await.unwrap(), None);
-    assert_eq!(store.due_reveals(t0()).await.unwrap().len(), 1, "due again at once");
+    assert_eq!(
+        store.due_reveals(t0()).await.unwrap().len(),
+        1,
+        "due again at once"
+    );
 
     let question = seeded(store).await[1];
-    let open = store.claim_round(&new_round(question, 10), t0()).await.unwrap().unwrap();
+    let open = store
+        .claim_round(&new_round(question, 10), t0())
+        .await
+        .unwrap()
+        .unwrap();
     store.mark_round_posted(open.id, MessageId(78)).await.unwrap();
-    assert!(!store.take_reveal_lease(open.id, "0-0/1:aaaa", t0(), until).await.unwrap());
+    assert!(
+        !store
+            .take_reveal_lease(open.id, "0-0/1:aaaa", t0(), until)
+            .await
+            .unwrap()
+    );
 }
 
 async fn a_replacement_of_the_same_shard_range_takes_over_the_dead_processes_leases_at_once(store: &Store) {
     let id = a_revealing_round(store).await;
     let until = t0() + Duration::minutes(2);
-    assert!(store.take_reveal_lease(id, "0-1/4:dead", t0(), until).await.unwrap());
+    assert!(
+        store
+            .take_reveal_lease(id, "0-1/4:dead", t0(), until)
+            .await
+            .unwrap()
+    );
     // Another range's process, or one whose range only starts alike, frees nothing.
-    assert_eq!(store.reclaim_reveal_leases("2-3/4:", "2-3/4:new1").await.unwrap(), 0);
-    assert_eq!(store.reclaim_reveal_leases("0-1/40:", "0-1/40:new1").await.unwrap(), 0);
+    assert_eq!(
+        store.reclaim_reveal_leases("2-3/4:", "2-3/4:new1").await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .reclaim_reveal_leases("0-1/40:", "0-1/40:new1")
+            .await
+            .unwrap(),
+        0
+    );
     // The holder itself keeps its lease.
-    assert_eq!(store.reclaim_reveal_leases("0-1/4:", "0-1/4:dead").await.unwrap(), 0);
+    assert_eq!(
+        store.reclaim_reveal_leases("0-1/4:", "0-1/4:dead").await.unwrap(),
+        0
+    );
     assert!(store.reveal_lease(id).await.unwrap().is_some());
     // Its replacement frees it and takes the round long before the lease would expire.
-    assert_eq!(store.reclaim_reveal_leases("0-1/4:", "0-1/4:new2").await.unwrap(), 1);
+    assert_eq!(
+        store.reclaim_reveal_leases("0-1/4:", "0-1/4:new2").await.unwrap(),
+        1
+    );
     assert_eq!(store.due_reveals(t0()).await.unwrap().len(), 1);
-    assert!(store.take_reveal_lease(id, "0-1/4:new2", t0(), until).await.unwrap());
+    assert!(
+        store
+            .take_reveal_lease(id, "0-1/4:new2", t0(), until)
+            .await
+            .unwrap()
+    );
 }
 
 crate::on_both_backends!(

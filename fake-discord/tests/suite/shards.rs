@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{RawGateway, api, fake_config};
 
-const ALL: u64 = intents::GUILDS | intents::GUILD_MESSAGES | intents::GUILD_MESSAGE_REACTIONS;
+const ALL: u64 =
+    intents::GUILDS | intents::GUILD_MESSAGES | intents::GUILD_MESSAGE_REACTIONS | intents::MESSAGE_CONTENT;
 
 async fn four_guilds_on_two_shards() -> FakeDiscord {
     FakeDiscord::start(fake_config().with_guilds(4).with_shards(2)).await
@@ -61,7 +62,10 @@ async fn each_session_gets_only_its_shards_guilds_and_their_events() {
     assert_eq!(ids(&ready0["d"]["guilds"]), vec![guilds[0], guilds[2]]);
     assert_eq!(ids(&ready1["d"]["guilds"]), vec![guilds[1], guilds[3]]);
     assert_eq!(fake.connected_shards(), vec![[0, 2], [1, 2]]);
-    for (gw, mine) in [(&mut zero, [guilds[0], guilds[2]]), (&mut one, [guilds[1], guilds[3]])] {
+    for (gw, mine) in [
+        (&mut zero, [guilds[0], guilds[2]]),
+        (&mut one, [guilds[1], guilds[3]]),
+    ] {
         for g in mine {
             let created = gw.recv_dispatch("GUILD_CREATE").await;
             assert_eq!(created["d"]["id"], g.to_string());
