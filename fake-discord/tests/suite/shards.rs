@@ -70,7 +70,11 @@ async fn each_session_gets_only_its_shards_guilds_and_their_events() {
             let created = gw.recv_dispatch("GUILD_CREATE").await;
             assert_eq!(created["d"]["id"], g.to_string());
             let channels = created["d"]["channels"].as_array().unwrap();
-            assert!(channels.iter().all(|c| c["guild_id"] == g.to_string()));
+            assert!(
+                channels
+                    .iter()
+                    .all(|c| c["guild_id"].as_str().and_then(|s| s.parse().ok()) == Some(g))
+            );
         }
     }
 
