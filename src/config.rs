@@ -4,6 +4,7 @@
 //! one sentence that names the variable and what it expects. The token is held in a [`Secret`]
 //! whose `Debug` and `Display` never show it.
 
+use crate::domain::shards::ShardPlan;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -61,6 +62,9 @@ pub struct Config {
     pub message_content: bool,
     /// Base URL of a Discord-compatible REST proxy (`DISCORD_PROXY_URL`).
     pub proxy_url: Option<url::Url>,
+    /// Which shards this process runs (`DAILYQ_SHARDS`): all of them, or a range of several
+    /// processes sharing one PostgreSQL.
+    pub shards: ShardPlan,
 }
 
 impl Config {
@@ -101,12 +105,31 @@ impl Config {
             }
         };
 
+        let shards = match non_empty("DAILYQ_SHARDS") {
+            None => ShardPlan::Auto,
+            Some(v) => ShardPlan::parse(&v).map_err(|problem| ConfigError {
+                variable: "DAILYQ_SHARDS",
+                problem,
+            })?,
+        };
+        // Other processes run the other shards; they can only share a PostgreSQL database.
+        if let ShardPlan::Range(range) = shards
+            && !range.is_all()
+            && database_url.starts_with("sqlite:")
+        {
+            return Err(ConfigError {
+                variable: "DAILYQ_SHARDS",
+                problem: "a shard range is for several processes sharing one PostgreSQL: set DATABASE_URL to postgres://… or use auto".into(),
+            });
+        }
+
         Ok(Config {
             discord_token,
             database_url,
             questions_dir,
             message_content,
             proxy_url,
+            shards,
         })
     }
 
@@ -181,6 +204,36 @@ mod tests {
         assert!(c.message_content);
         assert!(c.discord_token.is_none());
         assert!(c.proxy_url.is_none());
+        assert_eq!(c.shards, ShardPlan::Auto);
+    }
+
+    #[test]
+    fn a_shard_range_on_postgres_is_read_and_a_bad_one_is_one_sentence_naming_the_variable() {
+        let pg = ("DATABASE_URL", "postgres://dailyq@db/dailyq");
+        let c = config(&[pg, ("DAILYQ_SHARDS", "2-3/4")]).unwrap();
+        assert_eq!(c.shards.owned().to_string(), "2-3/4");
+        assert_eq!(
+            config(&[pg, ("DAILYQ_SHARDS", "auto")]).unwrap().shards,
+            ShardPlan::Auto
+        );
+        for bad in ["4-5/4", "two", "1-0/2", "0/0"] {
+            let err = config(&[pg, ("DAILYQ_SHARDS", bad)]).unwrap_err();
+            assert_eq!(err.variable, "DAILYQ_SHARDS");
+            let text = err.to_string();
+            assert!(
+                text.starts_with("DAILYQ_SHARDS: `") && !text.contains('\n'),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_partial_shard_range_needs_postgres() {
+        let err = config(&[("DAILYQ_SHARDS", "0-1/4")]).unwrap_err();
+        assert_eq!(err.variable, "DAILYQ_SHARDS");
+        assert!(err.problem.contains("PostgreSQL"), "{err}");
+        // The whole range in one process is fine anywhere.
+        assert!(config(&[("DAILYQ_SHARDS", "0-0/1")]).is_ok());
     }
 
     #[test]

@@ -156,6 +156,10 @@ pub struct FakeConfig {
     /// Where "now" comes from for snowflakes and timestamps (default: the system clock); see
     /// [`FakeConfig::with_time_source`].
     pub time_source: TimeSource,
+    /// How many guilds the bot is in (default 1); see [`FakeConfig::with_guilds`].
+    pub guilds: usize,
+    /// The shard count `GET /gateway/bot` recommends (default 1); see [`FakeConfig::with_shards`].
+    pub shards: u32,
 }
 
 impl Default for FakeConfig {
@@ -173,6 +177,8 @@ impl Default for FakeConfig {
             record_file: std::env::var_os("FAKE_DISCORD_RECORD").map(PathBuf::from),
             bot_in_guild: true,
             time_source: TimeSource::system(),
+            guilds: 1,
+            shards: 1,
         }
     }
 }
@@ -202,6 +208,22 @@ impl FakeConfig {
     /// The bot is not in the guild until [`crate::FakeDiscord::add_bot_to_guild`].
     pub fn with_bot_not_yet_in_guild(mut self) -> Self {
         self.bot_in_guild = false;
+        self
+    }
+
+    /// The bot is in `n` guilds. Each guild after the first has the same members and roles (the
+    /// same people in several servers) and channels of the same names; see
+    /// [`crate::FakeDiscord::guild_ids`] and [`crate::FakeDiscord::channel_in`].
+    pub fn with_guilds(mut self, n: usize) -> Self {
+        self.guilds = n.max(1);
+        self
+    }
+
+    /// `GET /gateway/bot` recommends `n` shards, and guild `k` (in creation order) gets an id on
+    /// shard `k % n` by Discord's rule `(guild_id >> 22) % n`, so guilds spread evenly. Each
+    /// session gets only its own shard's guilds in READY and their events.
+    pub fn with_shards(mut self, n: u32) -> Self {
+        self.shards = n.max(1);
         self
     }
 

@@ -27,6 +27,9 @@ pub(crate) enum ConnCmd {
 
 struct Session {
     intents: u64,
+    /// `[shard, total]` from IDENTIFY: the session gets only the events of guilds with
+    /// `(guild_id >> 22) % total == shard`.
+    shard: [u64; 2],
     seq: u64,
     buffer: VecDeque<(u64, Value)>,
     conn: Option<u64>,
@@ -134,11 +137,28 @@ impl Hub {
         self.sessions.values().any(|s| s.conn.is_some())
     }
 
-    /// Sends a dispatch to every session whose intents ask for it, buffering it for RESUME.
+    /// The `[shard, total]` of every session attached to a live connection, sorted.
+    pub(crate) fn connected_shards(&self) -> Vec<[u64; 2]> {
+        let mut shards: Vec<[u64; 2]> = self
+            .sessions
+            .values()
+            .filter(|s| s.conn.is_some_and(|c| self.conns.contains_key(&c)))
+            .map(|s| s.shard)
+            .collect();
+        shards.sort_unstable();
+        shards
+    }
+
+    /// Sends a dispatch to every session whose intents ask for it and whose shard the event's
+    /// guild is on, buffering it for RESUME.
     pub(crate) fn dispatch(&mut self, event: &Dispatch) {
         let conns = &self.conns;
+        let guild = guild_of_dispatch(event.t, &event.d);
         for session in self.sessions.values_mut() {
             if event.intent != 0 && session.intents & event.intent == 0 {
+                continue;
+            }
+            if guild.is_some_and(|g| !on_shard(g, session.shard)) {
                 continue;
             }
             let mut d = event.d.clone();
@@ -191,6 +211,20 @@ impl Hub {
             }
         }
     }
+}
+
+/// The guild a dispatch is about: `guild_id`, or `id` for the GUILD_* events about the guild.
+fn guild_of_dispatch(t: &str, d: &Value) -> Option<u64> {
+    let field = match t {
+        "GUILD_CREATE" | "GUILD_UPDATE" | "GUILD_DELETE" => &d["id"],
+        _ => &d["guild_id"],
+    };
+    field.as_str().and_then(|g| g.parse().ok())
+}
+
+/// Discord's rule: a guild's events go to shard `(guild_id >> 22) % total`.
+fn on_shard(guild: u64, [shard, total]: [u64; 2]) -> bool {
+    (guild >> 22) % total.max(1) == shard
 }
 
 fn push_frame(session: &mut Session, conns: &HashMap<u64, Conn>, t: &str, d: Value) {
@@ -319,11 +353,22 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
         hub.send(conn, ConnCmd::Close(4014, "Disallowed intent(s)".to_owned()));
         return;
     }
+    let shard = match d.get("shard") {
+        None | Some(Value::Null) => [0, 1],
+        Some(s) => match (s[0].as_u64(), s[1].as_u64(), s.as_array().map(Vec::len)) {
+            (Some(id), Some(total), Some(2)) if id < total => [id, total],
+            _ => {
+                hub.send(conn, ConnCmd::Close(4010, "Invalid shard".to_owned()));
+                return;
+            }
+        },
+    };
     let session_id = format!("{:032x}", world.ids.next());
     hub.sessions.insert(
         session_id.clone(),
         Session {
             intents: requested,
+            shard,
             seq: 0,
             buffer: VecDeque::new(),
             conn: Some(conn),
@@ -333,17 +378,26 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
         c.session = Some(session_id.clone());
     }
     hub.stats.identifies += 1;
+    let guilds: Vec<u64> = if world.bot_in_guild {
+        world
+            .guilds
+            .iter()
+            .copied()
+            .filter(|g| on_shard(*g, shard))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let ready = json!({
         "v": 10,
         "user": world.current_user_json(),
-        "guilds": if world.bot_in_guild {
-            json!([{ "id": world.guild_id.to_string(), "unavailable": true }])
-        } else {
-            json!([])
-        },
+        "guilds": guilds
+            .iter()
+            .map(|g| json!({ "id": g.to_string(), "unavailable": true }))
+            .collect::<Vec<_>>(),
         "session_id": session_id,
         "resume_gateway_url": ws_url,
-        "shard": d.get("shard").cloned().unwrap_or(json!([0, 1])),
+        "shard": shard,
         "application": { "id": world.app_id.to_string(), "flags": world.application_flags() },
         "private_channels": [],
         "relationships": [],
@@ -353,9 +407,11 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
         "user_settings": {},
     });
     world.dispatch_to_conn(conn, "READY", ready);
-    if requested & intents::GUILDS != 0 && world.bot_in_guild {
-        let guild = world.guild_json(true);
-        world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
+    if requested & intents::GUILDS != 0 {
+        for g in guilds {
+            let guild = world.guild_json_of(g, true);
+            world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
+        }
     }
 }
 

@@ -95,6 +95,20 @@ impl Snowflakes {
         }
     }
 
+    /// The next snowflake whose timestamp part puts it on `shard` of `total` by Discord's rule
+    /// `(id >> 22) % total`, skipping ahead at most `total - 1` milliseconds.
+    pub(crate) fn next_on_shard(&self, shard: u64, total: u64) -> u64 {
+        loop {
+            let id = self.next();
+            if (id >> 22) % total.max(1) == shard {
+                return id;
+            }
+            // On to the next millisecond, keeping ids strictly increasing.
+            self.last
+                .fetch_max((((id >> 22) + 1) << 22) - 1, Ordering::Relaxed);
+        }
+    }
+
     /// The time source's now, formatted like Discord's timestamps.
     pub(crate) fn now_iso(&self) -> String {
         iso(self.clock.now())
@@ -140,6 +154,20 @@ mod tests {
         assert_eq!(b, a + 1);
         assert_eq!(timestamp_of(b), "2026-06-10T06:00:00.000000+00:00");
         assert_eq!(ids.now_iso(), "2026-06-10T06:00:00.000000+00:00");
+    }
+
+    #[test]
+    fn ids_can_be_placed_on_a_shard_and_still_increase() {
+        let at = Utc.with_ymd_and_hms(2026, 6, 10, 6, 0, 0).unwrap();
+        let ids = Snowflakes::new(TimeSource::fixed(at));
+        let mut last = 0;
+        for k in 0..8 {
+            let id = ids.next_on_shard(k % 4, 4);
+            assert_eq!((id >> 22) % 4, k % 4);
+            assert!(id > last);
+            last = id;
+        }
+        assert!(ids.next() > last);
     }
 
     #[test]

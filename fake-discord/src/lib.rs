@@ -153,7 +153,29 @@ impl FakeDiscord {
         self.shared.read(|w| w.guild_id)
     }
 
-    /// A text channel's id by name; panics if there is none.
+    /// Every guild the bot is in, in creation order (the first is [`FakeDiscord::guild_id`]).
+    pub fn guild_ids(&self) -> Vec<u64> {
+        self.shared.read(|w| w.guilds.clone())
+    }
+
+    /// The shard Discord sends a guild's events to, for the configured shard count.
+    pub fn shard_of(&self, guild: u64) -> u64 {
+        self.shared.read(|w| w.shard_of(guild))
+    }
+
+    /// A text channel of `guild` by name; panics if there is none.
+    pub fn channel_in(&self, guild: u64, name: &str) -> u64 {
+        self.shared
+            .read(|w| w.channel_in(guild, name))
+            .unwrap_or_else(|| panic!("no channel named {name:?} in guild {guild}"))
+    }
+
+    /// The `[shard, total]` of every gateway session on a live connection, sorted.
+    pub fn connected_shards(&self) -> Vec<[u64; 2]> {
+        self.shared.read(|w| w.hub.connected_shards())
+    }
+
+    /// A text channel's id by name (in the first guild); panics if there is none.
     pub fn channel(&self, name: &str) -> u64 {
         self.shared
             .read(|w| w.channel_by_name(name))

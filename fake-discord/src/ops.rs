@@ -318,7 +318,7 @@ impl World {
             let d = json!({
                 "id": id.to_string(),
                 "channel_id": msg.channel_id.to_string(),
-                "guild_id": self.guild_id.to_string(),
+                "guild_id": self.guild_of(msg.channel_id).to_string(),
             });
             self.emit("MESSAGE_DELETE", d, intents::GUILD_MESSAGES, false);
         }
@@ -362,7 +362,7 @@ impl World {
             "user_id": actor.to_string(),
             "channel_id": channel_id.to_string(),
             "message_id": id.to_string(),
-            "guild_id": self.guild_id.to_string(),
+            "guild_id": self.guild_of(channel_id).to_string(),
             "member": self.member_json(actor, true),
             "emoji": emoji.json(),
             "message_author_id": author.to_string(),
@@ -407,7 +407,7 @@ impl World {
             "user_id": target.to_string(),
             "channel_id": channel_id.to_string(),
             "message_id": id.to_string(),
-            "guild_id": self.guild_id.to_string(),
+            "guild_id": self.guild_of(channel_id).to_string(),
             "emoji": emoji.json(),
             "burst": false,
             "type": 0,
@@ -431,7 +431,7 @@ impl World {
         let d = json!({
             "channel_id": channel_id.to_string(),
             "message_id": id.to_string(),
-            "guild_id": self.guild_id.to_string(),
+            "guild_id": self.guild_of(channel_id).to_string(),
         });
         self.emit(
             "MESSAGE_REACTION_REMOVE_ALL",
@@ -484,6 +484,7 @@ impl World {
             id,
             ChannelRec {
                 id,
+                guild_id: self.guild_of(parent),
                 kind,
                 name: body["name"].as_str().unwrap_or_default().to_owned(),
                 position: 0,
@@ -679,7 +680,7 @@ impl World {
         if app != self.app_id {
             return Err(ApiError::missing_access());
         }
-        if guild.is_some_and(|g| g != self.guild_id) {
+        if guild.is_some_and(|g| !self.guilds.contains(&g)) {
             return Err(ApiError::missing_access());
         }
         Ok(())
@@ -819,7 +820,7 @@ impl World {
             "application_id": self.app_id.to_string(),
             "type": kind,
             "data": data,
-            "guild_id": self.guild_id.to_string(),
+            "guild_id": self.guild_of(channel_id).to_string(),
             "channel": self.partial_channel_json(channel_id),
             "channel_id": channel_id.to_string(),
             "member": member,
@@ -830,7 +831,7 @@ impl World {
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": { "0": self.guild_id.to_string() },
+            "authorizing_integration_owners": { "0": self.guild_of(channel_id).to_string() },
             "context": 0,
             "attachment_size_limit": 10_485_760,
         });

@@ -330,7 +330,7 @@ fn route_request(
         ("GET", ["gateway"]) => ok(json!({ "url": ws_url })),
         ("GET", ["gateway", "bot"]) => ok(json!({
             "url": ws_url,
-            "shards": 1,
+            "shards": w.shards,
             "session_start_limit": {
                 "total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1,
             },
@@ -470,7 +470,7 @@ fn route_request(
         }
         ("GET", ["guilds", guild]) => {
             check_guild(w, guild)?;
-            let mut guild = w.guild_json(false);
+            let mut guild = w.guild_json_of(id(guild), false);
             if query.get("with_counts").is_some_and(|v| v == "true") {
                 guild["approximate_member_count"] = json!(w.members.len());
                 guild["approximate_presence_count"] = json!(0);
@@ -481,7 +481,7 @@ fn route_request(
             check_guild(w, guild)?;
             ok(w.channels
                 .values()
-                .filter(|c| !c.is_thread())
+                .filter(|c| c.guild_id == id(guild) && !c.is_thread())
                 .map(|c| w.channel_json(c))
                 .collect())
         }
@@ -490,7 +490,7 @@ fn route_request(
             let threads: Vec<Value> = w
                 .channels
                 .values()
-                .filter(|c| c.thread.as_ref().is_some_and(|t| !t.archived))
+                .filter(|c| c.guild_id == id(guild) && c.thread.as_ref().is_some_and(|t| !t.archived))
                 .map(|c| w.channel_json(c))
                 .collect();
             ok(json!({ "threads": threads, "members": [] }))
@@ -531,7 +531,7 @@ fn known_path(segs: &[&str]) -> bool {
 }
 
 fn check_guild(w: &World, guild: &str) -> Result<(), ApiError> {
-    if id(guild) == w.guild_id {
+    if w.guilds.contains(&id(guild)) {
         Ok(())
     } else {
         Err(ApiError::unknown_guild())

@@ -608,7 +608,7 @@ impl Member {
                 "name": name,
                 "type": cmd.body["type"].as_u64().unwrap_or(1),
                 "options": options,
-                "guild_id": w.guild_id.to_string(),
+                "guild_id": w.guild_of(channel).to_string(),
             });
             if !resolved.is_empty() {
                 data["resolved"] = resolved.json();

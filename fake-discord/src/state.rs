@@ -57,6 +57,8 @@ pub(crate) struct ThreadMeta {
 #[derive(Clone, Debug)]
 pub(crate) struct ChannelRec {
     pub(crate) id: u64,
+    /// The guild the channel (or the thread's parent) belongs to.
+    pub(crate) guild_id: u64,
     pub(crate) kind: u8,
     pub(crate) name: String,
     pub(crate) position: u16,
@@ -184,6 +186,10 @@ pub(crate) struct World {
     pub(crate) bot_id: u64,
     pub(crate) app_id: u64,
     pub(crate) guild_id: u64,
+    /// Every guild the bot is in, the first (`guild_id`) included, in creation order.
+    pub(crate) guilds: Vec<u64>,
+    /// Recommended shard count (`GET /gateway/bot`); guild `k` is on shard `k % shards`.
+    pub(crate) shards: u64,
     pub(crate) guild_name: String,
     pub(crate) owner_id: u64,
     pub(crate) bot_role: u64,
@@ -206,13 +212,16 @@ pub(crate) struct World {
 impl World {
     pub(crate) fn new(config: &FakeConfig, hub: Hub) -> Self {
         let ids = Snowflakes::new(config.time_source.clone());
-        let guild_id = ids.next();
+        let shards = u64::from(config.shards.max(1));
+        let guild_id = ids.next_on_shard(0, shards);
         let bot_id = ids.next();
         let mut world = Self {
             token: format!("fake.{bot_id}.token"),
             bot_id,
             app_id: bot_id,
             guild_id,
+            guilds: vec![guild_id],
+            shards,
             guild_name: config.guild.name.clone(),
             owner_id: 0,
             bot_role: 0,
@@ -275,12 +284,24 @@ impl World {
             let id = world.ids.next();
             world.add_user(id, &spec.name, false, roles);
         }
-        for (i, name) in config.guild.channels.iter().enumerate() {
+        // More guilds: the same members and roles, channels of the same names, each guild on the
+        // next shard in turn.
+        for k in 1..config.guilds.max(1) {
+            let id = world.ids.next_on_shard(k as u64 % shards, shards);
+            world.guilds.push(id);
+        }
+        for (guild, (i, name)) in world
+            .guilds
+            .clone()
+            .into_iter()
+            .flat_map(|g| config.guild.channels.iter().enumerate().map(move |c| (g, c)))
+        {
             let id = world.ids.next();
             world.channels.insert(
                 id,
                 ChannelRec {
                     id,
+                    guild_id: guild,
                     kind: GUILD_TEXT,
                     name: name.clone(),
                     position: u16::try_from(i).unwrap_or(u16::MAX),
@@ -322,6 +343,26 @@ impl World {
 
     pub(crate) fn user_by_name(&self, name: &str) -> Option<u64> {
         self.users.values().find(|u| u.name == name).map(|u| u.id)
+    }
+
+    /// The guild of a channel or thread (the first guild for an unknown one).
+    pub(crate) fn guild_of(&self, channel_id: u64) -> u64 {
+        self.channels
+            .get(&channel_id)
+            .map_or(self.guild_id, |c| c.guild_id)
+    }
+
+    /// The shard Discord sends `guild`'s events to.
+    pub(crate) fn shard_of(&self, guild: u64) -> u64 {
+        (guild >> 22) % self.shards
+    }
+
+    /// A text channel of `guild` by name.
+    pub(crate) fn channel_in(&self, guild: u64, name: &str) -> Option<u64> {
+        self.channels
+            .values()
+            .find(|c| c.guild_id == guild && c.name == name && !c.is_thread())
+            .map(|c| c.id)
     }
 
     pub(crate) fn channel_by_name(&self, name: &str) -> Option<u64> {
@@ -374,7 +415,7 @@ impl World {
         }
         permissions::compute(
             self.base_permissions(user_id),
-            self.guild_id,
+            channel.guild_id,
             &member.roles,
             user_id,
             &channel.overwrites,
@@ -449,7 +490,7 @@ impl World {
         let mut value = json!({
             "id": channel.id.to_string(),
             "type": channel.kind,
-            "guild_id": self.guild_id.to_string(),
+            "guild_id": channel.guild_id.to_string(),
             "name": channel.name,
             "last_message_id": channel.last_message_id.map(|m| m.to_string()),
             "rate_limit_per_user": 0,
@@ -541,7 +582,7 @@ impl World {
                 "type": 0,
                 "message_id": reference.to_string(),
                 "channel_id": msg.channel_id.to_string(),
-                "guild_id": self.guild_id.to_string(),
+                "guild_id": self.guild_of(msg.channel_id).to_string(),
             });
             value["referenced_message"] = match self.messages.get(&reference) {
                 Some(parent) if parent.reference.is_none() => self.message_json(parent, false),
@@ -562,7 +603,7 @@ impl World {
             }
         }
         if gateway {
-            value["guild_id"] = json!(self.guild_id.to_string());
+            value["guild_id"] = json!(self.guild_of(msg.channel_id).to_string());
             if self.members.contains_key(&msg.author_id) && msg.webhook_id.is_none() {
                 value["member"] = self.member_json(msg.author_id, false);
             }
@@ -576,7 +617,7 @@ impl World {
             "id": i.id.to_string(),
             "type": i.kind,
             "user": self.user_json(i.user_id),
-            "authorizing_integration_owners": { "0": self.guild_id.to_string() },
+            "authorizing_integration_owners": { "0": self.guild_of(i.channel_id).to_string() },
             "original_response_message_id": i.original_message.map(|m| m.to_string()),
         });
         match i.kind {
@@ -593,11 +634,34 @@ impl World {
         Some(value)
     }
 
-    /// The guild as GUILD_CREATE carries it (`full`), or as `GET /guilds/{id}` answers.
+    /// The first guild as GUILD_CREATE carries it (`full`), or as `GET /guilds/{id}` answers.
     pub(crate) fn guild_json(&self, full: bool) -> Value {
+        self.guild_json_of(self.guild_id, full)
+    }
+
+    /// A guild as GUILD_CREATE carries it (`full`), or as `GET /guilds/{id}` answers. Guilds
+    /// after the first share its members and roles (their `@everyone` has their own id).
+    pub(crate) fn guild_json_of(&self, guild: u64, full: bool) -> Value {
+        let k = self.guilds.iter().position(|g| *g == guild).unwrap_or(0);
+        let name = if k == 0 {
+            self.guild_name.clone()
+        } else {
+            format!("{} {}", self.guild_name, k + 1)
+        };
+        let roles: Vec<Value> = self
+            .roles
+            .values()
+            .map(|r| {
+                let mut role = self.role_json(r);
+                if r.id == self.guild_id {
+                    role["id"] = json!(guild.to_string());
+                }
+                role
+            })
+            .collect();
         let mut value = json!({
-            "id": self.guild_id.to_string(),
-            "name": self.guild_name,
+            "id": guild.to_string(),
+            "name": name,
             "icon": null,
             "icon_hash": null,
             "splash": null,
@@ -610,12 +674,12 @@ impl World {
             "verification_level": 0,
             "default_message_notifications": 1,
             "explicit_content_filter": 0,
-            "roles": self.roles.values().map(|r| self.role_json(r)).collect::<Vec<_>>(),
+            "roles": roles,
             "emojis": [],
             "features": [],
             "mfa_level": 0,
             "application_id": null,
-            "system_channel_id": self.channels.keys().next().map(u64::to_string),
+            "system_channel_id": self.channels.values().find(|c| c.guild_id == guild).map(|c| c.id.to_string()),
             "system_channel_flags": 0,
             "rules_channel_id": null,
             "max_presences": null,
@@ -649,13 +713,13 @@ impl World {
             value["channels"] = self
                 .channels
                 .values()
-                .filter(|c| !c.is_thread())
+                .filter(|c| c.guild_id == guild && !c.is_thread())
                 .map(|c| self.channel_json(c))
                 .collect();
             value["threads"] = self
                 .channels
                 .values()
-                .filter(|c| c.thread.as_ref().is_some_and(|t| !t.archived))
+                .filter(|c| c.guild_id == guild && c.thread.as_ref().is_some_and(|t| !t.archived))
                 .map(|c| self.channel_json(c))
                 .collect();
             value["presences"] = json!([]);

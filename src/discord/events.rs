@@ -83,12 +83,9 @@ fn same_guild(round: &Round, guild: Option<serenity::GuildId>) -> bool {
 /// offline (no GUILD_DELETE reached it) are marked left, so they cost nothing until it is back.
 pub(crate) async fn forget_guilds_left_while_away(data: &Data, ready: &serenity::Ready) -> Result<(), Error> {
     let present: std::collections::BTreeSet<u64> = ready.guilds.iter().map(|g| g.id.get()).collect();
-    let (shard, shards) = ready
-        .shard
-        .map_or((0, 1), |s| (u64::from(s.id.0), u64::from(s.total.max(1))));
+    let (shard, shards) = ready.shard.map_or((0, 1), |s| (s.id.0, s.total));
     for guild in data.store.present_guilds().await? {
-        // Discord's shard formula: (guild_id >> 22) % shard_count.
-        let ours = (guild.0 >> 22) % shards == shard;
+        let ours = crate::domain::shards::shard_of(guild, shards) == shard;
         if ours && !present.contains(&guild.0) {
             tracing::info!(guild = %guild, "the bot was removed from this guild while offline");
             data.store.mark_guild_left(guild, data.clock.now()).await?;

@@ -12,6 +12,7 @@ pub mod scheduler;
 use crate::bank;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, Secret};
+use crate::domain::shards::{ShardPlan, ShardRange};
 use crate::store::Store;
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
@@ -33,18 +34,35 @@ pub struct Data {
     pub wake: Arc<tokio::sync::Notify>,
     /// Set when the bot shuts down; the scheduler exits.
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
+    /// This process's name on reveal leases: its shard range, `:`, and a random instance id.
+    pub lease_owner: Arc<str>,
 }
 
 impl Data {
     /// Data for a bot on `store`.
     pub fn new(store: Store, clock: SharedClock, message_content: bool) -> Self {
+        let lease_owner = lease_owner(store.shards());
         Data {
             store,
             clock,
             message_content,
             wake: Arc::new(tokio::sync::Notify::new()),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            lease_owner,
         }
+    }
+
+    /// The same bot running only `shards` (of several processes): its scheduler sees only the
+    /// guilds of those shards.
+    pub fn with_shards(mut self, shards: ShardRange) -> Self {
+        self.store = self.store.owning(shards);
+        self.lease_owner = lease_owner(shards);
+        self
+    }
+
+    /// What every reveal lease of this process's shard range starts with.
+    pub fn lease_prefix(&self) -> String {
+        format!("{}:", self.store.shards())
     }
 
     /// Stops background work (the scheduler) after its current step.
@@ -57,6 +75,12 @@ impl Data {
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
+}
+
+/// A new name for reveal leases: the shard range (so a replacement process of the same range
+/// knows them) and a random instance id (so two live processes never share one).
+fn lease_owner(shards: ShardRange) -> Arc<str> {
+    format!("{shards}:{:016x}", rand::random::<u64>()).into()
 }
 
 /// The REST client and cache, for code outside a command.
@@ -152,6 +176,18 @@ pub async fn build_client(
                 // Before the first tick: guilds that removed the bot while it was offline must
                 // not get a post attempt.
                 events::forget_guilds_left_while_away(&data, ready).await?;
+                // Reveals an earlier process of this shard range left half done resume now,
+                // not when its leases expire.
+                let freed = data
+                    .store
+                    .reclaim_reveal_leases(&data.lease_prefix(), &data.lease_owner)
+                    .await?;
+                if freed > 0 {
+                    tracing::info!(
+                        freed,
+                        "took over the reveals a previous process of these shards left"
+                    );
+                }
                 tokio::spawn(scheduler::run(discord, data.clone(), scheduler));
                 Ok(data)
             })
@@ -198,7 +234,8 @@ async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopS
         return Ok(());
     };
     tracing::info!(user = %me.name, "Discord accepted the token");
-    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content);
+    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content)
+        .with_shards(config.shards.owned());
     let Some(client) = stop
         .until(build_client(http, data.clone(), SchedulerOptions::default()))
         .await
@@ -208,7 +245,15 @@ async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopS
     };
     let mut client = client;
     let shards = client.shard_manager.clone();
-    let ended = stop.until(client.start()).await;
+    let ended = match config.shards {
+        ShardPlan::Auto => stop.until(client.start_autosharded()).await,
+        ShardPlan::Range(range) => {
+            tracing::info!(shards = %range, "running a range of shards; scheduled work only for their guilds");
+            // Serenity's range end is inclusive here (shards `first..=last`).
+            stop.until(client.start_shard_range(range.first()..range.last(), range.total()))
+                .await
+        }
+    };
     data.stop_background();
     match ended {
         Some(result) => result.context("the Discord connection failed"),

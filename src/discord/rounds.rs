@@ -527,6 +527,50 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
     if round.state != RoundState::Revealing {
         return Ok(());
     }
+    if !data
+        .store
+        .take_reveal_lease(round.id, &data.lease_owner, now, now + REVEAL_LEASE)
+        .await?
+    {
+        tracing::info!(
+            round = round.id,
+            "another process is revealing this round; leaving it to it"
+        );
+        return Ok(());
+    }
+    let round_id = round.id;
+    let result = reveal_leased(discord, data, round).await;
+    if result.is_err() {
+        // Due again at once for the retry (ours, after the backoff), not after the lease expires.
+        if let Err(e) = data.store.release_reveal_lease(round_id, &data.lease_owner).await {
+            tracing::warn!(error = ?e, round = round_id, "could not release the reveal lease; it expires on its own");
+        }
+    }
+    result
+}
+
+/// How long a reveal may work before another process may take the round over; renewed before
+/// each step that posts.
+const REVEAL_LEASE: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Renews this process's lease on a round it is revealing, or stops the reveal if it lost it.
+async fn renew_reveal_lease(data: &Data, round: &Round) -> anyhow::Result<()> {
+    let now = data.clock.now();
+    let held = data
+        .store
+        .take_reveal_lease(round.id, &data.lease_owner, now, now + REVEAL_LEASE)
+        .await?;
+    anyhow::ensure!(
+        held,
+        "lost the reveal lease of round {} to another process",
+        round.id
+    );
+    Ok(())
+}
+
+/// The reveal itself, under this process's lease.
+async fn reveal_leased(discord: &Discord, data: &Data, round: Round) -> anyhow::Result<()> {
+    let now = data.clock.now();
     // A retry looks for the messages an earlier attempt may have posted before recording them.
     let retry = round.reveal_attempts > 0;
     data.store.note_reveal_attempt(round.id).await?;
@@ -577,6 +621,8 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
         })
         .collect();
     let awards = score_round(&counted, settings.weights);
+    // Reading a big thread takes a while: make sure the round is still ours before posting.
+    renew_reveal_lease(data, &round).await?;
 
     let channel = serenity::ChannelId::new(round.channel_id.0);
     if round.answer_message_id.is_none() {

@@ -10,6 +10,7 @@ pub mod rotation;
 pub mod round;
 pub mod schedule;
 pub mod scoring;
+pub mod shards;
 pub mod streaks;
 pub mod text;
 pub mod votes;

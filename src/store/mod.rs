@@ -19,6 +19,7 @@ mod votes;
 pub use questions::SyncReport;
 pub use rounds::NewRound;
 
+use crate::domain::shards::ShardRange;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
@@ -79,6 +80,8 @@ pub struct Store {
     refused_writes: Arc<AtomicU64>,
     /// Where the first refused write was made.
     first_refused: Arc<std::sync::Mutex<Option<String>>>,
+    /// The shards whose guilds the due queries return (see [`Store::owning`]).
+    shards: ShardRange,
 }
 
 impl Store {
@@ -127,7 +130,31 @@ impl Store {
             write_budget: Arc::new(AtomicI64::new(-1)),
             refused_writes: Arc::new(AtomicU64::new(0)),
             first_refused: Arc::new(std::sync::Mutex::new(None)),
+            shards: ShardRange::ALL,
         })
+    }
+
+    /// The same database seen by a process that runs only `shards`: every query for scheduled
+    /// work (due posts, due reveals, half-done rounds, the next wake-up) returns only guilds of
+    /// those shards, by Discord's rule `(guild_id >> 22) % N`. Everything else is unchanged.
+    pub fn owning(&self, shards: ShardRange) -> Store {
+        Store {
+            shards,
+            ..self.clone()
+        }
+    }
+
+    /// The shards whose scheduled work this store returns.
+    pub fn shards(&self) -> ShardRange {
+        self.shards
+    }
+
+    /// The shard filter's values, bound as `(N, A, B)` to a
+    /// `((guild_id >> 22) % N) BETWEEN A AND B` clause. Guild ids are below 2^63, so the
+    /// stored i64 is non-negative and the shift means the same on both backends.
+    pub(crate) fn shard_binds(&self) -> (i64, i64, i64) {
+        let s = self.shards;
+        (i64::from(s.total()), i64::from(s.first()), i64::from(s.last()))
     }
 
     /// Connects and applies pending migrations.

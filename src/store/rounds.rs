@@ -154,37 +154,56 @@ impl Store {
         rows.iter().map(round_from_row).collect()
     }
 
-    /// Rounds of any guild still pending (claimed but not known to be posted), for recovery.
+    /// Rounds of any guild of this store's shards still pending (claimed but not known to be
+    /// posted), for recovery.
     #[tracing::instrument(skip(self))]
     pub async fn pending_rounds(&self) -> Result<Vec<Round>> {
+        let (n, a, b) = self.shard_binds();
         let rows = sqlx::query(select_rounds!(
-            "WHERE r.state = 'pending' AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL) ORDER BY r.opens_at, r.id"
+            "WHERE r.state = 'pending' AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
+             AND ((r.guild_id >> 22) % $1) BETWEEN $2 AND $3 ORDER BY r.opens_at, r.id"
         ))
+        .bind(n)
+        .bind(a)
+        .bind(b)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(round_from_row).collect()
     }
 
-    /// Open or revealing rounds whose deadline is at or before `now`.
+    /// Open or revealing rounds of this store's shards whose deadline is at or before `now`,
+    /// except those another reveal holds an unexpired lease on.
     #[tracing::instrument(skip(self))]
     pub async fn due_reveals(&self, now: DateTime<Utc>) -> Result<Vec<Round>> {
+        let (n, a, b) = self.shard_binds();
         let rows = sqlx::query(select_rounds!(
-            "WHERE r.state IN ('open', 'revealing') AND r.closes_at <= $1 AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL) ORDER BY r.closes_at, r.id"
+            "WHERE r.state IN ('open', 'revealing') AND r.closes_at <= $1 AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
+             AND (r.reveal_lease_until IS NULL OR r.reveal_lease_until <= $1)
+             AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4 ORDER BY r.closes_at, r.id"
         ))
         .bind(ms(now))
+        .bind(n)
+        .bind(a)
+        .bind(b)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(round_from_row).collect()
     }
 
-    /// The earliest deadline after `now` of an open round, so the scheduler knows how long to sleep.
+    /// The earliest deadline after `now` of an open round of this store's shards, so the
+    /// scheduler knows how long to sleep.
     #[tracing::instrument(skip(self))]
     pub async fn earliest_reveal_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let (n, a, b) = self.shard_binds();
         let row = sqlx::query(
             "SELECT MIN(r.closes_at) FROM rounds r WHERE r.state IN ('open', 'revealing') AND r.closes_at > $1
-             AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)",
+             AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
+             AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4",
         )
         .bind(ms(now))
+        .bind(n)
+        .bind(a)
+        .bind(b)
         .fetch_one(self.pool())
         .await?;
         row.try_get::<Option<i64>, _>(0)?
@@ -246,7 +265,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         self.lock_channel(&mut tx, round.channel_id).await?;
         let done = sqlx::query(
-            "UPDATE rounds SET state = 'closed', revealed_at = $2 WHERE id = $1 AND state IN ('open', 'revealing')",
+            "UPDATE rounds SET state = 'closed', revealed_at = $2, reveal_owner = NULL, reveal_lease_until = NULL
+             WHERE id = $1 AND state IN ('open', 'revealing')",
         )
         .bind(round.id)
         .bind(ms(now))
@@ -360,12 +380,18 @@ impl Store {
         row.as_ref().map(round_from_row).transpose()
     }
 
-    /// Open rounds whose thread is not recorded yet (a crash between post and thread).
+    /// Open rounds of this store's shards whose thread is not recorded yet (a crash between post
+    /// and thread).
     #[tracing::instrument(skip(self))]
     pub async fn open_rounds_without_thread(&self) -> Result<Vec<Round>> {
+        let (n, a, b) = self.shard_binds();
         let rows = sqlx::query(select_rounds!(
-            "WHERE r.state = 'open' AND r.thread_id IS NULL AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL) ORDER BY r.id"
+            "WHERE r.state = 'open' AND r.thread_id IS NULL AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
+             AND ((r.guild_id >> 22) % $1) BETWEEN $2 AND $3 ORDER BY r.id"
         ))
+        .bind(n)
+        .bind(a)
+        .bind(b)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(round_from_row).collect()
@@ -389,6 +415,81 @@ impl Store {
             .execute(self.writer()?)
             .await?;
         Ok(())
+    }
+
+    /// Takes (or renews) the lease on a revealing round for `owner` until `until`: only when
+    /// nobody holds it, `owner` already does, or the holder's lease expired by `now` (its process
+    /// died). Two processes therefore never reconcile the same round at once. Returns whether
+    /// `owner` holds the lease now.
+    #[tracing::instrument(skip(self))]
+    pub async fn take_reveal_lease(
+        &self,
+        id: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE rounds SET reveal_owner = $2, reveal_lease_until = $4
+             WHERE id = $1 AND state = 'revealing'
+               AND (reveal_owner IS NULL OR reveal_owner = $2 OR reveal_lease_until IS NULL OR reveal_lease_until <= $3)",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(ms(now))
+        .bind(ms(until))
+        .execute(self.writer()?)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives up `owner`'s lease on a round (its reveal failed and will be retried), so the round
+    /// is due again at once.
+    #[tracing::instrument(skip(self))]
+    pub async fn release_reveal_lease(&self, id: i64, owner: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE rounds SET reveal_owner = NULL, reveal_lease_until = NULL WHERE id = $1 AND reveal_owner = $2",
+        )
+        .bind(id)
+        .bind(owner)
+        .execute(self.writer()?)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Frees the reveal leases that earlier processes of the same shard range (owners
+    /// `"{prefix}…"` other than `me`) left behind when they died, so a restarted or replacement
+    /// process resumes their reveals at once instead of waiting for the leases to expire. Only
+    /// one process runs a shard range at a time. Returns how many were freed.
+    #[tracing::instrument(skip(self))]
+    pub async fn reclaim_reveal_leases(&self, prefix: &str, me: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE rounds SET reveal_owner = NULL, reveal_lease_until = NULL
+             WHERE state = 'revealing' AND reveal_owner <> $2 AND reveal_owner LIKE $1",
+        )
+        // Owner names hold digits and `-/:` only, never a LIKE wildcard.
+        .bind(format!("{prefix}%"))
+        .bind(me)
+        .execute(self.writer()?)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Who holds the reveal lease on a round, and until when.
+    #[tracing::instrument(skip(self))]
+    pub async fn reveal_lease(&self, id: i64) -> Result<Option<(String, DateTime<Utc>)>> {
+        let row = sqlx::query("SELECT reveal_owner, reveal_lease_until FROM rounds WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound("round"))?;
+        match (
+            row.try_get::<Option<String>, _>(0)?,
+            row.try_get::<Option<i64>, _>(1)?,
+        ) {
+            (Some(owner), Some(until)) => Ok(Some((owner, from_ms("rounds", until)?))),
+            _ => Ok(None),
+        }
     }
 
     /// Marks a round that will never be posted.

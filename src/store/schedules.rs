@@ -121,25 +121,39 @@ impl Store {
         rows.iter().map(schedule_from_row).collect()
     }
 
-    /// Unpaused schedules whose next post is at or before `now`, in guilds the bot is in.
+    /// Unpaused schedules whose next post is at or before `now`, in guilds the bot is in, of this
+    /// store's shards.
     #[tracing::instrument(skip(self))]
     pub async fn due_schedules(&self, now: DateTime<Utc>) -> Result<Vec<ChannelSchedule>> {
         let sql = select_schedules!(
-            "WHERE paused = 0 AND next_post_at <= $1 AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = schedules.guild_id AND g.left_at IS NOT NULL) ORDER BY next_post_at, channel_id"
+            "WHERE paused = 0 AND next_post_at <= $1 AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = schedules.guild_id AND g.left_at IS NOT NULL)
+             AND ((guild_id >> 22) % $2) BETWEEN $3 AND $4 ORDER BY next_post_at, channel_id"
         );
-        let rows = sqlx::query(sql).bind(ms(now)).fetch_all(self.pool()).await?;
+        let (n, a, b) = self.shard_binds();
+        let rows = sqlx::query(sql)
+            .bind(ms(now))
+            .bind(n)
+            .bind(a)
+            .bind(b)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(schedule_from_row).collect()
     }
 
-    /// The earliest next post after `now` of any unpaused schedule in a guild the bot is in, so
-    /// the scheduler knows how long to sleep.
+    /// The earliest next post after `now` of any unpaused schedule in a guild the bot is in (of
+    /// this store's shards), so the scheduler knows how long to sleep.
     #[tracing::instrument(skip(self))]
     pub async fn earliest_next_post_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let (n, a, b) = self.shard_binds();
         let row = sqlx::query(
             "SELECT MIN(next_post_at) FROM schedules WHERE paused = 0 AND next_post_at > $1
-             AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = schedules.guild_id AND g.left_at IS NOT NULL)",
+             AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = schedules.guild_id AND g.left_at IS NOT NULL)
+             AND ((guild_id >> 22) % $2) BETWEEN $3 AND $4",
         )
         .bind(ms(now))
+        .bind(n)
+        .bind(a)
+        .bind(b)
         .fetch_one(self.pool())
         .await?;
         row.try_get::<Option<i64>, _>(0)?

@@ -22,7 +22,7 @@ const WRONG_TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.not-the-token-of-this
 
 /// `dailyq run` with nothing from the developer's environment but `PATH`, a SQLite file in `dir`
 /// and the shipped questions.
-fn dailyq_run(dir: &Path) -> Command {
+pub(crate) fn dailyq_run(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dailyq"));
     cmd.arg("run")
         .current_dir(dir)
@@ -39,14 +39,14 @@ fn dailyq_run(dir: &Path) -> Command {
 }
 
 /// A running `dailyq` process whose stdout and stderr are collected as they come.
-struct Bot {
+pub(crate) struct Bot {
     child: Child,
     output: Arc<Mutex<String>>,
     started: Instant,
 }
 
 impl Bot {
-    fn spawn(mut cmd: Command) -> Bot {
+    pub(crate) fn spawn(mut cmd: Command) -> Bot {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -75,8 +75,14 @@ impl Bot {
         }
     }
 
+    /// Kills the process at once (SIGKILL): no shutdown, as when a machine dies.
+    pub(crate) fn kill(&mut self) {
+        self.child.kill().expect("kill dailyq");
+        self.child.wait().expect("reap dailyq");
+    }
+
     /// Everything printed so far.
-    fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         self.output.lock().unwrap().clone()
     }
 

@@ -13,6 +13,7 @@ mod proxy;
 mod recovery;
 mod round;
 mod setup;
+mod shards;
 
 /// Generates, for each named `async fn(&mut App)`, one test per backend.
 #[macro_export]

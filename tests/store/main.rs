@@ -10,4 +10,5 @@ mod plans;
 mod questions;
 mod rounds;
 mod schedules;
+mod shards;
 mod standings;

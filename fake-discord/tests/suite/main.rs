@@ -10,3 +10,4 @@ mod limits;
 mod records;
 mod rest;
 mod scripting;
+mod shards;
