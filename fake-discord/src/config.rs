@@ -97,6 +97,21 @@ impl Default for GuildSpec {
     }
 }
 
+/// Guilds the bot is in besides the scripted one, all alike, for measuring a bot with many
+/// guilds (start-up, memory). They reach the bot in READY and GUILD_CREATE only: members cannot
+/// act in them and REST does not know them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BackgroundGuilds {
+    /// How many.
+    pub count: usize,
+    /// Text channels in each.
+    pub channels: usize,
+    /// Roles in each besides `@everyone` and the bot's managed role.
+    pub roles: usize,
+    /// Members in each besides the bot (the first is the owner).
+    pub members: usize,
+}
+
 /// Per-route bucket limits and the global limit, as Discord announces them in headers.
 #[derive(Clone, Debug)]
 pub struct RateLimitConfig {
@@ -156,6 +171,8 @@ pub struct FakeConfig {
     /// Where "now" comes from for snowflakes and timestamps (default: the system clock); see
     /// [`FakeConfig::with_time_source`].
     pub time_source: TimeSource,
+    /// Further guilds the bot is in (none by default); see [`BackgroundGuilds`].
+    pub background_guilds: BackgroundGuilds,
 }
 
 impl Default for FakeConfig {
@@ -173,6 +190,7 @@ impl Default for FakeConfig {
             record_file: std::env::var_os("FAKE_DISCORD_RECORD").map(PathBuf::from),
             bot_in_guild: true,
             time_source: TimeSource::system(),
+            background_guilds: BackgroundGuilds::default(),
         }
     }
 }
@@ -202,6 +220,12 @@ impl FakeConfig {
     /// The bot is not in the guild until [`crate::FakeDiscord::add_bot_to_guild`].
     pub fn with_bot_not_yet_in_guild(mut self) -> Self {
         self.bot_in_guild = false;
+        self
+    }
+
+    /// The bot is also in `guilds` more guilds (see [`BackgroundGuilds`]).
+    pub fn with_background_guilds(mut self, guilds: BackgroundGuilds) -> Self {
+        self.background_guilds = guilds;
         self
     }
 

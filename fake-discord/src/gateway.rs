@@ -84,6 +84,8 @@ pub(crate) struct Hub {
     hold_resumes: bool,
     /// Held RESUME payloads with their connection, in arrival order.
     held_resumes: Vec<(u64, Value)>,
+    /// The bot's user id: the one member a GUILD_CREATE keeps without GUILD_PRESENCES.
+    pub(crate) bot_id: u64,
     pub(crate) stats: GatewayStats,
 }
 
@@ -93,6 +95,20 @@ pub(crate) fn strip_content(message: &mut Value) {
     message["embeds"] = json!([]);
     message["attachments"] = json!([]);
     message["components"] = json!([]);
+}
+
+/// Discord sends a GUILD_CREATE's members and presences only to sessions with GUILD_PRESENCES
+/// (and under 75,000 members); the others get the bot's own member and members in voice
+/// channels, of which the fake has none. `member_count` still counts everyone.
+fn fit_guild_create(intents: u64, bot_id: u64, guild: &mut Value) {
+    if intents & intents::GUILD_PRESENCES != 0 {
+        return;
+    }
+    let me = bot_id.to_string();
+    if let Some(members) = guild["members"].as_array_mut() {
+        members.retain(|m| m["user"]["id"].as_str() == Some(me.as_str()));
+    }
+    guild["presences"] = json!([]);
 }
 
 impl Hub {
@@ -145,7 +161,7 @@ impl Hub {
             if event.private_content && session.intents & intents::MESSAGE_CONTENT == 0 {
                 strip_content(&mut d);
             }
-            push_frame(session, conns, event.t, d);
+            push_frame(session, conns, self.bot_id, event.t, d);
         }
     }
 
@@ -193,7 +209,10 @@ impl Hub {
     }
 }
 
-fn push_frame(session: &mut Session, conns: &HashMap<u64, Conn>, t: &str, d: Value) {
+fn push_frame(session: &mut Session, conns: &HashMap<u64, Conn>, bot_id: u64, t: &str, mut d: Value) {
+    if t == "GUILD_CREATE" {
+        fit_guild_create(session.intents, bot_id, &mut d);
+    }
     session.seq += 1;
     let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d });
     if session.buffer.len() == REPLAY_BUFFER {
@@ -336,11 +355,13 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
     let ready = json!({
         "v": 10,
         "user": world.current_user_json(),
-        "guilds": if world.bot_in_guild {
-            json!([{ "id": world.guild_id.to_string(), "unavailable": true }])
-        } else {
-            json!([])
-        },
+        "guilds": world
+            .bot_in_guild
+            .then_some(world.guild_id)
+            .into_iter()
+            .chain(world.background.iter().map(|g| g.id))
+            .map(|id| json!({ "id": id.to_string(), "unavailable": true }))
+            .collect::<Vec<_>>(),
         "session_id": session_id,
         "resume_gateway_url": ws_url,
         "shard": d.get("shard").cloned().unwrap_or(json!([0, 1])),
@@ -356,6 +377,12 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
     if requested & intents::GUILDS != 0 && world.bot_in_guild {
         let guild = world.guild_json(true);
         world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
+    }
+    if requested & intents::GUILDS != 0 {
+        for index in 0..world.background.len() {
+            let guild = world.background_guild_json(&world.background[index], index);
+            world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
+        }
     }
 }
 
@@ -427,7 +454,7 @@ impl crate::state::World {
             return;
         };
         if let Some(session) = hub.sessions.get_mut(&session_id) {
-            push_frame(session, &hub.conns, t, d);
+            push_frame(session, &hub.conns, hub.bot_id, t, d);
         }
     }
 
