@@ -104,7 +104,12 @@ async fn measure(guilds: BackgroundGuilds) -> Rss {
     let began = Instant::now();
     fake.wait_for_command("dailyq", GIVE_UP)
         .await
-        .unwrap_or_else(|_| panic!("the bot never registered its commands; see its log in {}", dir.path().display()));
+        .unwrap_or_else(|_| {
+            panic!(
+                "the bot never registered its commands; see its log in {}",
+                dir.path().display()
+            )
+        });
     let expected = guilds.count + 1;
     let url = format!("sqlite://{}", dir.path().join("dailyq.db").display());
     let store = Store::connect(&url).await.unwrap();

@@ -299,7 +299,8 @@ impl World {
                 },
             );
         }
-        world.background = crate::background::BackgroundGuild::make_all(&config.background_guilds, &world.ids);
+        world.background =
+            crate::background::BackgroundGuild::make_all(&config.background_guilds, &world.ids);
         world
     }
 

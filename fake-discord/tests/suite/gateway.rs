@@ -419,7 +419,11 @@ async fn background_guilds_are_listed_in_ready_and_each_gets_a_guild_create_sere
         // @everyone, two roles and the bot's managed role.
         assert_eq!(guild.roles.len(), 4);
         assert_eq!(guild.members.len(), 21, "twenty members and the bot");
-        assert!(guild.members.contains_key(&serenity::UserId::new(fake.bot_user_id())));
+        assert!(
+            guild
+                .members
+                .contains_key(&serenity::UserId::new(fake.bot_user_id()))
+        );
         seen.push(guild.id.get().to_string());
     }
     assert_eq!(seen, listed[1..]);
