@@ -97,6 +97,21 @@ impl Default for GuildSpec {
     }
 }
 
+/// Guilds the bot is in besides the scripted one, all alike, for measuring a bot with many
+/// guilds (start-up, memory). They reach the bot in READY and GUILD_CREATE only: members cannot
+/// act in them and REST does not know them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BackgroundGuilds {
+    /// How many.
+    pub count: usize,
+    /// Text channels in each.
+    pub channels: usize,
+    /// Roles in each besides `@everyone` and the bot's managed role.
+    pub roles: usize,
+    /// Members in each besides the bot (the first is the owner).
+    pub members: usize,
+}
+
 /// Per-route bucket limits and the global limit, as Discord announces them in headers.
 #[derive(Clone, Debug)]
 pub struct RateLimitConfig {
@@ -160,6 +175,8 @@ pub struct FakeConfig {
     pub guilds: usize,
     /// The shard count `GET /gateway/bot` recommends (default 1); see [`FakeConfig::with_shards`].
     pub shards: u32,
+    /// Further guilds the bot is in (none by default); see [`BackgroundGuilds`].
+    pub background_guilds: BackgroundGuilds,
 }
 
 impl Default for FakeConfig {
@@ -179,6 +196,7 @@ impl Default for FakeConfig {
             time_source: TimeSource::system(),
             guilds: 1,
             shards: 1,
+            background_guilds: BackgroundGuilds::default(),
         }
     }
 }
@@ -224,6 +242,12 @@ impl FakeConfig {
     /// session gets only its own shard's guilds in READY and their events.
     pub fn with_shards(mut self, n: u32) -> Self {
         self.shards = n.max(1);
+        self
+    }
+
+    /// The bot is also in `guilds` more guilds (see [`BackgroundGuilds`]).
+    pub fn with_background_guilds(mut self, guilds: BackgroundGuilds) -> Self {
+        self.background_guilds = guilds;
         self
     }
 

@@ -87,6 +87,8 @@ pub(crate) struct Hub {
     hold_resumes: bool,
     /// Held RESUME payloads with their connection, in arrival order.
     held_resumes: Vec<(u64, Value)>,
+    /// The bot's user id: the one member a GUILD_CREATE keeps without GUILD_PRESENCES.
+    pub(crate) bot_id: u64,
     pub(crate) stats: GatewayStats,
 }
 
@@ -96,6 +98,20 @@ pub(crate) fn strip_content(message: &mut Value) {
     message["embeds"] = json!([]);
     message["attachments"] = json!([]);
     message["components"] = json!([]);
+}
+
+/// Discord sends a GUILD_CREATE's members and presences only to sessions with GUILD_PRESENCES
+/// (and under 75,000 members); the others get the bot's own member and members in voice
+/// channels, of which the fake has none. `member_count` still counts everyone.
+fn fit_guild_create(intents: u64, bot_id: u64, guild: &mut Value) {
+    if intents & intents::GUILD_PRESENCES != 0 {
+        return;
+    }
+    let me = bot_id.to_string();
+    if let Some(members) = guild["members"].as_array_mut() {
+        members.retain(|m| m["user"]["id"].as_str() == Some(me.as_str()));
+    }
+    guild["presences"] = json!([]);
 }
 
 impl Hub {
@@ -165,7 +181,7 @@ impl Hub {
             if event.private_content && session.intents & intents::MESSAGE_CONTENT == 0 {
                 strip_content(&mut d);
             }
-            push_frame(session, conns, event.t, d);
+            push_frame(session, conns, self.bot_id, event.t, d);
         }
     }
 
@@ -227,7 +243,10 @@ fn on_shard(guild: u64, [shard, total]: [u64; 2]) -> bool {
     (guild >> 22) % total.max(1) == shard
 }
 
-fn push_frame(session: &mut Session, conns: &HashMap<u64, Conn>, t: &str, d: Value) {
+fn push_frame(session: &mut Session, conns: &HashMap<u64, Conn>, bot_id: u64, t: &str, mut d: Value) {
+    if t == "GUILD_CREATE" {
+        fit_guild_create(session.intents, bot_id, &mut d);
+    }
     session.seq += 1;
     let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d });
     if session.buffer.len() == REPLAY_BUFFER {
@@ -393,7 +412,9 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
         "user": world.current_user_json(),
         "guilds": guilds
             .iter()
-            .map(|g| json!({ "id": g.to_string(), "unavailable": true }))
+            .copied()
+            .chain(world.background.iter().map(|g| g.id).filter(|g| on_shard(*g, shard)))
+            .map(|id| json!({ "id": id.to_string(), "unavailable": true }))
             .collect::<Vec<_>>(),
         "session_id": session_id,
         "resume_gateway_url": ws_url,
@@ -410,6 +431,15 @@ fn identify(world: &mut crate::state::World, conn: u64, d: &Value, ws_url: &str)
     if requested & intents::GUILDS != 0 {
         for g in guilds {
             let guild = world.guild_json_of(g, true);
+            world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
+        }
+    }
+    if requested & intents::GUILDS != 0 {
+        for index in 0..world.background.len() {
+            if !on_shard(world.background[index].id, shard) {
+                continue;
+            }
+            let guild = world.background_guild_json(&world.background[index], index);
             world.dispatch_to_conn(conn, "GUILD_CREATE", guild);
         }
     }
@@ -483,7 +513,7 @@ impl crate::state::World {
             return;
         };
         if let Some(session) = hub.sessions.get_mut(&session_id) {
-            push_frame(session, &hub.conns, t, d);
+            push_frame(session, &hub.conns, hub.bot_id, t, d);
         }
     }
 

@@ -4,6 +4,7 @@
 //!
 //! See `README.md` for an example.
 
+mod background;
 mod config;
 mod error;
 mod gateway;
@@ -29,7 +30,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-pub use config::{FakeConfig, GuildSpec, MemberSpec, RateLimitConfig, RoleSpec, intents};
+pub use config::{BackgroundGuilds, FakeConfig, GuildSpec, MemberSpec, RateLimitConfig, RoleSpec, intents};
 pub use error::ApiError;
 pub use gateway::GatewayStats;
 pub use ids::TimeSource;

@@ -206,6 +206,8 @@ pub(crate) struct World {
     pub(crate) bot_in_guild: bool,
     pub(crate) interaction_deadline: Duration,
     pub(crate) created_at: String,
+    /// Further guilds the bot is in, sent in READY and GUILD_CREATE only.
+    pub(crate) background: Vec<crate::background::BackgroundGuild>,
     pub(crate) hub: Hub,
 }
 
@@ -238,9 +240,11 @@ impl World {
             bot_in_guild: config.bot_in_guild,
             interaction_deadline: config.interaction_deadline,
             created_at: timestamp_of(guild_id),
+            background: Vec::new(),
             hub,
             ids,
         };
+        world.hub.bot_id = bot_id;
         world.roles.insert(
             guild_id,
             RoleRec {
@@ -316,6 +320,8 @@ impl World {
                 },
             );
         }
+        world.background =
+            crate::background::BackgroundGuild::make_all(&config.background_guilds, &world.ids);
         world
     }
 

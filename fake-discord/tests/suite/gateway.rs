@@ -1,10 +1,11 @@
 //! The gateway driven by hand: sequence numbers, heartbeats, resume, intents.
 
-use fake_discord::{FakeDiscord, intents};
+use fake_discord::{BackgroundGuilds, FakeDiscord, intents};
+use poise::serenity_prelude as serenity;
 use serde_json::json;
 
 use crate::helpers::{
-    Path, RawGateway, Seen, WAIT, default_intents, reconnect_config, start_bot, start_fake,
+    Path, RawGateway, Seen, WAIT, default_intents, fake_config, reconnect_config, start_bot, start_fake,
 };
 
 const MESSAGES: u64 = intents::GUILDS | intents::GUILD_MESSAGES;
@@ -346,4 +347,84 @@ async fn a_held_resume_is_answered_only_on_release_while_heartbeats_are_still_ac
     assert_eq!(gw.recv().await["t"], "RESUMED");
     let stats = fake.gateway().stats();
     assert_eq!((stats.resumes, stats.held_resumes), (1, 0));
+}
+
+/// The user ids of a GUILD_CREATE's members.
+fn member_ids(guild_create: &serde_json::Value) -> Vec<String> {
+    guild_create["d"]["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["user"]["id"].as_str().expect("user id").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_guild_presences_guild_create_carries_only_the_bots_own_member_but_counts_everyone() {
+    let fake = start_fake().await;
+    let (mut gw, _) = RawGateway::identify(&fake, MESSAGES).await;
+    let guild = gw.recv_dispatch("GUILD_CREATE").await;
+    assert_eq!(member_ids(&guild), vec![fake.bot_user_id().to_string()]);
+    // The owner, the bot and the five scripted members.
+    assert_eq!(guild["d"]["member_count"], 7);
+    assert_eq!(guild["d"]["presences"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_guild_presences_guild_create_carries_every_member() {
+    let fake = start_fake().await;
+    let (mut gw, _) = RawGateway::identify(&fake, MESSAGES | intents::GUILD_PRESENCES).await;
+    let guild = gw.recv_dispatch("GUILD_CREATE").await;
+    let ids = member_ids(&guild);
+    assert_eq!(ids.len(), 7);
+    assert!(ids.contains(&fake.member("alice").id.to_string()));
+    assert!(ids.contains(&fake.bot_user_id().to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guild_joined_later_carries_only_the_bots_own_member_without_guild_presences() {
+    let fake = FakeDiscord::start(fake_config().with_bot_not_yet_in_guild()).await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES).await;
+    assert_eq!(ready["d"]["guilds"], json!([]));
+    fake.add_bot_to_guild();
+    let guild = gw.recv_dispatch("GUILD_CREATE").await;
+    assert_eq!(member_ids(&guild), vec![fake.bot_user_id().to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn background_guilds_are_listed_in_ready_and_each_gets_a_guild_create_serenity_reads() {
+    let guilds = BackgroundGuilds {
+        count: 3,
+        channels: 5,
+        roles: 2,
+        members: 20,
+    };
+    let fake = FakeDiscord::start(fake_config().with_background_guilds(guilds)).await;
+    let (mut gw, ready) = RawGateway::identify(&fake, MESSAGES | intents::GUILD_PRESENCES).await;
+    let listed: Vec<&str> = ready["d"]["guilds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 4, "the scripted guild and three more");
+    assert_eq!(listed[0], fake.guild_id().to_string());
+    gw.recv_dispatch("GUILD_CREATE").await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let frame = gw.recv_dispatch("GUILD_CREATE").await;
+        let guild: serenity::Guild = serde_json::from_value(frame["d"].clone()).expect("serenity reads it");
+        assert_eq!(guild.channels.len(), 5);
+        assert!(guild.channels.values().all(|c| c.guild_id == guild.id));
+        // @everyone, two roles and the bot's managed role.
+        assert_eq!(guild.roles.len(), 4);
+        assert_eq!(guild.members.len(), 21, "twenty members and the bot");
+        assert!(
+            guild
+                .members
+                .contains_key(&serenity::UserId::new(fake.bot_user_id()))
+        );
+        seen.push(guild.id.get().to_string());
+    }
+    assert_eq!(seen, listed[1..]);
 }
