@@ -5,6 +5,7 @@
 
 mod commands;
 mod events;
+pub mod pace;
 pub mod render;
 pub mod rounds;
 pub mod scheduler;
@@ -15,6 +16,7 @@ use crate::config::{Config, Secret};
 use crate::store::Store;
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
+pub use pace::RestPace;
 pub use scheduler::SchedulerOptions;
 use std::path::Path;
 use std::sync::Arc;
@@ -33,6 +35,8 @@ pub struct Data {
     pub wake: Arc<tokio::sync::Notify>,
     /// Set when the bot shuts down; the scheduler exits.
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
+    /// The pace of the bot's own REST requests, shared by the scheduler and event handlers.
+    pub rest: RestPace,
 }
 
 impl Data {
@@ -44,7 +48,14 @@ impl Data {
             message_content,
             wake: Arc::new(tokio::sync::Notify::new()),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            rest: RestPace::default(),
         }
+    }
+
+    /// The same data with its REST requests paced at `per_second` (see [`RestPace`]).
+    pub fn with_rest_rate(mut self, per_second: u32) -> Self {
+        self.rest = RestPace::per_second(per_second);
+        self
     }
 
     /// Stops background work (the scheduler) after its current step.
@@ -66,6 +77,17 @@ pub struct Discord {
     pub http: Arc<serenity::Http>,
     /// The gateway cache (the bot's own user, guilds).
     pub cache: Arc<serenity::Cache>,
+    /// The shared pace of REST requests ([`Data::rest`]).
+    pub pace: RestPace,
+}
+
+impl Discord {
+    /// REST once this request's turn has come under the global limit: every scheduled request
+    /// goes through here.
+    pub async fn paced(&self) -> &serenity::Http {
+        self.pace.ready().await;
+        &self.http
+    }
 }
 
 /// Errors of commands and handlers; users see sentences, logs see chains.
@@ -148,6 +170,7 @@ pub async fn build_client(
                 let discord = Discord {
                     http: ctx.http.clone(),
                     cache: ctx.cache.clone(),
+                    pace: data.rest.clone(),
                 };
                 // Before the first tick: guilds that removed the bot while it was offline must
                 // not get a post attempt.
