@@ -48,6 +48,10 @@ pub struct ConfigError {
 /// The database URL default: a SQLite file next to where the bot runs.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://dailyq.db";
 
+/// REST requests per second a process makes on its own unless told otherwise: a little under
+/// Discord's global limit of 50.
+pub const DEFAULT_REST_PER_SECOND: u32 = 48;
+
 /// Everything the bot reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -61,6 +65,8 @@ pub struct Config {
     pub message_content: bool,
     /// Base URL of a Discord-compatible REST proxy (`DISCORD_PROXY_URL`).
     pub proxy_url: Option<url::Url>,
+    /// REST requests per second this process makes on its own, 1–50 (`DAILYQ_REST_PER_SECOND`).
+    pub rest_per_second: u32,
 }
 
 impl Config {
@@ -101,12 +107,24 @@ impl Config {
             }
         };
 
+        // Discord's global limit is 50 per second per bot, shared by every process of it.
+        let rest_per_second = match non_empty("DAILYQ_REST_PER_SECOND") {
+            None => DEFAULT_REST_PER_SECOND,
+            Some(v) => v.parse().ok().filter(|n| (1..=50).contains(n)).ok_or_else(|| ConfigError {
+                variable: "DAILYQ_REST_PER_SECOND",
+                problem: format!(
+                    "`{v}` is not a rate between 1 and 50 (Discord allows 50 requests per second per bot, shared by all its processes)"
+                ),
+            })?,
+        };
+
         Ok(Config {
             discord_token,
             database_url,
             questions_dir,
             message_content,
             proxy_url,
+            rest_per_second,
         })
     }
 
@@ -181,6 +199,16 @@ mod tests {
         assert!(c.message_content);
         assert!(c.discord_token.is_none());
         assert!(c.proxy_url.is_none());
+        assert_eq!(c.rest_per_second, 48);
+    }
+
+    #[test]
+    fn the_rest_rate_is_taken_between_1_and_50_and_refused_otherwise() {
+        assert_eq!(config(&[("DAILYQ_REST_PER_SECOND", "24")]).unwrap().rest_per_second, 24);
+        for bad in ["0", "51", "fast", "-3"] {
+            let err = config(&[("DAILYQ_REST_PER_SECOND", bad)]).unwrap_err();
+            assert_eq!(err.variable, "DAILYQ_REST_PER_SECOND", "{bad}");
+        }
     }
 
     #[test]

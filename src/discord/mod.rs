@@ -221,7 +221,8 @@ async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopS
         return Ok(());
     };
     tracing::info!(user = %me.name, "Discord accepted the token");
-    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content);
+    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content)
+        .with_rest_rate(config.rest_per_second);
     let Some(client) = stop
         .until(build_client(http, data.clone(), SchedulerOptions::default()))
         .await

@@ -22,7 +22,7 @@ pub struct RestPace {
 impl RestPace {
     /// The default rate: a little under Discord's 50 per second, leaving room for what the bot
     /// sends unpaced (command responses are exempt from the limit anyway).
-    pub const DEFAULT_PER_SECOND: u32 = 48;
+    pub const DEFAULT_PER_SECOND: u32 = crate::config::DEFAULT_REST_PER_SECOND;
 
     /// At most `per_second` requests a second (at least one), evenly spaced.
     pub fn per_second(per_second: u32) -> Self {
