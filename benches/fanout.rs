@@ -110,7 +110,10 @@ async fn main() {
         if waiting == 0 {
             break;
         }
-        assert!(began.elapsed() < Duration::from_secs(600), "{waiting} channels still not posted after 10 minutes");
+        assert!(
+            began.elapsed() < Duration::from_secs(600),
+            "{waiting} channels still not posted after 10 minutes"
+        );
     }
     let took = began.elapsed().as_secs_f64();
     let posts = fake.rest_records()[before..].to_vec();
@@ -125,7 +128,12 @@ async fn main() {
     let (alice, bob, carol) = (fake.member("alice"), fake.member("bob"), fake.member("carol"));
     let answers: Vec<(u64, u64)> = threads
         .iter()
-        .map(|&t| (t, alice.say(t, "An answer long enough to count as one, about indexes.")))
+        .map(|&t| {
+            (
+                t,
+                alice.say(t, "An answer long enough to count as one, about indexes."),
+            )
+        })
         .collect();
     let bot = fake.bot_user_id();
     wait_for("the bot's ⬆️ on every answer", || {
@@ -166,7 +174,10 @@ async fn main() {
         if waiting == 0 {
             break;
         }
-        assert!(began.elapsed() < Duration::from_secs(600), "{waiting} rounds still not revealed after 10 minutes");
+        assert!(
+            began.elapsed() < Duration::from_secs(600),
+            "{waiting} rounds still not revealed after 10 minutes"
+        );
     }
     let took = began.elapsed().as_secs_f64();
     let reveals = fake.rest_records()[before..].to_vec();
@@ -215,6 +226,9 @@ async fn wait_for(what: &str, done: impl Fn() -> bool) {
     let began = Instant::now();
     while !done() {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert!(began.elapsed() < Duration::from_secs(300), "timed out waiting for {what}");
+        assert!(
+            began.elapsed() < Duration::from_secs(300),
+            "timed out waiting for {what}"
+        );
     }
 }

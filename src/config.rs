@@ -204,7 +204,12 @@ mod tests {
 
     #[test]
     fn the_rest_rate_is_taken_between_1_and_50_and_refused_otherwise() {
-        assert_eq!(config(&[("DAILYQ_REST_PER_SECOND", "24")]).unwrap().rest_per_second, 24);
+        assert_eq!(
+            config(&[("DAILYQ_REST_PER_SECOND", "24")])
+                .unwrap()
+                .rest_per_second,
+            24
+        );
         for bad in ["0", "51", "fast", "-3"] {
             let err = config(&[("DAILYQ_REST_PER_SECOND", bad)]).unwrap_err();
             assert_eq!(err.variable, "DAILYQ_REST_PER_SECOND", "{bad}");

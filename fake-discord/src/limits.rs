@@ -344,20 +344,20 @@ impl Faults {
         let (receiver, count) = self.with(|s| {
             let by_path = s.held_paths.iter().any(|f| path.contains(f.as_str()));
             match (s.hold_remaining, by_path) {
-            (None, false) => (None, None),
-            (Some(remaining @ 1..), false) => {
-                s.hold_remaining = Some(remaining - 1);
-                (None, None)
+                (None, false) => (None, None),
+                (Some(remaining @ 1..), false) => {
+                    s.hold_remaining = Some(remaining - 1);
+                    (None, None)
+                }
+                (Some(0), _) | (_, true) => {
+                    let (release, receiver) = oneshot::channel();
+                    let mut record = record();
+                    record.held = true;
+                    recorder.push_rest(record.clone());
+                    s.held.push((record, release));
+                    (Some(receiver), Some(s.held.len()))
+                }
             }
-            (Some(0), _) | (_, true) => {
-                let (release, receiver) = oneshot::channel();
-                let mut record = record();
-                record.held = true;
-                recorder.push_rest(record.clone());
-                s.held.push((record, release));
-                (Some(receiver), Some(s.held.len()))
-            }
-        }
         });
         if let Some(count) = count {
             self.held_changed.send_replace(count);

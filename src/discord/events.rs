@@ -164,7 +164,10 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
                 .enforce_nonce(true)
                 .reference_message(message)
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
-            message.channel_id.send_message(discord.paced().await, reply).await?;
+            message
+                .channel_id
+                .send_message(discord.paced().await, reply)
+                .await?;
         }
         Err(_) => {}
     }
@@ -179,7 +182,10 @@ async fn offer_upvote(
     message: serenity::MessageId,
 ) {
     let upvote = serenity::ReactionType::Unicode(render::UPVOTE.to_owned());
-    if let Err(e) = channel.create_reaction(discord.paced().await, message, upvote).await {
+    if let Err(e) = channel
+        .create_reaction(discord.paced().await, message, upvote)
+        .await
+    {
         tracing::warn!(error = ?e, round = round.id, "could not add the upvote reaction to an answer");
     }
 }

@@ -70,7 +70,11 @@ mod tests {
         for _ in 0..5 {
             pace.ready().await;
         }
-        assert!(began.elapsed() >= Duration::from_millis(190), "{:?}", began.elapsed());
+        assert!(
+            began.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            began.elapsed()
+        );
     }
 
     #[test]

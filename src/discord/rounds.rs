@@ -248,7 +248,11 @@ async fn open_thread(
     let builder = serenity::CreateThread::new(render::thread_name(round, question))
         .auto_archive_duration(archive_duration(round));
     let thread = match channel
-        .create_thread_from_message(discord.paced().await, serenity::MessageId::new(message.0), builder)
+        .create_thread_from_message(
+            discord.paced().await,
+            serenity::MessageId::new(message.0),
+            builder,
+        )
         .await
     {
         Ok(t) => ChannelId(t.id.get()),

@@ -13,9 +13,9 @@
 
 use super::rounds::{self, StartOutcome};
 use super::{Data, Discord};
-use crate::domain::{ChannelId, GuildId};
 use crate::domain::retry::Backoff;
 use crate::domain::round::{ChannelSchedule, Round};
+use crate::domain::{ChannelId, GuildId};
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};

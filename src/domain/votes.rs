@@ -156,12 +156,7 @@ mod tests {
 
     #[test]
     fn a_reaction_list_is_read_only_when_the_shown_count_differs_from_the_live_record() {
-        let shown = |count, by_bot_itself| {
-            Some(ShownUpvotes {
-                count,
-                by_bot_itself,
-            })
-        };
+        let shown = |count, by_bot_itself| Some(ShownUpvotes { count, by_bot_itself });
         // Two votes and the bot's own ⬆️, all seen live: no read.
         assert!(!reaction_list_needed(shown(3, true), 2, 0));
         // A late upvote still shows on Discord but was remembered: no read.

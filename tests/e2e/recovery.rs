@@ -1,8 +1,8 @@
 //! Crashes, restarts, downtime and missing permissions.
 
 use crate::harness::{
-    App, Backend, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of, question_posts,
-    set_up_daily, start_instant, wait_for_post,
+    App, Backend, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of,
+    question_posts, set_up_daily, start_instant, wait_for_post,
 };
 use crate::logs;
 use chrono::Duration;
@@ -506,7 +506,10 @@ async fn schedule_in(app: &App, guild: GuildId, channel: u64, time: &str) {
         next_post_at: post_time.next_after(start_instant()).at,
         created_by: dailyq::domain::UserId(app.member("admin").id),
     };
-    app.store.upsert_schedule(&schedule, start_instant()).await.unwrap();
+    app.store
+        .upsert_schedule(&schedule, start_instant())
+        .await
+        .unwrap();
 }
 
 /// A guild whose every request hangs (Discord never answers) holds at most its share of the

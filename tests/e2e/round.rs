@@ -29,7 +29,10 @@ async fn a_round_runs_from_post_to_reveal_and_scores_once(app: &mut App) {
         text.contains("How to play") && text.contains("Edits count until the reveal") && text.contains("<t:"),
         "{text}"
     );
-    assert!(app.fake.messages(thread).iter().all(|m| !m.by_bot), "nothing posted in the thread");
+    assert!(
+        app.fake.messages(thread).iter().all(|m| !m.by_bot),
+        "nothing posted in the thread"
+    );
 
     let (alice, bob, carol) = (app.member("alice"), app.member("bob"), app.member("carol"));
     let a = answer(

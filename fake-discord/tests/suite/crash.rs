@@ -96,7 +96,10 @@ async fn hold_path_holds_only_the_requests_of_its_path_until_released() {
         Some(json!({ "content": "stuck" })),
     );
     let crash = fake.faults().wait_until_holding(WAIT).await.expect("held");
-    assert_eq!(crash.describe(), format!("POST /api/v10/channels/{slow}/messages"));
+    assert_eq!(
+        crash.describe(),
+        format!("POST /api/v10/channels/{slow}/messages")
+    );
     // Every other request is answered while that one hangs.
     let path = format!("/channels/{other}/messages");
     let (status, _) = api(&fake, "POST", &path, Some(json!({ "content": "goes through" }))).await;

@@ -321,7 +321,13 @@ async fn messages_read_back_carry_each_reactions_count_and_whether_the_bot_is_am
     assert_eq!(api(&fake, "PUT", &path, None).await.0, 204);
     fake.member("carol").react(general, answer, "🎉");
 
-    let (status, page) = api(&fake, "GET", &format!("/channels/{general}/messages?limit=100"), None).await;
+    let (status, page) = api(
+        &fake,
+        "GET",
+        &format!("/channels/{general}/messages?limit=100"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let page: Vec<serenity::all::Message> = serde_json::from_value(page).expect("serenity's Message");
     let read = page.iter().find(|m| m.id.get() == answer).unwrap();
@@ -330,8 +336,15 @@ async fn messages_read_back_carry_each_reactions_count_and_whether_the_bot_is_am
         .iter()
         .find(|r| r.reaction_type.unicode_eq("⬆️"))
         .expect("the ⬆️ reaction");
-    assert_eq!((upvote.count, upvote.count_details.normal, upvote.me), (3, 3, true));
-    let party = read.reactions.iter().find(|r| r.reaction_type.unicode_eq("🎉")).unwrap();
+    assert_eq!(
+        (upvote.count, upvote.count_details.normal, upvote.me),
+        (3, 3, true)
+    );
+    let party = read
+        .reactions
+        .iter()
+        .find(|r| r.reaction_type.unicode_eq("🎉"))
+        .unwrap();
     assert_eq!((party.count, party.me), (1, false));
     let untouched = page.iter().find(|m| m.id.get() == plain).unwrap();
     assert!(untouched.reactions.is_empty());
