@@ -102,7 +102,7 @@ async fn main() {
     data.wake.notify_one();
     let began = Instant::now();
     loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let now = dailyq::clock::Clock::now(&clock);
         let waiting = store.due_schedules(now).await.unwrap().len()
             + store.pending_rounds().await.unwrap().len()
@@ -168,7 +168,7 @@ async fn main() {
     data.wake.notify_one();
     let began = Instant::now();
     loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let now = dailyq::clock::Clock::now(&clock);
         let waiting = store.due_reveals(now).await.unwrap().len();
         if waiting == 0 {

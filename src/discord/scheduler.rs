@@ -34,6 +34,10 @@ pub struct SchedulerOptions {
     /// Channels of one guild worked on at once (below `parallel_channels`, so a guild whose
     /// requests hang leaves slots to the others).
     pub per_guild_channels: usize,
+    /// Shortest time between two ticks. Every finished job wakes the scheduler; during a
+    /// fan-out of a thousand channels, ticking on each wake would re-read a thousand due rows a
+    /// thousand times.
+    pub min_tick_gap: Duration,
 }
 
 impl Default for SchedulerOptions {
@@ -46,6 +50,7 @@ impl Default for SchedulerOptions {
             },
             parallel_channels: 32,
             per_guild_channels: 16,
+            min_tick_gap: Duration::from_millis(100),
         }
     }
 }
@@ -108,6 +113,7 @@ pub async fn run(discord: Discord, data: Data, options: SchedulerOptions) {
     let limit = Arc::new(tokio::sync::Semaphore::new(options.parallel_channels.max(1)));
     let mut jobs = tokio::task::JoinSet::new();
     while !data.is_stopping() {
+        let ticked = Instant::now();
         tick(&discord, &data, &pace, &limit, options, &mut jobs).await;
         // Reap finished tasks so the set does not grow.
         while jobs.try_join_next().is_some() {}
@@ -116,6 +122,8 @@ pub async fn run(discord: Discord, data: Data, options: SchedulerOptions) {
             _ = tokio::time::sleep(sleep) => {}
             _ = data.wake.notified() => {}
         }
+        // Wakes that come together (jobs finishing one after another) make one tick.
+        tokio::time::sleep_until(ticked + options.min_tick_gap).await;
     }
     jobs.abort_all();
 }
