@@ -49,6 +49,10 @@ pub struct ConfigError {
 /// The database URL default: a SQLite file next to where the bot runs.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://dailyq.db";
 
+/// REST requests per second a process makes on its own unless told otherwise: a little under
+/// Discord's global limit of 50.
+pub const DEFAULT_REST_PER_SECOND: u32 = 48;
+
 /// Everything the bot reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -65,6 +69,8 @@ pub struct Config {
     /// Which shards this process runs (`DAILYQ_SHARDS`): all of them, or a range of several
     /// processes sharing one PostgreSQL.
     pub shards: ShardPlan,
+    /// REST requests per second this process makes on its own, 1–50 (`DAILYQ_REST_PER_SECOND`).
+    pub rest_per_second: u32,
 }
 
 impl Config {
@@ -122,6 +128,16 @@ impl Config {
                 problem: "a shard range is for several processes sharing one PostgreSQL: set DATABASE_URL to postgres://… or use auto".into(),
             });
         }
+        // Discord's global limit is 50 per second per bot, shared by every process of it.
+        let rest_per_second = match non_empty("DAILYQ_REST_PER_SECOND") {
+            None => DEFAULT_REST_PER_SECOND,
+            Some(v) => v.parse().ok().filter(|n| (1..=50).contains(n)).ok_or_else(|| ConfigError {
+                variable: "DAILYQ_REST_PER_SECOND",
+                problem: format!(
+                    "`{v}` is not a rate between 1 and 50 (Discord allows 50 requests per second per bot, shared by all its processes)"
+                ),
+            })?,
+        };
 
         Ok(Config {
             discord_token,
@@ -130,6 +146,7 @@ impl Config {
             message_content,
             proxy_url,
             shards,
+            rest_per_second,
         })
     }
 
@@ -205,6 +222,7 @@ mod tests {
         assert!(c.discord_token.is_none());
         assert!(c.proxy_url.is_none());
         assert_eq!(c.shards, ShardPlan::Auto);
+        assert_eq!(c.rest_per_second, 48);
     }
 
     #[test]
@@ -234,6 +252,20 @@ mod tests {
         assert!(err.problem.contains("PostgreSQL"), "{err}");
         // The whole range in one process is fine anywhere.
         assert!(config(&[("DAILYQ_SHARDS", "0-0/1")]).is_ok());
+    }
+
+    #[test]
+    fn the_rest_rate_is_taken_between_1_and_50_and_refused_otherwise() {
+        assert_eq!(
+            config(&[("DAILYQ_REST_PER_SECOND", "24")])
+                .unwrap()
+                .rest_per_second,
+            24
+        );
+        for bad in ["0", "51", "fast", "-3"] {
+            let err = config(&[("DAILYQ_REST_PER_SECOND", bad)]).unwrap_err();
+            assert_eq!(err.variable, "DAILYQ_REST_PER_SECOND", "{bad}");
+        }
     }
 
     #[test]

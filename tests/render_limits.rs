@@ -427,14 +427,6 @@ fn every_known_category_title_fits_the_question_title() {
 }
 
 #[test]
-fn thread_instructions_fit_one_message_for_any_deadline() {
-    for r in rounds() {
-        let text = render::thread_instructions(&r);
-        assert!(text.chars().count() <= MESSAGE_CONTENT, "{text}");
-    }
-}
-
-#[test]
 fn the_too_short_note_fits_one_message_for_any_length_and_minimum() {
     let text = render::too_short_note(usize::MAX, u32::MAX);
     assert!(text.chars().count() <= MESSAGE_CONTENT, "{text}");

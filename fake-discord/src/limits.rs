@@ -150,6 +150,8 @@ struct FaultState {
     held: Vec<(RestRecord, oneshot::Sender<()>)>,
     /// Path fragments whose requests always fail with the given status (an outage of one route).
     failing_paths: Vec<(String, u16)>,
+    /// Path fragments whose requests are held (a channel or route that never answers).
+    held_paths: Vec<String>,
 }
 
 /// Switchable faults, drawn from a seeded generator so a run repeats.
@@ -181,6 +183,7 @@ impl Faults {
                 hold_remaining: None,
                 held: Vec::new(),
                 failing_paths: Vec::new(),
+                held_paths: Vec::new(),
             }),
             held_changed: watch::Sender::new(0),
         }
@@ -258,9 +261,17 @@ impl Faults {
         self.with(|s| s.hold_remaining = Some(n));
     }
 
+    /// Holds every later REST request whose path contains `fragment` (e.g. one channel's id),
+    /// like [`Faults::hold_after`] holds all of them: never applied, never answered, until
+    /// [`Faults::release_held`] or [`Faults::clear`]. Other requests are handled as usual: a
+    /// channel, a guild or a route that hangs while the rest of Discord answers.
+    pub fn hold_path(&self, fragment: &str) {
+        self.with(|s| s.held_paths.push(fragment.to_owned()));
+    }
+
     /// Whether requests are being held or will be after the count runs out.
     pub fn is_holding(&self) -> bool {
-        self.with(|s| s.hold_remaining.is_some())
+        self.with(|s| s.hold_remaining.is_some() || !s.held_paths.is_empty())
     }
 
     /// How many requests are held now.
@@ -308,6 +319,7 @@ impl Faults {
     pub fn release_held(&self) -> usize {
         let held = self.with(|s| {
             s.hold_remaining = None;
+            s.held_paths.clear();
             std::mem::take(&mut s.held)
         });
         let ended = held.len();
@@ -319,27 +331,32 @@ impl Faults {
         ended
     }
 
-    /// Counts one REST request against [`Faults::hold_after`]: `None` to handle it, or the
-    /// switch that ends it once held. A held request's record is kept among the held ones and
-    /// stored in `recorder` before waiters hear of it.
+    /// Counts one REST request against [`Faults::hold_after`] and checks it against
+    /// [`Faults::hold_path`]: `None` to handle it, or the switch that ends it once held. A held
+    /// request's record is kept among the held ones and stored in `recorder` before waiters hear
+    /// of it.
     pub(crate) fn admit(
         &self,
         recorder: &Recorder,
+        path: &str,
         record: impl FnOnce() -> RestRecord,
     ) -> Option<oneshot::Receiver<()>> {
-        let (receiver, count) = self.with(|s| match s.hold_remaining {
-            None => (None, None),
-            Some(remaining @ 1..) => {
-                s.hold_remaining = Some(remaining - 1);
-                (None, None)
-            }
-            Some(0) => {
-                let (release, receiver) = oneshot::channel();
-                let mut record = record();
-                record.held = true;
-                recorder.push_rest(record.clone());
-                s.held.push((record, release));
-                (Some(receiver), Some(s.held.len()))
+        let (receiver, count) = self.with(|s| {
+            let by_path = s.held_paths.iter().any(|f| path.contains(f.as_str()));
+            match (s.hold_remaining, by_path) {
+                (None, false) => (None, None),
+                (Some(remaining @ 1..), false) => {
+                    s.hold_remaining = Some(remaining - 1);
+                    (None, None)
+                }
+                (Some(0), _) | (_, true) => {
+                    let (release, receiver) = oneshot::channel();
+                    let mut record = record();
+                    record.held = true;
+                    recorder.push_rest(record.clone());
+                    s.held.push((record, release));
+                    (Some(receiver), Some(s.held.len()))
+                }
             }
         });
         if let Some(count) = count {

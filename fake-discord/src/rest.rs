@@ -48,7 +48,7 @@ pub(crate) async fn api(State(shared): State<Arc<Shared>>, request: Request) -> 
         .await
         .unwrap_or_default();
     let body = parse_body(&headers, &bytes);
-    let held = shared.faults.admit(&shared.recorder, || {
+    let held = shared.faults.admit(&shared.recorder, &path, || {
         let body = body.as_ref().cloned().unwrap_or(Value::Null);
         shared
             .recorder

@@ -13,6 +13,7 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
     let discord = Discord {
         http: ctx.http.clone(),
         cache: ctx.cache.clone(),
+        pace: data.rest.clone(),
     };
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
@@ -160,7 +161,10 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
                 .enforce_nonce(true)
                 .reference_message(message)
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
-            message.channel_id.send_message(&discord.http, reply).await?;
+            message
+                .channel_id
+                .send_message(discord.paced().await, reply)
+                .await?;
         }
         Err(_) => {}
     }
@@ -175,7 +179,10 @@ async fn offer_upvote(
     message: serenity::MessageId,
 ) {
     let upvote = serenity::ReactionType::Unicode(render::UPVOTE.to_owned());
-    if let Err(e) = channel.create_reaction(&discord.http, message, upvote).await {
+    if let Err(e) = channel
+        .create_reaction(discord.paced().await, message, upvote)
+        .await
+    {
         tracing::warn!(error = ?e, round = round.id, "could not add the upvote reaction to an answer");
     }
 }
@@ -293,7 +300,7 @@ async fn on_reaction(
         }
         Err(VoteRejection::SelfVote) => {
             // Tidy up when allowed to; the vote never counts either way.
-            if let Err(e) = reaction.delete(&discord.http).await {
+            if let Err(e) = reaction.delete(discord.paced().await).await {
                 tracing::debug!(error = ?e, "could not remove a self-vote reaction (no Manage Messages?)");
             }
         }
@@ -322,7 +329,7 @@ async fn greet(discord: &Discord, guild: &serenity::Guild) {
     text_channels.sort_by_key(|c| (c.position, c.id));
     targets.extend(text_channels.iter().map(|c| c.id));
     for channel in targets {
-        if channel.say(&discord.http, text).await.is_ok() {
+        if channel.say(discord.paced().await, text).await.is_ok() {
             return;
         }
     }

@@ -5,6 +5,7 @@
 
 mod commands;
 mod events;
+pub mod pace;
 pub mod render;
 pub mod rounds;
 pub mod scheduler;
@@ -15,6 +16,7 @@ use crate::config::{Config, Secret};
 use crate::domain::shards::{ShardPlan, ShardRange};
 use crate::store::Store;
 use anyhow::Context as _;
+pub use pace::RestPace;
 use poise::serenity_prelude as serenity;
 pub use scheduler::SchedulerOptions;
 use std::path::Path;
@@ -36,6 +38,8 @@ pub struct Data {
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
     /// This process's name on reveal leases: its shard range, `:`, and a random instance id.
     pub lease_owner: Arc<str>,
+    /// The pace of the bot's own REST requests, shared by the scheduler and event handlers.
+    pub rest: RestPace,
 }
 
 impl Data {
@@ -49,6 +53,7 @@ impl Data {
             wake: Arc::new(tokio::sync::Notify::new()),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             lease_owner,
+            rest: RestPace::default(),
         }
     }
 
@@ -63,6 +68,13 @@ impl Data {
     /// What every reveal lease of this process's shard range starts with.
     pub fn lease_prefix(&self) -> String {
         format!("{}:", self.store.shards())
+    }
+
+
+    /// The same data with its REST requests paced at `per_second` (see [`RestPace`]).
+    pub fn with_rest_rate(mut self, per_second: u32) -> Self {
+        self.rest = RestPace::per_second(per_second);
+        self
     }
 
     /// Stops background work (the scheduler) after its current step.
@@ -90,6 +102,17 @@ pub struct Discord {
     pub http: Arc<serenity::Http>,
     /// The gateway cache (the bot's own user, guilds).
     pub cache: Arc<serenity::Cache>,
+    /// The shared pace of REST requests ([`Data::rest`]).
+    pub pace: RestPace,
+}
+
+impl Discord {
+    /// REST once this request's turn has come under the global limit: every scheduled request
+    /// goes through here.
+    pub async fn paced(&self) -> &serenity::Http {
+        self.pace.ready().await;
+        &self.http
+    }
 }
 
 /// Errors of commands and handlers; users see sentences, logs see chains.
@@ -172,6 +195,7 @@ pub async fn build_client(
                 let discord = Discord {
                     http: ctx.http.clone(),
                     cache: ctx.cache.clone(),
+                    pace: data.rest.clone(),
                 };
                 // Before the first tick: guilds that removed the bot while it was offline must
                 // not get a post attempt.
@@ -235,7 +259,8 @@ async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopS
     };
     tracing::info!(user = %me.name, "Discord accepted the token");
     let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content)
-        .with_shards(config.shards.owned());
+        .with_shards(config.shards.owned())
+        .with_rest_rate(config.rest_per_second);
     let Some(client) = stop
         .until(build_client(http, data.clone(), SchedulerOptions::default()))
         .await

@@ -53,7 +53,8 @@ pub fn has_marker(footer: &str, marker: &str) -> bool {
     footer == marker || footer.ends_with(&format!(" · {marker}"))
 }
 
-/// The question post.
+/// The question post, with everything members need to take part (the answer thread itself
+/// carries no instructions message, so a post costs two requests: this message and its thread).
 pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> serenity::CreateEmbed {
     let min = if min_answer_chars > 0 {
         format!(" Answers need at least {min_answer_chars} characters.")
@@ -71,8 +72,9 @@ pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> ser
         .field(
             "How to play",
             format!(
-                "Answer in the thread below.{min} Upvote the answers you find strong with {UPVOTE} \
-                 (not your own). The reference answer is revealed {} ({}).",
+                "Answer in the thread below, in one message or several.{min} Upvote the answers you \
+                 find strong with {UPVOTE} (not your own). Edits count until the reveal; deleting a \
+                 message withdraws it. The reference answer is revealed {} ({}).",
                 timestamp(round.closes_at, 'R'),
                 timestamp(round.closes_at, 'f')
             ),
@@ -92,15 +94,6 @@ pub fn thread_name(round: &Round, q: &Question) -> String {
         .trim();
     let name = format!("#{} · {}", round.number, first_line.replace(['*', '`', '_'], ""));
     truncate(&name, 100)
-}
-
-/// The message that opens the thread.
-pub fn thread_instructions(round: &Round) -> String {
-    format!(
-        "Post your answer here: one message or several. React {UPVOTE} on other members' answers you find \
-         strong. Edits count until the reveal {}; deleting a message withdraws it.",
-        timestamp(round.closes_at, 'R')
-    )
 }
 
 /// The reply to an answer shorter than the guild's minimum.

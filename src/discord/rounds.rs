@@ -17,12 +17,13 @@ use crate::domain::rotation::pick_next;
 use crate::domain::round::{ChannelSchedule, Round, RoundState};
 use crate::domain::schedule::ScheduledPost;
 use crate::domain::scoring::{CountedAnswer, score_round, top_answers};
+use crate::domain::votes::{ShownUpvotes, reaction_list_needed};
 use crate::domain::{ChannelId, MessageId, UserId};
 use crate::store::NewRound;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What happened when a round was started.
 #[derive(Debug)]
@@ -146,7 +147,7 @@ pub async fn publish(
                         );
                     }
                     data.store.note_post_attempt(round.id).await?;
-                    match channel.send_message(&discord.http, post).await {
+                    match channel.send_message(discord.paced().await, post).await {
                         Ok(m) => MessageId(m.id.get()),
                         Err(e) => return Err(post_failed(data, round, e).await),
                     }
@@ -178,7 +179,7 @@ async fn find_own_message(
     for _ in 0..SEARCH_PAGES {
         let page = match channel
             .messages(
-                &discord.http,
+                discord.paced().await,
                 serenity::GetMessages::new().after(after).limit(100),
             )
             .await
@@ -196,24 +197,6 @@ async fn find_own_message(
         }
     }
     Ok(None)
-}
-
-/// Whether the first page of `thread` has a message of this bot with exactly `text`.
-async fn has_own_text(discord: &Discord, thread: ChannelId, text: &str) -> anyhow::Result<bool> {
-    let me = discord.cache.current_user().id;
-    let page = serenity::ChannelId::new(thread.0)
-        .messages(
-            &discord.http,
-            serenity::GetMessages::new()
-                .after(serenity::MessageId::new(thread.0))
-                .limit(100),
-        )
-        .await;
-    match page {
-        Ok(page) => Ok(page.iter().any(|m| m.author.id == me && m.content == text)),
-        Err(e) if is_permanent(&e) => Ok(false),
-        Err(e) => Err(anyhow::Error::new(e).context("reading the thread")),
-    }
 }
 
 /// Whether a message has an embed whose footer carries `marker`.
@@ -264,15 +247,18 @@ async fn open_thread(
     let channel = serenity::ChannelId::new(round.channel_id.0);
     let builder = serenity::CreateThread::new(render::thread_name(round, question))
         .auto_archive_duration(archive_duration(round));
-    let (thread, adopted) = match channel
-        .create_thread_from_message(&discord.http, serenity::MessageId::new(message.0), builder)
+    let thread = match channel
+        .create_thread_from_message(
+            discord.paced().await,
+            serenity::MessageId::new(message.0),
+            builder,
+        )
         .await
     {
-        Ok(t) => (ChannelId(t.id.get()), false),
-        // A thread started from a message has the message's id.
-        Err(e) if api_error(&e).is_some_and(|(_, c)| c == THREAD_ALREADY_EXISTS) => {
-            (ChannelId(message.0), true)
-        }
+        Ok(t) => ChannelId(t.id.get()),
+        // An earlier attempt created it and crashed before recording it: a thread started from
+        // a message has the message's id.
+        Err(e) if api_error(&e).is_some_and(|(_, c)| c == THREAD_ALREADY_EXISTS) => ChannelId(message.0),
         Err(e) => {
             if api_error(&e).is_some_and(|(_, c)| c == MISSING_PERMISSIONS) {
                 tracing::error!(
@@ -284,27 +270,6 @@ async fn open_thread(
             return Err(anyhow::Error::new(e).context(format!("opening the thread of round {}", round.id)));
         }
     };
-    // The instructions go in before the thread is recorded: a recorded thread is a finished
-    // post. A thread that already existed (an earlier attempt crashed) may have them already.
-    let text = render::thread_instructions(round);
-    let already = adopted && has_own_text(discord, thread, &text).await?;
-    if !already {
-        let intro = serenity::CreateMessage::new()
-            .content(text)
-            .nonce(serenity::Nonce::String(format!("dqi{}", round.id)))
-            .enforce_nonce(true);
-        if let Err(e) = serenity::ChannelId::new(thread.0)
-            .send_message(&discord.http, intro)
-            .await
-        {
-            if !is_permanent(&e) {
-                return Err(
-                    anyhow::Error::new(e).context(format!("posting the instructions of round {}", round.id))
-                );
-            }
-            tracing::warn!(error = ?e, round = round.id, "could not post the thread instructions");
-        }
-    }
     data.store.set_round_thread(round.id, thread).await?;
     tracing::info!(round = round.id, thread = %thread, "answer thread opened");
     Ok(())
@@ -321,7 +286,7 @@ async fn send_first(
     what: &str,
 ) -> anyhow::Result<Option<MessageId>> {
     for target in targets {
-        match target.send_message(&discord.http, post.clone()).await {
+        match target.send_message(discord.paced().await, post.clone()).await {
             Ok(m) => return Ok(Some(MessageId(m.id.get()))),
             Err(e) if is_permanent(&e) => {
                 tracing::error!(error = ?e, round = round.id, channel = %target, "cannot post {what} here");
@@ -340,6 +305,19 @@ async fn send_first(
 struct ThreadScan {
     /// A reference answer an earlier reveal attempt posted in the thread.
     reference: Option<MessageId>,
+    /// The ⬆️ reactions each message shows.
+    upvotes: BTreeMap<MessageId, ShownUpvotes>,
+}
+
+/// The ⬆️ reactions a message object shows (its `reactions` carry counts).
+fn shown_upvotes(m: &serenity::Message) -> ShownUpvotes {
+    m.reactions
+        .iter()
+        .find(|r| matches!(&r.reaction_type, serenity::ReactionType::Unicode(e) if e == render::UPVOTE))
+        .map_or_else(ShownUpvotes::default, |r| ShownUpvotes {
+            count: r.count_details.normal,
+            by_bot_itself: r.me,
+        })
 }
 
 /// Makes the recorded answers of a round what the thread shows: every ordinary member message
@@ -366,7 +344,7 @@ async fn reconcile_answers(
     loop {
         let page = channel
             .messages(
-                &discord.http,
+                discord.paced().await,
                 serenity::GetMessages::new().after(after).limit(100),
             )
             .await?;
@@ -375,6 +353,7 @@ async fn reconcile_answers(
                 scan.reference = Some(MessageId(m.id.get()));
             }
             let message = MessageId(m.id.get());
+            scan.upvotes.insert(message, shown_upvotes(m));
             let before = recorded.get(&message);
             let content = data.message_content.then_some(m.content.as_str());
             let judged_text = text_as_of_deadline(
@@ -455,7 +434,7 @@ async fn reaction_voters(
     loop {
         let page = serenity::ChannelId::new(thread.0)
             .reaction_users(
-                &discord.http,
+                discord.paced().await,
                 serenity::MessageId::new(answer.0),
                 serenity::ReactionType::Unicode(render::UPVOTE.to_owned()),
                 Some(100),
@@ -485,7 +464,7 @@ async fn answer_thread(discord: &Discord, data: &Data, round: &Round) -> anyhow:
         return Ok(None);
     };
     match serenity::ChannelId::new(message.0)
-        .to_channel(&discord.http)
+        .to_channel(discord.paced().await)
         .await
     {
         Ok(serenity::Channel::Guild(c)) if c.thread_metadata.is_some() => {
@@ -506,7 +485,7 @@ async fn answer_thread(discord: &Discord, data: &Data, round: &Round) -> anyhow:
 async fn lock_thread(discord: &Discord, round: &Round, thread: ChannelId, archive: bool) {
     let edit = serenity::EditThread::new().locked(true).archived(archive);
     if let Err(e) = serenity::ChannelId::new(thread.0)
-        .edit_thread(&discord.http, edit)
+        .edit_thread(discord.paced().await, edit)
         .await
     {
         tracing::warn!(error = ?e, round = round.id, archive, "could not lock the answer thread");
@@ -593,7 +572,17 @@ async fn reveal_leased(discord: &Discord, data: &Data, round: Round) -> anyhow::
                 tracing::error!(error = ?e, round = round.id, "cannot read the thread; scoring the answers seen live");
             }
         }
+        // Only answers whose ⬆️ count differs from what was recorded live need their list read
+        // (about one request per hundred answers instead of one per answer).
+        let live = data.store.round_votes(round.id).await?;
+        let late = data.store.round_late_votes(round.id).await?;
         for answer in data.store.round_answers(round.id).await? {
+            let recorded = live.get(&answer.message_id).map_or(0, |v| v.len() as u64);
+            let late = late.get(&answer.message_id).copied().unwrap_or(0);
+            let shown = scan.upvotes.get(&answer.message_id).copied();
+            if !reaction_list_needed(shown, recorded, late) {
+                continue;
+            }
             match reaction_voters(discord, thread, answer.message_id, answer.author_id).await {
                 Ok(voters) => data.store.replace_votes(answer.message_id, &voters, now).await?,
                 Err(e) if api_error(&e).is_some_and(|(_, c)| c == UNKNOWN_MESSAGE) => {
@@ -710,7 +699,7 @@ async fn post_summary(
             .reference_message((channel, serenity::MessageId::new(q.0)))
     });
     match reply {
-        Some(reply) => match channel.send_message(&discord.http, reply).await {
+        Some(reply) => match channel.send_message(discord.paced().await, reply).await {
             Ok(m) => Ok(Some(MessageId(m.id.get()))),
             Err(e) if is_permanent(&e) => send_first(discord, round, &[channel], post, "the summary").await,
             Err(e) => Err(anyhow::Error::new(e).context("posting the summary")),

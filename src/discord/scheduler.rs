@@ -2,16 +2,20 @@
 //! second process or a lost timer never loses or repeats one.
 //!
 //! Each tick turns what is due into jobs, one task per channel, run side by side (a bounded
-//! number at once): a channel whose reveal hangs or keeps failing never delays another channel.
+//! number at once, and a bounded number per guild): a channel whose reveal hangs or keeps failing
+//! never delays another channel, and a guild whose requests hang never holds more than its share
+//! of the slots, so it never delays another guild. Channels start in turns across guilds, so a
+//! guild with a thousand due channels does not make a small guild wait behind all of them.
+//! Every REST request waits for its turn under the global limit ([`super::pace`]).
 //! A failing job is retried with capped exponential backoff and jitter, per job, so nothing
 //! spins; the backoff is pacing only (kept in memory), every state change is still guarded in
 //! the database.
 
 use super::rounds::{self, StartOutcome};
 use super::{Data, Discord};
-use crate::domain::ChannelId;
 use crate::domain::retry::Backoff;
 use crate::domain::round::{ChannelSchedule, Round};
+use crate::domain::{ChannelId, GuildId};
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -27,6 +31,13 @@ pub struct SchedulerOptions {
     pub backoff: Backoff,
     /// Channels worked on at once.
     pub parallel_channels: usize,
+    /// Channels of one guild worked on at once (below `parallel_channels`, so a guild whose
+    /// requests hang leaves slots to the others).
+    pub per_guild_channels: usize,
+    /// Shortest time between two ticks. Every finished job wakes the scheduler; during a
+    /// fan-out of a thousand channels, ticking on each wake would re-read a thousand due rows a
+    /// thousand times.
+    pub min_tick_gap: Duration,
 }
 
 impl Default for SchedulerOptions {
@@ -37,7 +48,9 @@ impl Default for SchedulerOptions {
                 base: Duration::from_secs(2),
                 cap: Duration::from_secs(300),
             },
-            parallel_channels: 16,
+            parallel_channels: 32,
+            per_guild_channels: 16,
+            min_tick_gap: Duration::from_millis(100),
         }
     }
 }
@@ -62,6 +75,13 @@ enum Work {
 }
 
 impl Work {
+    fn guild(&self) -> GuildId {
+        match self {
+            Work::Reveal(r) | Work::Publish(r) => r.guild_id,
+            Work::Post(s) => s.guild_id,
+        }
+    }
+
     fn job(&self) -> Job {
         match self {
             Work::Reveal(r) => Job::Reveal(r.id),
@@ -83,6 +103,8 @@ struct Failing {
 struct Pace {
     busy: HashSet<ChannelId>,
     failing: HashMap<Job, Failing>,
+    /// Each guild's share of the slots (dropped when no task holds it).
+    guilds: HashMap<GuildId, Arc<tokio::sync::Semaphore>>,
 }
 
 /// Runs ticks until the bot stops. In-flight jobs are dropped when it returns.
@@ -91,6 +113,7 @@ pub async fn run(discord: Discord, data: Data, options: SchedulerOptions) {
     let limit = Arc::new(tokio::sync::Semaphore::new(options.parallel_channels.max(1)));
     let mut jobs = tokio::task::JoinSet::new();
     while !data.is_stopping() {
+        let ticked = Instant::now();
         tick(&discord, &data, &pace, &limit, options, &mut jobs).await;
         // Reap finished tasks so the set does not grow.
         while jobs.try_join_next().is_some() {}
@@ -99,6 +122,8 @@ pub async fn run(discord: Discord, data: Data, options: SchedulerOptions) {
             _ = tokio::time::sleep(sleep) => {}
             _ = data.wake.notified() => {}
         }
+        // Wakes that come together (jobs finishing one after another) make one tick.
+        tokio::time::sleep_until(ticked + options.min_tick_gap).await;
     }
     jobs.abort_all();
 }
@@ -176,22 +201,38 @@ async fn tick(
         let due: HashSet<Job> = by_channel.values().flatten().map(Work::job).collect();
         lock(pace).failing.retain(|job, _| due.contains(job));
     }
+    let mut ready_work = Vec::new();
     for (channel, work) in by_channel {
-        let work: Vec<Work> = {
-            let mut p = lock(pace);
-            if p.busy.contains(&channel) {
-                continue;
-            }
-            let work: Vec<Work> = work
-                .into_iter()
-                .filter(|w| p.failing.get(&w.job()).is_none_or(|f| f.retry_at <= ready))
-                .collect();
-            if work.is_empty() {
-                continue;
-            }
-            p.busy.insert(channel);
-            work
+        let mut p = lock(pace);
+        if p.busy.contains(&channel) {
+            continue;
+        }
+        let work: Vec<Work> = work
+            .into_iter()
+            .filter(|w| p.failing.get(&w.job()).is_none_or(|f| f.retry_at <= ready))
+            .collect();
+        let Some(guild) = work.first().map(Work::guild) else {
+            continue;
         };
+        p.busy.insert(channel);
+        ready_work.push((guild, (channel, work)));
+    }
+    let guild_limits = {
+        let mut p = lock(pace);
+        p.guilds.retain(|_, s| Arc::strong_count(s) > 1);
+        let mut limits = HashMap::new();
+        for (guild, _) in &ready_work {
+            let per_guild = options.per_guild_channels.max(1);
+            let s = p
+                .guilds
+                .entry(*guild)
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(per_guild)));
+            limits.insert(*guild, s.clone());
+        }
+        limits
+    };
+    for (guild, (channel, work)) in in_turns_by_guild(ready_work) {
+        let guild_limit = guild_limits[&guild].clone();
         let (discord, data, pace, limit) = (discord.clone(), data.clone(), pace.clone(), limit.clone());
         jobs.spawn(async move {
             // Frees the channel however the task ends (even by a panic or an abort).
@@ -199,6 +240,9 @@ async fn tick(
                 pace: pace.clone(),
                 channel,
             };
+            // The guild's share first, so a guild whose requests hang waits on its own share
+            // without holding the others' slots.
+            let _guild_permit = guild_limit.acquire_owned().await;
             let _permit = limit.acquire_owned().await;
             for w in work {
                 if data.is_stopping() {
@@ -231,6 +275,30 @@ async fn tick(
             data.wake.notify_one();
         });
     }
+}
+
+/// Orders work in turns across guilds: the first channel of each guild, then the second of each,
+/// and so on (guilds in the order they first appear), so no guild waits behind another's backlog.
+fn in_turns_by_guild<T>(items: Vec<(GuildId, T)>) -> Vec<(GuildId, T)> {
+    let mut queues: Vec<(GuildId, std::collections::VecDeque<T>)> = Vec::new();
+    let mut index: HashMap<GuildId, usize> = HashMap::new();
+    for (guild, item) in items {
+        let i = *index.entry(guild).or_insert_with(|| {
+            queues.push((guild, std::collections::VecDeque::new()));
+            queues.len() - 1
+        });
+        queues[i].1.push_back(item);
+    }
+    let mut out = Vec::new();
+    while !queues.is_empty() {
+        for (guild, q) in &mut queues {
+            if let Some(item) = q.pop_front() {
+                out.push((*guild, item));
+            }
+        }
+        queues.retain(|(_, q)| !q.is_empty());
+    }
+    out
 }
 
 /// The scheduler's memory; a panic elsewhere never makes it unusable.
@@ -305,4 +373,25 @@ async fn post_due(discord: &Discord, data: &Data, schedule: &ChannelSchedule) ->
     }
     advance().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_starts_in_turns_across_guilds_keeping_each_guilds_order() {
+        let (big, small, other) = (GuildId(1), GuildId(2), GuildId(3));
+        let items = vec![
+            (big, "b1"),
+            (big, "b2"),
+            (big, "b3"),
+            (small, "s1"),
+            (big, "b4"),
+            (other, "o1"),
+            (small, "s2"),
+        ];
+        let order: Vec<&str> = in_turns_by_guild(items).into_iter().map(|(_, i)| i).collect();
+        assert_eq!(order, ["b1", "s1", "o1", "b2", "s2", "b3", "b4"]);
+    }
 }

@@ -230,8 +230,10 @@ pub fn question_post(q: &Question) -> MessageSize {
     let ts = longest_timestamp();
     let title = format!("Question #{number} · {} · {}", q.category.title(), q.difficulty);
     let how_to_play = format!(
-        "Answer in the thread below. Answers need at least {} characters. Upvote the answers you \
-         find strong with ⬆️ (not your own). The reference answer is revealed <t:{ts}:R> (<t:{ts}:f>).",
+        "Answer in the thread below, in one message or several. Answers need at least {} \
+         characters. Upvote the answers you find strong with ⬆️ (not your own). Edits count until \
+         the reveal; deleting a message withdraws it. The reference answer is revealed <t:{ts}:R> \
+         (<t:{ts}:f>).",
         u32::MAX
     );
     let footer = format!("dailyq · round {number}");

@@ -62,6 +62,28 @@ pub fn judge_vote(v: &VoteAttempt) -> Result<(), VoteRejection> {
     Ok(())
 }
 
+/// What the thread's message pages show of an answer's ⬆️ reaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShownUpvotes {
+    /// Normal (not super) ⬆️ reactions on the message.
+    pub count: u64,
+    /// Whether one of them is the bot's own (it offers one on every answer).
+    pub by_bot_itself: bool,
+}
+
+/// Whether the reveal must read an answer's ⬆️ reaction list from Discord: only when the count
+/// its message shows differs from what was recorded live (counted votes, upvotes seen arriving
+/// late, and the bot's own ⬆️), or when the message was not seen at all. Any reaction the bot
+/// missed or that does not count (a self-vote, another bot) makes the counts differ, so the list
+/// is read exactly when live tracking cannot be trusted; a missed add and a missed removal on
+/// the same answer would cancel out, which is the price of not reading every list.
+pub fn reaction_list_needed(shown: Option<ShownUpvotes>, recorded_votes: u64, late_votes: u64) -> bool {
+    match shown {
+        None => true,
+        Some(s) => s.count != recorded_votes + late_votes + u64::from(s.by_bot_itself),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +152,24 @@ mod tests {
             ..attempt()
         };
         assert_eq!(judge_vote(&v), Err(VoteRejection::AnswerWithdrawn));
+    }
+
+    #[test]
+    fn a_reaction_list_is_read_only_when_the_shown_count_differs_from_the_live_record() {
+        let shown = |count, by_bot_itself| Some(ShownUpvotes { count, by_bot_itself });
+        // Two votes and the bot's own ⬆️, all seen live: no read.
+        assert!(!reaction_list_needed(shown(3, true), 2, 0));
+        // A late upvote still shows on Discord but was remembered: no read.
+        assert!(!reaction_list_needed(shown(4, true), 2, 1));
+        // No reaction at all and nothing recorded: no read.
+        assert!(!reaction_list_needed(shown(0, false), 0, 0));
+        // A vote cast while the bot was away, or a self-vote left in place: read.
+        assert!(reaction_list_needed(shown(4, true), 2, 0));
+        // A vote withdrawn while the bot was away: read.
+        assert!(reaction_list_needed(shown(2, true), 2, 0));
+        // The bot's own ⬆️ is missing (it could not react): the count alone decides.
+        assert!(!reaction_list_needed(shown(2, false), 2, 0));
+        // The message was not on the pages read: read.
+        assert!(reaction_list_needed(None, 0, 0));
     }
 }

@@ -138,4 +138,24 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// How many upvotes were seen arriving late, by answer, for the answers of a round.
+    #[tracing::instrument(skip(self))]
+    pub async fn round_late_votes(&self, round_id: i64) -> Result<BTreeMap<MessageId, u64>> {
+        let rows = sqlx::query(
+            "SELECT l.answer_message_id, COUNT(*) FROM late_votes l
+             JOIN answers a ON a.message_id = l.answer_message_id
+             WHERE a.round_id = $1
+             GROUP BY l.answer_message_id",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let n: i64 = row.try_get(1)?;
+                Ok((MessageId(unsf(row.try_get(0)?)), n as u64))
+            })
+            .collect()
+    }
 }

@@ -242,6 +242,20 @@ pub async fn wait_for_post(app: &App, channel: u64, number: u64) -> (u64, u64) {
         .wait_for_thread(channel, |t| t.id == post.id, WAIT)
         .await
         .expect("the answer thread");
+    // A post is finished once its thread is recorded (answers then count live).
+    let store = app.store.clone();
+    eventually("the answer thread recorded", || {
+        let store = store.clone();
+        async move {
+            store
+                .round_by_thread(dailyq::domain::ChannelId(thread.id))
+                .await
+                .ok()
+                .flatten()
+                .map(|_| ())
+        }
+    })
+    .await;
     (post.id, thread.id)
 }
 

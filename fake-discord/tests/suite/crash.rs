@@ -84,6 +84,43 @@ async fn hold_after_n_answers_n_requests_then_holds_every_later_one_without_appl
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn hold_path_holds_only_the_requests_of_its_path_until_released() {
+    let fake = start_fake().await;
+    let (slow, other) = (fake.channel("general"), fake.channel("dailyq"));
+    fake.faults().hold_path(&format!("/channels/{slow}/"));
+    assert!(fake.faults().is_holding());
+    let held = spawn_request(
+        &fake,
+        "POST",
+        format!("/channels/{slow}/messages"),
+        Some(json!({ "content": "stuck" })),
+    );
+    let crash = fake.faults().wait_until_holding(WAIT).await.expect("held");
+    assert_eq!(
+        crash.describe(),
+        format!("POST /api/v10/channels/{slow}/messages")
+    );
+    // Every other request is answered while that one hangs.
+    let path = format!("/channels/{other}/messages");
+    let (status, _) = api(&fake, "POST", &path, Some(json!({ "content": "goes through" }))).await;
+    assert_eq!(status, 200);
+    assert_eq!(contents(&fake, other), ["goes through"]);
+    assert!(contents(&fake, slow).is_empty() && !held.is_finished());
+
+    assert_eq!(fake.faults().release_held(), 1);
+    assert!(held.await.unwrap().is_err(), "ended unanswered");
+    assert!(!fake.faults().is_holding());
+    let (status, _) = api(
+        &fake,
+        "POST",
+        &format!("/channels/{slow}/messages"),
+        Some(json!({ "content": "after" })),
+    )
+    .await;
+    assert_eq!(status, 200, "released: the path answers again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn interaction_callbacks_and_follow_ups_count_like_any_request_but_members_acts_do_not() {
     let fake = start_fake().await;
     let general = fake.channel("general");

@@ -309,6 +309,48 @@ async fn get_reactions_pages_users_by_id_with_limit_and_after() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn messages_read_back_carry_each_reactions_count_and_whether_the_bot_is_among_them() {
+    let fake = start_fake().await;
+    let general = fake.channel("general");
+    let answer = fake.member("alice").say(general, "an answer");
+    let plain = fake.member("bob").say(general, "no reactions");
+    for name in ["bob", "carol"] {
+        fake.member(name).react(general, answer, "⬆️");
+    }
+    let path = format!("/channels/{general}/messages/{answer}/reactions/%E2%AC%86%EF%B8%8F/@me");
+    assert_eq!(api(&fake, "PUT", &path, None).await.0, 204);
+    fake.member("carol").react(general, answer, "🎉");
+
+    let (status, page) = api(
+        &fake,
+        "GET",
+        &format!("/channels/{general}/messages?limit=100"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page: Vec<serenity::all::Message> = serde_json::from_value(page).expect("serenity's Message");
+    let read = page.iter().find(|m| m.id.get() == answer).unwrap();
+    let upvote = read
+        .reactions
+        .iter()
+        .find(|r| r.reaction_type.unicode_eq("⬆️"))
+        .expect("the ⬆️ reaction");
+    assert_eq!(
+        (upvote.count, upvote.count_details.normal, upvote.me),
+        (3, 3, true)
+    );
+    let party = read
+        .reactions
+        .iter()
+        .find(|r| r.reaction_type.unicode_eq("🎉"))
+        .unwrap();
+    assert_eq!((party.count, party.me), (1, false));
+    let untouched = page.iter().find(|m| m.id.get() == plain).unwrap();
+    assert!(untouched.reactions.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_second_response_to_one_interaction_is_rejected_with_40060() {
     let fake = start_fake().await;
     let interaction = ping_interaction(&fake).await;

@@ -59,6 +59,7 @@ fn discord(ctx: Context<'_>) -> Discord {
     Discord {
         http: ctx.serenity_context().http.clone(),
         cache: ctx.serenity_context().cache.clone(),
+        pace: ctx.data().rest.clone(),
     }
 }
 
