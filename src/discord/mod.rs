@@ -5,6 +5,7 @@
 
 mod commands;
 mod events;
+pub mod ingest;
 pub mod render;
 pub mod rounds;
 pub mod scheduler;
@@ -33,6 +34,12 @@ pub struct Data {
     pub wake: Arc<tokio::sync::Notify>,
     /// Set when the bot shuts down; the scheduler exits.
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
+    /// The open answer threads this process knows of (spares queries; the store decides).
+    pub threads: Arc<ingest::OpenThreads>,
+    /// The bounded queue of ⬆️ events to the vote writer.
+    pub votes: Arc<ingest::VoteQueue>,
+    /// Gateway events whose handler has finished, for tests that wait for the bot to be idle.
+    pub events_handled: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Data {
@@ -44,6 +51,9 @@ impl Data {
             message_content,
             wake: Arc::new(tokio::sync::Notify::new()),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            threads: Arc::default(),
+            votes: Arc::default(),
+            events_handled: Arc::default(),
         }
     }
 
@@ -132,23 +142,30 @@ pub async fn build_client(
             commands: commands::all(),
             on_error: |error| Box::pin(commands::on_error(error)),
             event_handler: |framework, event| {
-                Box::pin(events::handle(
-                    framework.serenity_context,
-                    event,
-                    framework.user_data,
-                ))
+                Box::pin(async move {
+                    let result = events::handle(framework.serenity_context, event, framework.user_data).await;
+                    framework
+                        .user_data
+                        .events_handled
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    result
+                })
             },
             initialize_owners: false,
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
-                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 let discord = Discord {
                     http: ctx.http.clone(),
                     cache: ctx.cache.clone(),
                 };
+                // Votes flow from the first events of this shard on; the writer drains them.
+                ingest::load_open_threads(&data).await?;
+                ingest::install_collector(ctx, &data);
+                ingest::spawn_writer(discord.clone(), data.clone());
+                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 // Before the first tick: guilds that removed the bot while it was offline must
                 // not get a post attempt.
                 events::forget_guilds_left_while_away(&data, ready).await?;

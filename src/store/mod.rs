@@ -17,6 +17,7 @@ mod votes;
 
 pub use questions::SyncReport;
 pub use rounds::NewRound;
+pub use votes::MAX_VOTE_BATCH;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -78,6 +79,9 @@ pub struct Store {
     refused_writes: Arc<AtomicU64>,
     /// Where the first refused write was made.
     first_refused: Arc<std::sync::Mutex<Option<String>>>,
+    /// Database accesses (a query, a write or a transaction begun), for tests that prove a
+    /// path costs none.
+    accesses: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -126,6 +130,7 @@ impl Store {
             write_budget: Arc::new(AtomicI64::new(-1)),
             refused_writes: Arc::new(AtomicU64::new(0)),
             first_refused: Arc::new(std::sync::Mutex::new(None)),
+            accesses: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -173,7 +178,14 @@ impl Store {
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
+        self.accesses.fetch_add(1, Ordering::Relaxed);
         &self.pool
+    }
+
+    /// How many database accesses this store and its clones have made (each query, write or
+    /// transaction begun through it counts once).
+    pub fn accesses(&self) -> u64 {
+        self.accesses.load(Ordering::Relaxed)
     }
 
     /// The pool, for one write that is a step of its own (counted by [`Store::crash_writes_after`]).
@@ -185,6 +197,7 @@ impl Store {
 
     #[track_caller]
     fn write_step(&self) -> Result<()> {
+        self.accesses.fetch_add(1, Ordering::Relaxed);
         let allowed = self
             .write_budget
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| match b {

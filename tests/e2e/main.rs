@@ -7,6 +7,7 @@ mod answers;
 mod binary;
 mod crash;
 mod fairness;
+mod ingest;
 mod harness;
 mod logs;
 mod proxy;
