@@ -61,7 +61,14 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
                 }
             }
         }
-        // ⬆️ reactions are taken in gateway order from the shard runner (see `ingest`).
+        // ⬆️ reactions are taken in gateway order from the shard runner (see `ingest`); the
+        // handler only catches what no collector saw.
+        serenity::FullEvent::ReactionAdd { add_reaction } => {
+            ingest::on_reaction_event(&ctx.cache, data, add_reaction, true).await?
+        }
+        serenity::FullEvent::ReactionRemove { removed_reaction } => {
+            ingest::on_reaction_event(&ctx.cache, data, removed_reaction, false).await?
+        }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(click),
         } if render::parse_leaderboard_button(&click.data.custom_id).is_some() => {

@@ -88,6 +88,9 @@ pub struct VoteQueue {
     next_generation: AtomicU64,
     /// Events the writer has finished with (written, judged out or given up).
     done: AtomicU64,
+    /// Vote events a collector has seen whose handler task has not run yet, by (answer, voter,
+    /// added). Entries live only between the two, so it holds about as many as tasks in flight.
+    collected: Mutex<HashMap<(u64, u64, bool), u32>>,
 }
 
 impl std::fmt::Debug for VoteQueue {
@@ -108,6 +111,7 @@ impl Default for VoteQueue {
             generations: Mutex::new(HashMap::new()),
             next_generation: AtomicU64::new(1),
             done: AtomicU64::new(0),
+            collected: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -116,6 +120,35 @@ impl VoteQueue {
     /// Vote events the writer has finished with since start (a figure for benchmarks).
     pub fn done(&self) -> u64 {
         self.done.load(Ordering::Relaxed)
+    }
+
+    fn mark_collected(&self, vote: &VoteEvent) {
+        *self
+            .collected
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry((vote.answer.0, vote.voter.0, vote.added))
+            .or_default() += 1;
+    }
+
+    /// Whether a collector saw this event (and forgets one sighting).
+    fn take_collected(&self, vote: &VoteEvent) -> bool {
+        let mut seen = self
+            .collected
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (vote.answer.0, vote.voter.0, vote.added);
+        match seen.get_mut(&key) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                true
+            }
+            Some(_) => {
+                seen.remove(&key);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Queues one event from synchronous code in the shard runner, waiting while the queue is
@@ -176,29 +209,76 @@ pub(crate) fn install_collector(ctx: &serenity::Context, data: &Data) {
         if !current {
             return false;
         }
-        let (Some(user), Some(guild)) = (reaction.user_id, reaction.guild_id) else {
+        let Some(vote) = vote_event(&cache, reaction, added, clock.now()) else {
             return true;
         };
+        queue.mark_collected(&vote);
         // A reaction anywhere but in an open answer thread costs nothing.
-        if !is_upvote(&reaction.emoji) || !threads.contains(reaction.channel_id.get()) {
-            return true;
+        if threads.contains(vote.channel.0) {
+            queue.push_blocking(vote);
         }
-        let voter_is_bot = user == cache.current_user().id
-            || reaction.member.as_ref().is_some_and(|m| m.user.bot)
-            || cache.user(user).is_some_and(|u| u.bot);
-        queue.push_blocking(VoteEvent {
-            answer: MessageId(reaction.message_id.get()),
-            channel: ChannelId(reaction.channel_id.get()),
-            guild: GuildId(guild.get()),
-            voter: UserId(user.get()),
-            voter_is_bot,
-            added,
-            at: clock.now(),
-        });
         true
     };
     ctx.shard
         .add_collector(serenity::CollectorCallback(Box::new(callback)));
+}
+
+/// A reaction as a vote event, or `None` when it cannot be a vote: another emoji, no member or
+/// guild, or a bot (the bot's own ⬆️ on every answer among them).
+fn vote_event(
+    cache: &serenity::Cache,
+    reaction: &serenity::Reaction,
+    added: bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<VoteEvent> {
+    let (Some(user), Some(guild)) = (reaction.user_id, reaction.guild_id) else {
+        return None;
+    };
+    if !is_upvote(&reaction.emoji) {
+        return None;
+    }
+    let voter_is_bot = user == cache.current_user().id
+        || reaction.member.as_ref().is_some_and(|m| m.user.bot)
+        || cache.user(user).is_some_and(|u| u.bot);
+    if voter_is_bot {
+        return None;
+    }
+    Some(VoteEvent {
+        answer: MessageId(reaction.message_id.get()),
+        channel: ChannelId(reaction.channel_id.get()),
+        guild: GuildId(guild.get()),
+        voter: UserId(user.get()),
+        voter_is_bot,
+        added,
+        at,
+    })
+}
+
+/// The handler's side of a ⬆️ event (serenity dispatches every event to the handlers too, in a
+/// task of its own). Usually the collector has taken it already. One it did not see — sent by a
+/// new shard runner before its READY handler installed the collector — is queued from here
+/// (out of gateway order, which only the few events of that window can be).
+pub(crate) async fn on_reaction_event(
+    cache: &serenity::Cache,
+    data: &Data,
+    reaction: &serenity::Reaction,
+    added: bool,
+) -> Result<(), crate::store::StoreError> {
+    let Some(vote) = vote_event(cache, reaction, added, data.clock.now()) else {
+        return Ok(());
+    };
+    if data.votes.take_collected(&vote) {
+        return Ok(());
+    }
+    if !data.threads.contains(vote.channel.0) {
+        // Perhaps a thread the index does not hold yet (it loads at READY).
+        let round = data.store.round_by_thread(vote.channel).await?;
+        if !round.is_some_and(|r| r.state == crate::domain::round::RoundState::Open) {
+            return Ok(());
+        }
+    }
+    let _ = data.votes.tx.send(vote).await;
+    Ok(())
 }
 
 /// Starts the vote writer (once per [`Data`]; later calls do nothing).
@@ -266,5 +346,27 @@ async fn write_batch(discord: &Discord, data: &Data, batch: &[VoteEvent]) {
                 tracing::error!(error = ?e, events = batch.len(), "gave up recording a batch of votes; the reveal will read them from Discord");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queued_vote_event_is_small_so_the_full_queue_stays_under_a_quarter_mebibyte() {
+        assert!(std::mem::size_of::<VoteEvent>() <= 64);
+        assert!(VOTE_QUEUE * 64 <= 256 * 1024);
+    }
+
+    #[test]
+    fn the_open_thread_index_follows_rounds_opening_and_closing() {
+        let threads = OpenThreads::default();
+        threads.insert([1, 2]);
+        assert!(threads.contains(1) && threads.contains(2));
+        threads.remove([1]);
+        assert!(!threads.contains(1) && threads.contains(2));
+        threads.replace([3]);
+        assert_eq!((threads.len(), threads.contains(3)), (1, true));
     }
 }

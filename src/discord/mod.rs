@@ -38,8 +38,9 @@ pub struct Data {
     pub threads: Arc<ingest::OpenThreads>,
     /// The bounded queue of ⬆️ events to the vote writer.
     pub votes: Arc<ingest::VoteQueue>,
-    /// Gateway events whose handler has finished, for tests that wait for the bot to be idle.
-    pub events_handled: Arc<std::sync::atomic::AtomicU64>,
+    /// Members' messages (MESSAGE_CREATE not by a bot) whose handler has finished, for tests
+    /// that must know the bot is done with them.
+    pub member_messages_handled: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Data {
@@ -53,7 +54,7 @@ impl Data {
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             threads: Arc::default(),
             votes: Arc::default(),
-            events_handled: Arc::default(),
+            member_messages_handled: Arc::default(),
         }
     }
 
@@ -144,10 +145,14 @@ pub async fn build_client(
             event_handler: |framework, event| {
                 Box::pin(async move {
                     let result = events::handle(framework.serenity_context, event, framework.user_data).await;
-                    framework
-                        .user_data
-                        .events_handled
-                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if let serenity::FullEvent::Message { new_message } = event
+                        && !new_message.author.bot
+                    {
+                        framework
+                            .user_data
+                            .member_messages_handled
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
                     result
                 })
             },
