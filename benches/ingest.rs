@@ -44,7 +44,13 @@ struct Bot {
 }
 
 /// A database with one open round in `thread` whose `answers` answers are by distinct members.
-async fn prepared_store(dir: &std::path::Path, name: &str, fake: &FakeDiscord, thread: u64, answers: u64) -> Store {
+async fn prepared_store(
+    dir: &std::path::Path,
+    name: &str,
+    fake: &FakeDiscord,
+    thread: u64,
+    answers: u64,
+) -> Store {
     let start = Utc.with_ymd_and_hms(2026, 6, 10, 9, 0, 0).unwrap();
     let url = format!("sqlite://{}", dir.join(name).display());
     let store = Store::open(&url).await.unwrap();
@@ -68,11 +74,20 @@ async fn prepared_store(dir: &std::path::Path, name: &str, fake: &FakeDiscord, t
         .await
         .unwrap()
         .unwrap();
-    store.mark_round_posted(round.id, MessageId(thread)).await.unwrap();
+    store
+        .mark_round_posted(round.id, MessageId(thread))
+        .await
+        .unwrap();
     store.set_round_thread(round.id, ChannelId(thread)).await.unwrap();
     for a in 0..answers {
         store
-            .record_answer(round.id, MessageId(ANSWER_BASE + a), UserId(ANSWER_BASE + a), Some("an answer"), start)
+            .record_answer(
+                round.id,
+                MessageId(ANSWER_BASE + a),
+                UserId(ANSWER_BASE + a),
+                Some("an answer"),
+                start,
+            )
             .await
             .unwrap();
     }
@@ -85,11 +100,15 @@ async fn start_bot(fake: &FakeDiscord, store: &Store) -> Bot {
         .client(fake.production_client())
         .build();
     let data = Data::new(store.clone(), Arc::new(clock), true);
-    let mut client = build_client(http, data.clone(), SchedulerOptions::default()).await.unwrap();
+    let mut client = build_client(http, data.clone(), SchedulerOptions::default())
+        .await
+        .unwrap();
     let shards = client.shard_manager.clone();
     let task = tokio::spawn(async move { client.start().await });
     fake.gateway().wait_ready(Duration::from_secs(30)).await.unwrap();
-    fake.wait_for_command("dailyq", Duration::from_secs(30)).await.unwrap();
+    fake.wait_for_command("dailyq", Duration::from_secs(30))
+        .await
+        .unwrap();
     Bot { data, shards, task }
 }
 
@@ -191,7 +210,10 @@ async fn main() {
     let thread = ANSWER_BASE - 1;
     let store = prepared_store(dir.path(), "ingest.db", &fake, thread, ANSWERS).await;
     let bot = start_bot(&fake, &store).await;
-    assert!(fake.gateway().flood_reactions(upvotes(thread, ANSWERS, VOTES / ANSWERS)));
+    assert!(
+        fake.gateway()
+            .flood_reactions(upvotes(thread, ANSWERS, VOTES / ANSWERS))
+    );
     let took = wait_written(&bot, VOTES, "20,000 upvotes", || {}).await;
     let stored = stored_votes(&store, ANSWERS).await;
     assert_eq!(stored, VOTES, "every upvote stored exactly once");
@@ -211,7 +233,10 @@ async fn main() {
     let (before, _) = rss_mib();
     // Resets VmHWM, so the peak below is this case's.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    assert!(fake.gateway().flood_reactions(upvotes(thread, BACKLOG_ANSWERS, BACKLOG / BACKLOG_ANSWERS)));
+    assert!(
+        fake.gateway()
+            .flood_reactions(upvotes(thread, BACKLOG_ANSWERS, BACKLOG / BACKLOG_ANSWERS))
+    );
     let mut queued_max = 0u64;
     let took = wait_written(&bot, BACKLOG, "1,000,000 upvotes", || {
         let sent = fake.gateway().stats().flooded;

@@ -105,7 +105,10 @@ fn may_hold_answers(
 async fn round_of_thread(data: &Data, thread: serenity::ChannelId) -> Result<Option<Round>, Error> {
     let round = data.store.round_by_thread(ChannelId(thread.get())).await?;
     if let Some(r) = &round
-        && matches!(r.state, RoundState::Pending | RoundState::Open | RoundState::Revealing)
+        && matches!(
+            r.state,
+            RoundState::Pending | RoundState::Open | RoundState::Revealing
+        )
         && !data.threads.contains(thread.get())
     {
         data.threads.insert([thread.get()]);

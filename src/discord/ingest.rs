@@ -37,7 +37,10 @@ pub struct OpenThreads(RwLock<HashSet<u64>>);
 impl OpenThreads {
     /// Whether `channel` is an open answer thread as far as this process knows.
     pub fn contains(&self, channel: u64) -> bool {
-        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&channel)
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&channel)
     }
 
     /// Adds channels.
@@ -63,7 +66,10 @@ impl OpenThreads {
 
     /// How many channels are known.
     pub fn len(&self) -> usize {
-        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Whether none is known.

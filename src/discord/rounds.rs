@@ -629,7 +629,12 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
         lock_thread(discord, &round, thread, true).await;
     }
     let closed = data.store.close_round(&round, &awards, now).await?;
-    data.threads.remove(thread.into_iter().chain(round.message_id.map(|m| ChannelId(m.0))).map(|c| c.0));
+    data.threads.remove(
+        thread
+            .into_iter()
+            .chain(round.message_id.map(|m| ChannelId(m.0)))
+            .map(|c| c.0),
+    );
     if closed {
         tracing::info!(
             round = round.id,

@@ -84,21 +84,28 @@ impl Store {
     where
         F: FnOnce(&HashMap<MessageId, VoteTarget>) -> VotePlan,
     {
-        assert!(answers.len() <= MAX_VOTE_BATCH, "a vote batch holds at most {MAX_VOTE_BATCH} answers");
+        assert!(
+            answers.len() <= MAX_VOTE_BATCH,
+            "a vote batch holds at most {MAX_VOTE_BATCH} answers"
+        );
         let mut tx = self.begin_write().await?;
         let mut targets = HashMap::new();
         if !answers.is_empty() {
             let sql = format!(
                 "SELECT a.message_id, a.author_id, a.withdrawn_at, r.guild_id, r.state, r.closes_at
                  FROM answers a JOIN rounds r ON r.id = a.round_id WHERE a.message_id IN ({})",
-                (1..=answers.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                (1..=answers.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for a in answers {
                 query = query.bind(sf(a.0));
             }
             for row in query.fetch_all(&mut *tx).await? {
-                let round_state: RoundState = row.try_get::<String, _>(4)?.parse().map_err(corrupt("rounds"))?;
+                let round_state: RoundState =
+                    row.try_get::<String, _>(4)?.parse().map_err(corrupt("rounds"))?;
                 targets.insert(
                     MessageId(unsf(row.try_get(0)?)),
                     VoteTarget {

@@ -65,7 +65,8 @@ async fn ordinary_messages_outside_answer_threads_cost_no_database_query(app: &m
     let before = app.store.accesses();
     let general = app.channel("general");
     for i in 0..20 {
-        app.member("carol").say(general, &format!("Just chatting, message {i}."));
+        app.member("carol")
+            .say(general, &format!("Just chatting, message {i}."));
     }
     handled_at_least(22).await;
     assert_eq!(
@@ -142,7 +143,11 @@ async fn an_upvote_seen_after_the_deadline_is_remembered_and_left_out_of_the_rev
     );
     let awards = app.store.round_awards(round.id).await.unwrap();
     // Answering, Bob's upvote, the top answer.
-    assert_eq!(points_of(&awards, app.member("alice").id), 2 + 1 + 3, "{awards:?}");
+    assert_eq!(
+        points_of(&awards, app.member("alice").id),
+        2 + 1 + 3,
+        "{awards:?}"
+    );
 }
 
 async fn upvotes_lost_with_a_batch_that_could_not_commit_are_counted_by_the_reveal(app: &mut App) {
@@ -162,7 +167,11 @@ async fn upvotes_lost_with_a_batch_that_could_not_commit_are_counted_by_the_reve
     assert_eq!(voters(app, a).await, vec![bob.min(carol), bob.max(carol)]);
     let awards = app.store.round_awards(round.id).await.unwrap();
     // Answering, two upvotes, the top answer.
-    assert_eq!(points_of(&awards, app.member("alice").id), 2 + 2 + 3, "{awards:?}");
+    assert_eq!(
+        points_of(&awards, app.member("alice").id),
+        2 + 2 + 3,
+        "{awards:?}"
+    );
 }
 
 crate::e2e_on_both_backends!(

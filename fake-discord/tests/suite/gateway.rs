@@ -364,12 +364,24 @@ async fn a_reaction_flood_arrives_in_order_with_the_next_sequence_numbers_as_ser
     for i in 0..1000u64 {
         let frame = gw.recv().await;
         let added = i % 3 != 2;
-        let t = if added { "MESSAGE_REACTION_ADD" } else { "MESSAGE_REACTION_REMOVE" };
-        assert_eq!((frame["t"].as_str(), frame["s"].as_u64()), (Some(t), Some(last + 1 + i)));
-        let reaction: serenity::model::channel::Reaction = serde_json::from_value(frame["d"].clone()).expect("serenity's Reaction");
+        let t = if added {
+            "MESSAGE_REACTION_ADD"
+        } else {
+            "MESSAGE_REACTION_REMOVE"
+        };
+        assert_eq!(
+            (frame["t"].as_str(), frame["s"].as_u64()),
+            (Some(t), Some(last + 1 + i))
+        );
+        let reaction: serenity::model::channel::Reaction =
+            serde_json::from_value(frame["d"].clone()).expect("serenity's Reaction");
         assert_eq!(reaction.user_id.map(|u| u.get()), Some(10_000 + i));
         assert_eq!(reaction.message_id.get(), 42);
-        assert_eq!(reaction.member.is_some(), added, "an add carries the member, as Discord's does");
+        assert_eq!(
+            reaction.member.is_some(),
+            added,
+            "an add carries the member, as Discord's does"
+        );
     }
     assert_eq!(fake.gateway().stats().flooded, 1000);
 }
