@@ -15,7 +15,6 @@ use crate::shared::Shared;
 const REPLAY_BUFFER: usize = 10_000;
 
 /// What a connection task is told to do.
-#[derive(Debug)]
 pub(crate) enum ConnCmd {
     /// Send this frame.
     Frame(Value),
@@ -23,6 +22,36 @@ pub(crate) enum ConnCmd {
     Close(u16, String),
     /// Drop the TCP connection without a close frame.
     Drop,
+    /// Send these reaction events as fast as the client reads them (see [`FloodReaction`]).
+    Flood(FloodEvents),
+}
+
+/// One ⬆️-style reaction event of a flood: `user` adds (or removes) `emoji` on `message` in
+/// `channel`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FloodReaction {
+    /// Who reacts (need not be a scripted member).
+    pub user: u64,
+    /// The channel or thread of the message.
+    pub channel: u64,
+    /// The reacted-to message.
+    pub message: u64,
+    /// Added (`true`) or removed.
+    pub added: bool,
+}
+
+/// The events of a flood, produced lazily so a flood of millions costs no memory.
+pub(crate) type FloodEvents = Box<dyn Iterator<Item = FloodReaction> + Send>;
+
+impl std::fmt::Debug for ConnCmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnCmd::Frame(v) => f.debug_tuple("Frame").field(v).finish(),
+            ConnCmd::Close(c, r) => f.debug_tuple("Close").field(c).field(r).finish(),
+            ConnCmd::Drop => f.write_str("Drop"),
+            ConnCmd::Flood(_) => f.write_str("Flood"),
+        }
+    }
 }
 
 struct Session {
@@ -63,6 +92,8 @@ pub struct GatewayStats {
     pub held_resumes: u64,
     /// Connections closed for asking for privileged intents that were not granted.
     pub disallowed_intents: u64,
+    /// Reaction events of floods sent (see `Gateway::flood_reactions`).
+    pub flooded: u64,
 }
 
 /// One dispatch before it is fitted to each session's intents.
@@ -217,6 +248,20 @@ impl Hub {
         self.hold_resumes = true;
     }
 
+    /// Hands a flood to the connection of the first identified session that receives reaction
+    /// events; returns whether there was one.
+    pub(crate) fn flood(&self, events: FloodEvents) -> bool {
+        let target = self
+            .sessions
+            .values()
+            .filter(|s| s.intents & intents::GUILD_MESSAGE_REACTIONS != 0)
+            .find_map(|s| s.conn.and_then(|c| self.conns.get(&c)));
+        match target {
+            Some(conn) => conn.tx.send(ConnCmd::Flood(events)).is_ok(),
+            None => false,
+        }
+    }
+
     /// Sends op 9 INVALID_SESSION; a non-resumable one forgets the sessions.
     pub(crate) fn invalidate_sessions(&mut self, resumable: bool) {
         self.drop_all(|| ConnCmd::Frame(json!({ "op": 9, "d": resumable })));
@@ -267,8 +312,12 @@ pub(crate) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
         "d": { "heartbeat_interval": shared.heartbeat_ms },
     });
     let _ = tx.send(ConnCmd::Frame(hello));
+    let mut flood: Option<FloodEvents> = None;
     loop {
         tokio::select! {
+            // Commands and the client's frames first; a flood only fills the gaps, one awaited
+            // send at a time, so the client's reading speed paces it (TCP flow control).
+            biased;
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     let frame: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
@@ -302,8 +351,22 @@ pub(crate) async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
                     let _ = socket.send(Message::Close(Some(frame))).await;
                     break;
                 }
+                Some(ConnCmd::Flood(events)) => flood = Some(events),
                 Some(ConnCmd::Drop) | None => break,
             },
+            () = std::future::ready(()), if flood.is_some() => {
+                let next = flood.as_mut().and_then(Iterator::next);
+                let frame = next.and_then(|r| shared.with_world_quietly(|w| w.flood_frame(conn, &r)));
+                match frame {
+                    // Not recorded: a flood of millions would fill the recorder.
+                    Some(frame) => {
+                        if socket.send(Message::Text(frame.to_string().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    None => flood = None,
+                }
+            }
         }
     }
     drop(socket);
@@ -515,6 +578,52 @@ impl crate::state::World {
         if let Some(session) = hub.sessions.get_mut(&session_id) {
             push_frame(session, &hub.conns, hub.bot_id, t, d);
         }
+    }
+
+    /// The next frame of a flood on `conn`: sequenced and kept for RESUME like any dispatch,
+    /// but returned for the connection task to send itself. `None` when the connection has no
+    /// session any more.
+    pub(crate) fn flood_frame(&mut self, conn: u64, r: &FloodReaction) -> Option<Value> {
+        let emoji = json!({ "id": null, "name": "⬆️" });
+        let d = if r.added {
+            json!({
+                "user_id": r.user.to_string(),
+                "channel_id": r.channel.to_string(),
+                "message_id": r.message.to_string(),
+                "guild_id": self.guild_id.to_string(),
+                "member": self.member_json(r.user, true),
+                "emoji": emoji,
+                "burst": false,
+                "burst_colors": [],
+                "type": 0,
+            })
+        } else {
+            json!({
+                "user_id": r.user.to_string(),
+                "channel_id": r.channel.to_string(),
+                "message_id": r.message.to_string(),
+                "guild_id": self.guild_id.to_string(),
+                "emoji": emoji,
+                "burst": false,
+                "type": 0,
+            })
+        };
+        let t = if r.added {
+            "MESSAGE_REACTION_ADD"
+        } else {
+            "MESSAGE_REACTION_REMOVE"
+        };
+        let hub = &mut self.hub;
+        let session_id = hub.conns.get(&conn).and_then(|c| c.session.clone())?;
+        let session = hub.sessions.get_mut(&session_id)?;
+        session.seq += 1;
+        let frame = json!({ "op": 0, "t": t, "s": session.seq, "d": d });
+        if session.buffer.len() == REPLAY_BUFFER {
+            session.buffer.pop_front();
+        }
+        session.buffer.push_back((session.seq, frame.clone()));
+        hub.stats.flooded += 1;
+        Some(frame)
     }
 
     /// Sends an event to every session that asked for it.

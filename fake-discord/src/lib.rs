@@ -32,7 +32,7 @@ use tokio_rustls::TlsAcceptor;
 
 pub use config::{BackgroundGuilds, FakeConfig, GuildSpec, MemberSpec, RateLimitConfig, RoleSpec, intents};
 pub use error::ApiError;
-pub use gateway::GatewayStats;
+pub use gateway::{FloodReaction, GatewayStats};
 pub use ids::TimeSource;
 pub use limits::Faults;
 pub use permissions::Permissions;
@@ -469,6 +469,17 @@ impl Gateway<'_> {
     /// Closes every connection with a close code (4014 and 4004 are fatal for serenity).
     pub fn close_connections(&self, code: u16, reason: &str) {
         self.shared.read(|w| w.hub.close_connections(code, reason));
+    }
+
+    /// Sends many reaction events quickly, for load tests: each is dispatched like a member's
+    /// reaction (MESSAGE_REACTION_ADD with a member, or MESSAGE_REACTION_REMOVE) to the first
+    /// session that receives reactions, with the next sequence number, and kept for RESUME. The
+    /// events are drawn from `events` only as fast as the client reads them, so a flood of any
+    /// length holds no backlog in the fake. Unlike [`Member::react`] nothing is checked and the
+    /// fake's reaction lists do not change. Returns whether a session took the flood;
+    /// `stats().flooded` counts the events sent.
+    pub fn flood_reactions(&self, events: impl Iterator<Item = FloodReaction> + Send + 'static) -> bool {
+        self.shared.read(|w| w.hub.flood(Box::new(events)))
     }
 
     /// Sends op 7 RECONNECT.

@@ -55,6 +55,12 @@ impl Shared {
         result
     }
 
+    /// Runs a change on the world without waking anyone (a flood's bookkeeping, millions of
+    /// times; `Gateway::stats` shows its progress).
+    pub(crate) fn with_world_quietly<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        f(&mut self.lock())
+    }
+
     /// Wakes everyone waiting for a change without changing the world (e.g. a request was
     /// held), so `wait_until` probes see it.
     pub(crate) fn notify(&self) {

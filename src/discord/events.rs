@@ -1,10 +1,9 @@
 //! Gateway events that are not commands: answers, votes, leaderboard buttons, joining guilds.
 
 use super::rounds::is_ordinary;
-use super::{Data, Discord, Error, commands, render};
+use super::{Data, Discord, Error, commands, ingest, render};
 use crate::domain::answers::{AnswerCandidate, AnswerRejection, judge_answer};
 use crate::domain::round::{Round, RoundState};
-use crate::domain::votes::{VoteAttempt, VoteRejection, judge_vote, seen_late};
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use poise::serenity_prelude as serenity;
 
@@ -17,6 +16,10 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
     };
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
+            // A READY after a re-IDENTIFY comes from a new shard runner: it needs the vote
+            // collector again, and open threads may have changed while the session was down.
+            ingest::install_collector(ctx, data);
+            ingest::load_open_threads(data).await?;
             forget_guilds_left_while_away(data, data_about_bot).await?
         }
         // Handlers run concurrently, so a GUILD_CREATE may be handled after a later GUILD_DELETE.
@@ -49,8 +52,8 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         serenity::FullEvent::MessageDelete {
             deleted_message_id,
             guild_id,
-            ..
-        } => {
+            channel_id,
+        } if may_hold_answers(&ctx.cache, data, *guild_id, *channel_id) => {
             let message = MessageId(deleted_message_id.get());
             if let Some(answer) = data.store.answer(message).await? {
                 let round = data.store.round(answer.round_id).await?;
@@ -59,11 +62,13 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
                 }
             }
         }
+        // ⬆️ reactions are taken in gateway order from the shard runner (see `ingest`); the
+        // handler only catches what no collector saw.
         serenity::FullEvent::ReactionAdd { add_reaction } => {
-            on_reaction(&discord, data, add_reaction, true).await?
+            ingest::on_reaction_event(&ctx.cache, data, add_reaction, true).await?
         }
         serenity::FullEvent::ReactionRemove { removed_reaction } => {
-            on_reaction(&discord, data, removed_reaction, false).await?
+            ingest::on_reaction_event(&ctx.cache, data, removed_reaction, false).await?
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(click),
@@ -73,6 +78,43 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         _ => {}
     }
     Ok(())
+}
+
+/// Whether a message event in `channel` may concern an answer: the channel is a known open
+/// answer thread, or a thread (or channel) the cache does not know as an ordinary guild channel,
+/// which the store is then asked about. Messages in ordinary channels cost no query.
+fn may_hold_answers(
+    cache: &serenity::Cache,
+    data: &Data,
+    guild: Option<serenity::GuildId>,
+    channel: serenity::ChannelId,
+) -> bool {
+    let Some(guild) = guild else {
+        return false;
+    };
+    if data.threads.contains(channel.get()) {
+        return true;
+    }
+    let ordinary = cache
+        .guild(guild)
+        .is_some_and(|g| g.channels.contains_key(&channel));
+    !ordinary
+}
+
+/// Asks the store for the round of a thread this process did not know as open (a round opened
+/// by another process, or before an index reload); an unfinished one joins the index.
+async fn round_of_thread(data: &Data, thread: serenity::ChannelId) -> Result<Option<Round>, Error> {
+    let round = data.store.round_by_thread(ChannelId(thread.get())).await?;
+    if let Some(r) = &round
+        && matches!(
+            r.state,
+            RoundState::Pending | RoundState::Open | RoundState::Revealing
+        )
+        && !data.threads.contains(thread.get())
+    {
+        data.threads.insert([thread.get()]);
+    }
+    Ok(round)
 }
 
 /// Whether an event of `guild` may touch `round` (events of another guild never do).
@@ -116,14 +158,10 @@ fn candidate<'a>(
 }
 
 async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message) -> Result<(), Error> {
-    if message.author.bot || message.guild_id.is_none() {
+    if message.author.bot || !may_hold_answers(&discord.cache, data, message.guild_id, message.channel_id) {
         return Ok(());
     }
-    let Some(round) = data
-        .store
-        .round_by_thread(ChannelId(message.channel_id.get()))
-        .await?
-    else {
+    let Some(round) = round_of_thread(data, message.channel_id).await? else {
         return Ok(());
     };
     let id = MessageId(message.id.get());
@@ -193,15 +231,14 @@ async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdate
     let Some(content) = &event.content else {
         return Ok(());
     };
+    if !may_hold_answers(&discord.cache, data, event.guild_id, event.channel_id) {
+        return Ok(());
+    }
     let id = MessageId(event.id.get());
     let recorded = data.store.answer(id).await?;
     let round = match &recorded {
         Some(answer) => data.store.round(answer.round_id).await?,
-        None => match data
-            .store
-            .round_by_thread(ChannelId(event.channel_id.get()))
-            .await?
-        {
+        None => match round_of_thread(data, event.channel_id).await? {
             Some(round) => round,
             None => return Ok(()),
         },
@@ -250,69 +287,6 @@ async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdate
             data.store.withdraw_answer(id, edited_at).await?;
         }
         (Err(_), _) => {}
-    }
-    Ok(())
-}
-
-async fn on_reaction(
-    discord: &Discord,
-    data: &Data,
-    reaction: &serenity::Reaction,
-    added: bool,
-) -> Result<(), Error> {
-    if !matches!(&reaction.emoji, serenity::ReactionType::Unicode(e) if e == render::UPVOTE) {
-        return Ok(());
-    }
-    let Some(user) = reaction.user_id else {
-        return Ok(());
-    };
-    let message = MessageId(reaction.message_id.get());
-    let Some(answer) = data.store.answer(message).await? else {
-        return Ok(());
-    };
-    let round = data.store.round(answer.round_id).await?;
-    if !same_guild(&round, reaction.guild_id) {
-        return Ok(());
-    }
-    let now = data.clock.now();
-    let voter = UserId(user.get());
-    if !added {
-        if round.accepts_at(now) {
-            data.store.remove_vote(message, voter).await?;
-        }
-        return Ok(());
-    }
-    let voter_is_bot = user == discord.cache.current_user().id
-        || reaction.member.as_ref().is_some_and(|m| m.user.bot)
-        || discord.cache.user(user).is_some_and(|u| u.bot);
-    let attempt = VoteAttempt {
-        voter,
-        voter_is_bot,
-        answer_author: answer.author_id,
-        answer_withdrawn: answer.withdrawn_at.is_some(),
-        round_open: round.state == RoundState::Open,
-        closes_at: round.closes_at,
-        at: now,
-    };
-    match judge_vote(&attempt) {
-        Ok(()) => {
-            data.store.add_vote(message, voter, now).await?;
-        }
-        Err(VoteRejection::SelfVote) => {
-            // Tidy up when allowed to; the vote never counts either way.
-            if let Err(e) = reaction.delete(discord.paced().await).await {
-                tracing::debug!(error = ?e, "could not remove a self-vote reaction (no Manage Messages?)");
-            }
-        }
-        Err(VoteRejection::RoundClosed)
-            if matches!(round.state, RoundState::Open | RoundState::Revealing)
-                && seen_late(now, round.closes_at) =>
-        {
-            // Reaction lists carry no time: remember this one came late, so the reveal's
-            // reading of the list leaves it out.
-            data.store.note_late_vote(message, voter, now).await?;
-        }
-        Err(_) => {}
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 mod commands;
 mod events;
+pub mod ingest;
 pub mod pace;
 pub mod render;
 pub mod rounds;
@@ -40,6 +41,13 @@ pub struct Data {
     pub lease_owner: Arc<str>,
     /// The pace of the bot's own REST requests, shared by the scheduler and event handlers.
     pub rest: RestPace,
+    /// The open answer threads this process knows of (spares queries; the store decides).
+    pub threads: Arc<ingest::OpenThreads>,
+    /// The bounded queue of ⬆️ events to the vote writer.
+    pub votes: Arc<ingest::VoteQueue>,
+    /// Members' messages (MESSAGE_CREATE not by a bot) whose handler has finished, for tests
+    /// that must know the bot is done with them.
+    pub member_messages_handled: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Data {
@@ -54,6 +62,9 @@ impl Data {
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             lease_owner,
             rest: RestPace::default(),
+            threads: Arc::default(),
+            votes: Arc::default(),
+            member_messages_handled: Arc::default(),
         }
     }
 
@@ -69,7 +80,6 @@ impl Data {
     pub fn lease_prefix(&self) -> String {
         format!("{}:", self.store.shards())
     }
-
 
     /// The same data with its REST requests paced at `per_second` (see [`RestPace`]).
     pub fn with_rest_rate(mut self, per_second: u32) -> Self {
@@ -179,24 +189,35 @@ pub async fn build_client(
             commands: commands::all(),
             on_error: |error| Box::pin(commands::on_error(error)),
             event_handler: |framework, event| {
-                Box::pin(events::handle(
-                    framework.serenity_context,
-                    event,
-                    framework.user_data,
-                ))
+                Box::pin(async move {
+                    let result = events::handle(framework.serenity_context, event, framework.user_data).await;
+                    if let serenity::FullEvent::Message { new_message } = event
+                        && !new_message.author.bot
+                    {
+                        framework
+                            .user_data
+                            .member_messages_handled
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    result
+                })
             },
             initialize_owners: false,
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
-                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 let discord = Discord {
                     http: ctx.http.clone(),
                     cache: ctx.cache.clone(),
                     pace: data.rest.clone(),
                 };
+                // Votes flow from the first events of this shard on; the writer drains them.
+                ingest::load_open_threads(&data).await?;
+                ingest::install_collector(ctx, &data);
+                ingest::spawn_writer(discord.clone(), data.clone());
+                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 // Before the first tick: guilds that removed the bot while it was offline must
                 // not get a post attempt.
                 events::forget_guilds_left_while_away(&data, ready).await?;

@@ -154,6 +154,8 @@ pub async fn publish(
                 }
             };
             data.store.mark_round_posted(round.id, message).await?;
+            // The thread will take the question's id: answers there are expected from now on.
+            data.threads.insert([message.0]);
             tracing::info!(round = round.id, channel = %round.channel_id, message = %message, "question posted");
             message
         }
@@ -271,6 +273,7 @@ async fn open_thread(
         }
     };
     data.store.set_round_thread(round.id, thread).await?;
+    data.threads.insert([thread.0]);
     tracing::info!(round = round.id, thread = %thread, "answer thread opened");
     Ok(())
 }
@@ -660,7 +663,14 @@ async fn reveal_leased(discord: &Discord, data: &Data, round: Round) -> anyhow::
     if let Some(thread) = thread {
         lock_thread(discord, &round, thread, true).await;
     }
-    if data.store.close_round(&round, &awards, now).await? {
+    let closed = data.store.close_round(&round, &awards, now).await?;
+    data.threads.remove(
+        thread
+            .into_iter()
+            .chain(round.message_id.map(|m| ChannelId(m.0)))
+            .map(|c| c.0),
+    );
+    if closed {
         tracing::info!(
             round = round.id,
             awards = awards.len(),

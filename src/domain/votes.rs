@@ -1,7 +1,9 @@
 //! Who may vote on what, and when.
 
-use super::ids::UserId;
+use super::ids::{ChannelId, GuildId, MessageId, UserId};
+use super::round::RoundState;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 /// Why a reaction does not count as a vote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +84,131 @@ pub fn reaction_list_needed(shown: Option<ShownUpvotes>, recorded_votes: u64, la
         None => true,
         Some(s) => s.count != recorded_votes + late_votes + u64::from(s.by_bot_itself),
     }
+}
+
+/// One ⬆️ reaction added or removed, as the gateway delivered it (events are planned in order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteEvent {
+    /// The reacted-to message (an answer, if the store knows it).
+    pub answer: MessageId,
+    /// Its channel (the answer thread).
+    pub channel: ChannelId,
+    /// The guild the event came from.
+    pub guild: GuildId,
+    /// Who reacted.
+    pub voter: UserId,
+    /// Whether the voter is a bot account (dailyq included).
+    pub voter_is_bot: bool,
+    /// Added (`true`) or removed.
+    pub added: bool,
+    /// When the bot saw it.
+    pub at: DateTime<Utc>,
+}
+
+/// What the store holds about a voted-on answer and its round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteTarget {
+    /// Who wrote the answer.
+    pub author: UserId,
+    /// Whether the answer was withdrawn.
+    pub withdrawn: bool,
+    /// The round's guild.
+    pub guild: GuildId,
+    /// The round's state.
+    pub round_state: RoundState,
+    /// The round's deadline.
+    pub closes_at: DateTime<Utc>,
+}
+
+/// The writes a batch of vote events comes to, equal to applying the events one by one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VotePlan {
+    /// Votes to delete first (removed, or removed then added again within the batch).
+    pub delete: Vec<(MessageId, UserId)>,
+    /// Votes to insert after the deletes (insert-once by the (answer, voter) key).
+    pub insert: Vec<(MessageId, UserId, DateTime<Utc>)>,
+    /// Upvotes seen late, to remember (insert-once).
+    pub late: Vec<(MessageId, UserId, DateTime<Utc>)>,
+    /// Self-votes, whose reaction the bot may tidy away: (answer, its channel, voter).
+    pub self_votes: Vec<(MessageId, ChannelId, UserId)>,
+}
+
+/// Judges each event with the vote rules, in order, and folds what each (answer, voter) pair
+/// comes to. A pair's last counted event decides; a removal earlier in the batch also deletes,
+/// so a vote removed and cast again is stored afresh, as one-by-one application would.
+/// Events on messages the store does not know as answers, or of another guild, are dropped.
+pub fn plan_votes(events: &[VoteEvent], targets: &HashMap<MessageId, VoteTarget>) -> VotePlan {
+    #[derive(Default)]
+    struct Pair {
+        removed: bool,
+        last_add: Option<Option<DateTime<Utc>>>,
+    }
+    let mut pairs: HashMap<(MessageId, UserId), Pair> = HashMap::new();
+    let mut order: Vec<(MessageId, UserId)> = Vec::new();
+    let mut plan = VotePlan::default();
+    for e in events {
+        let Some(t) = targets.get(&e.answer) else {
+            continue;
+        };
+        if t.guild != e.guild {
+            continue;
+        }
+        let key = (e.answer, e.voter);
+        if !e.added {
+            if t.round_state == RoundState::Open && e.at < t.closes_at {
+                let pair = pairs.entry(key).or_insert_with(|| {
+                    order.push(key);
+                    Pair::default()
+                });
+                pair.removed = true;
+                pair.last_add = Some(None);
+            }
+            continue;
+        }
+        let attempt = VoteAttempt {
+            voter: e.voter,
+            voter_is_bot: e.voter_is_bot,
+            answer_author: t.author,
+            answer_withdrawn: t.withdrawn,
+            round_open: t.round_state == RoundState::Open,
+            closes_at: t.closes_at,
+            at: e.at,
+        };
+        match judge_vote(&attempt) {
+            Ok(()) => {
+                let pair = pairs.entry(key).or_insert_with(|| {
+                    order.push(key);
+                    Pair::default()
+                });
+                // A second add of a present vote changes nothing (the first time stays).
+                if !matches!(pair.last_add, Some(Some(_))) {
+                    pair.last_add = Some(Some(e.at));
+                }
+            }
+            Err(VoteRejection::SelfVote) => plan.self_votes.push((e.answer, e.channel, e.voter)),
+            Err(VoteRejection::RoundClosed)
+                if matches!(t.round_state, RoundState::Open | RoundState::Revealing)
+                    && seen_late(e.at, t.closes_at) =>
+            {
+                plan.late.push((e.answer, e.voter, e.at));
+            }
+            Err(_) => {}
+        }
+    }
+    for key in order {
+        let pair = &pairs[&key];
+        match pair.last_add {
+            Some(Some(at)) => {
+                if pair.removed {
+                    plan.delete.push(key);
+                }
+                plan.insert.push((key.0, key.1, at));
+            }
+            Some(None) => plan.delete.push(key),
+            None => {}
+        }
+    }
+    plan
 }
 
 #[cfg(test)]
@@ -171,5 +298,83 @@ mod tests {
         assert!(!reaction_list_needed(shown(2, false), 2, 0));
         // The message was not on the pages read: read.
         assert!(reaction_list_needed(None, 0, 0));
+    }
+
+    fn event(voter: u64, added: bool, at: DateTime<Utc>) -> VoteEvent {
+        VoteEvent {
+            answer: MessageId(10),
+            channel: ChannelId(9),
+            guild: GuildId(1),
+            voter: UserId(voter),
+            voter_is_bot: false,
+            added,
+            at,
+        }
+    }
+
+    fn targets(state: RoundState, closes_at: DateTime<Utc>) -> HashMap<MessageId, VoteTarget> {
+        HashMap::from([(
+            MessageId(10),
+            VoteTarget {
+                author: UserId(2),
+                withdrawn: false,
+                guild: GuildId(1),
+                round_state: state,
+                closes_at,
+            },
+        )])
+    }
+
+    #[test]
+    fn a_batch_comes_to_what_its_events_do_one_by_one() {
+        let now = Utc::now();
+        let t = targets(RoundState::Open, now + Duration::hours(1));
+        let events = [
+            event(3, true, now),
+            event(4, true, now),
+            event(4, false, now),
+            event(5, false, now),
+            event(5, true, now),
+            event(6, true, now),
+            event(6, true, now + Duration::seconds(1)),
+        ];
+        let plan = plan_votes(&events, &t);
+        let a = MessageId(10);
+        assert_eq!(
+            plan.insert,
+            vec![(a, UserId(3), now), (a, UserId(5), now), (a, UserId(6), now)]
+        );
+        assert_eq!(plan.delete, vec![(a, UserId(4)), (a, UserId(5))]);
+        assert!(plan.late.is_empty() && plan.self_votes.is_empty());
+    }
+
+    #[test]
+    fn a_batch_keeps_the_rules_self_votes_bots_other_guilds_and_unknown_messages() {
+        let now = Utc::now();
+        let t = targets(RoundState::Open, now + Duration::hours(1));
+        let bot = VoteEvent {
+            voter_is_bot: true,
+            ..event(3, true, now)
+        };
+        let elsewhere = VoteEvent {
+            guild: GuildId(7),
+            ..event(4, true, now)
+        };
+        let unknown = VoteEvent {
+            answer: MessageId(11),
+            ..event(5, true, now)
+        };
+        let plan = plan_votes(&[event(2, true, now), bot, elsewhere, unknown], &t);
+        assert_eq!(plan.self_votes, vec![(MessageId(10), ChannelId(9), UserId(2))]);
+        assert!(plan.insert.is_empty() && plan.delete.is_empty() && plan.late.is_empty());
+    }
+
+    #[test]
+    fn after_the_deadline_upvotes_are_remembered_late_and_removals_change_nothing() {
+        let now = Utc::now();
+        let t = targets(RoundState::Revealing, now - Duration::minutes(1));
+        let plan = plan_votes(&[event(3, true, now), event(4, false, now)], &t);
+        assert_eq!(plan.late, vec![(MessageId(10), UserId(3), now)]);
+        assert!(plan.insert.is_empty() && plan.delete.is_empty());
     }
 }

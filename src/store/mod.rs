@@ -18,6 +18,7 @@ mod votes;
 
 pub use questions::SyncReport;
 pub use rounds::NewRound;
+pub use votes::MAX_VOTE_BATCH;
 
 use crate::domain::shards::ShardRange;
 use chrono::{DateTime, TimeZone, Utc};
@@ -82,6 +83,9 @@ pub struct Store {
     first_refused: Arc<std::sync::Mutex<Option<String>>>,
     /// The shards whose guilds the due queries return (see [`Store::owning`]).
     shards: ShardRange,
+    /// Database accesses (a query, a write or a transaction begun), for tests that prove a
+    /// path costs none.
+    accesses: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -131,6 +135,7 @@ impl Store {
             refused_writes: Arc::new(AtomicU64::new(0)),
             first_refused: Arc::new(std::sync::Mutex::new(None)),
             shards: ShardRange::ALL,
+            accesses: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -201,7 +206,14 @@ impl Store {
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
+        self.accesses.fetch_add(1, Ordering::Relaxed);
         &self.pool
+    }
+
+    /// How many database accesses this store and its clones have made (each query, write or
+    /// transaction begun through it counts once).
+    pub fn accesses(&self) -> u64 {
+        self.accesses.load(Ordering::Relaxed)
     }
 
     /// The pool, for one write that is a step of its own (counted by [`Store::crash_writes_after`]).
@@ -213,6 +225,7 @@ impl Store {
 
     #[track_caller]
     fn write_step(&self) -> Result<()> {
+        self.accesses.fetch_add(1, Ordering::Relaxed);
         let allowed = self
             .write_budget
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| match b {

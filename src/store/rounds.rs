@@ -225,6 +225,26 @@ impl Store {
         Ok(())
     }
 
+    /// The channels where answers of unfinished rounds (pending, open or revealing) can arrive:
+    /// each one's thread and question message (a thread started from a message has its id).
+    #[tracing::instrument(skip(self))]
+    pub async fn unfinished_round_threads(&self) -> Result<Vec<ChannelId>> {
+        let rows = sqlx::query(
+            "SELECT thread_id, message_id FROM rounds WHERE state IN ('pending', 'open', 'revealing')",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len() * 2);
+        for row in rows {
+            for i in 0..2 {
+                if let Some(id) = row.try_get::<Option<i64>, _>(i)? {
+                    out.push(ChannelId(unsf(id)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Records the answer thread of a round. Idempotent.
     #[tracing::instrument(skip(self))]
     pub async fn set_round_thread(&self, id: i64, thread: ChannelId) -> Result<()> {

@@ -1,10 +1,36 @@
 //! Votes: one per member per answer (the primary key), whatever the order of events.
 
-use super::{Result, Store, ms, sf, unsf};
-use crate::domain::{MessageId, UserId};
+use super::{Result, Store, corrupt, from_ms, ms, sf, unsf};
+use crate::domain::round::RoundState;
+use crate::domain::votes::{VotePlan, VoteTarget};
+use crate::domain::{GuildId, MessageId, UserId};
 use chrono::{DateTime, Utc};
-use sqlx::Row;
-use std::collections::{BTreeMap, BTreeSet};
+// Batch statements are built from fixed text and `$n` placeholders only; values are bound.
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The most events one [`Store::apply_votes`] call takes: it keeps every statement within both
+/// backends' limit on bound parameters (3 per row).
+pub const MAX_VOTE_BATCH: usize = 1000;
+
+/// `($1, $2, $3), ($4, $5, $6), …` for `rows` rows of `width` parameters.
+fn value_rows(rows: usize, width: usize) -> String {
+    let mut out = String::with_capacity(rows * width * 6);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..width {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", r * width + c + 1));
+        }
+        out.push(')');
+    }
+    out
+}
 
 impl Store {
     /// Adds a vote; returns whether it is new. The caller has judged it with the vote rules.
@@ -47,6 +73,89 @@ impl Store {
         .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Applies a batch of vote events in one transaction (a group commit): reads what the
+    /// store knows of the voted-on `answers`, lets `plan` judge the events against it (the vote
+    /// rules live in `domain::votes`), then writes the plan's deletes, inserts and late upvotes
+    /// with one statement each. Idempotent: inserts are insert-once by (answer, voter).
+    #[tracing::instrument(skip_all, fields(answers = answers.len()))]
+    pub async fn apply_votes<F>(&self, answers: &[MessageId], plan: F) -> Result<VotePlan>
+    where
+        F: FnOnce(&HashMap<MessageId, VoteTarget>) -> VotePlan,
+    {
+        assert!(
+            answers.len() <= MAX_VOTE_BATCH,
+            "a vote batch holds at most {MAX_VOTE_BATCH} answers"
+        );
+        let mut tx = self.begin_write().await?;
+        let mut targets = HashMap::new();
+        if !answers.is_empty() {
+            let sql = format!(
+                "SELECT a.message_id, a.author_id, a.withdrawn_at, r.guild_id, r.state, r.closes_at
+                 FROM answers a JOIN rounds r ON r.id = a.round_id WHERE a.message_id IN ({})",
+                (1..=answers.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for a in answers {
+                query = query.bind(sf(a.0));
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let round_state: RoundState =
+                    row.try_get::<String, _>(4)?.parse().map_err(corrupt("rounds"))?;
+                targets.insert(
+                    MessageId(unsf(row.try_get(0)?)),
+                    VoteTarget {
+                        author: UserId(unsf(row.try_get(1)?)),
+                        withdrawn: row.try_get::<Option<i64>, _>(2)?.is_some(),
+                        guild: GuildId(unsf(row.try_get(3)?)),
+                        round_state,
+                        closes_at: from_ms("rounds", row.try_get(5)?)?,
+                    },
+                );
+            }
+        }
+        let plan = plan(&targets);
+        if !plan.delete.is_empty() {
+            let sql = format!(
+                "DELETE FROM votes WHERE (answer_message_id, voter_id) IN (VALUES {})",
+                value_rows(plan.delete.len(), 2)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (answer, voter) in &plan.delete {
+                query = query.bind(sf(answer.0)).bind(sf(voter.0));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if !plan.insert.is_empty() {
+            let sql = format!(
+                "INSERT INTO votes (answer_message_id, voter_id, created_at) VALUES {}
+                 ON CONFLICT (answer_message_id, voter_id) DO NOTHING",
+                value_rows(plan.insert.len(), 3)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (answer, voter, at) in &plan.insert {
+                query = query.bind(sf(answer.0)).bind(sf(voter.0)).bind(ms(*at));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if !plan.late.is_empty() {
+            let sql = format!(
+                "INSERT INTO late_votes (answer_message_id, voter_id, seen_at) VALUES {}
+                 ON CONFLICT (answer_message_id, voter_id) DO NOTHING",
+                value_rows(plan.late.len(), 3)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (answer, voter, at) in &plan.late {
+                query = query.bind(sf(answer.0)).bind(sf(voter.0)).bind(ms(*at));
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(plan)
     }
 
     /// Replaces an answer's votes with what Discord's reaction list says (reconciliation at the

@@ -31,6 +31,8 @@ pub struct App {
     db: Option<TestDb>,
     bot: Option<RunningBot>,
     message_content: bool,
+    /// Whether the next (re)started bot runs its scheduler.
+    scheduler: bool,
 }
 
 struct RunningBot {
@@ -86,6 +88,7 @@ impl App {
             db: Some(db),
             bot: None,
             message_content,
+            scheduler: true,
         };
         app.start_bot().await;
         Some(app)
@@ -113,6 +116,10 @@ impl App {
         // A restart must reach a *new* READY before the test goes on, or members could speak
         // while no session of the new process listens.
         let identified = self.fake.gateway().stats().identifies;
+        if !self.scheduler {
+            // The scheduler loop ends before its first tick.
+            data.stop_background();
+        }
         let mut client = build_client(http, data.clone(), options).await.expect("client");
         let shards = client.shard_manager.clone();
         let task = tokio::spawn(async move { client.start().await });
@@ -129,6 +136,19 @@ impl App {
             .wait_for_command("dailyq", WAIT)
             .await
             .expect("commands registered");
+    }
+
+    /// Restarts the bot with (`true`) or without its scheduler: without it, nothing but gateway
+    /// events touches the database, and a deadline passes without a reveal.
+    pub async fn restart_with_scheduler(&mut self, scheduler: bool) {
+        self.stop_bot().await;
+        self.scheduler = scheduler;
+        self.start_bot().await;
+    }
+
+    /// What the running bot's handlers share (its vote queue, event counter, open threads).
+    pub fn bot_data(&self) -> &Data {
+        &self.bot.as_ref().expect("a running bot").data
     }
 
     /// Stops the bot as a crash would leave things: no goodbye, state only in the database.

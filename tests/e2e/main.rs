@@ -8,6 +8,7 @@ mod binary;
 mod crash;
 mod fairness;
 mod harness;
+mod ingest;
 mod logs;
 mod proxy;
 mod recovery;

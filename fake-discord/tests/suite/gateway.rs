@@ -428,3 +428,55 @@ async fn background_guilds_are_listed_in_ready_and_each_gets_a_guild_create_sere
     }
     assert_eq!(seen, listed[1..]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reaction_flood_arrives_in_order_with_the_next_sequence_numbers_as_serenity_reads_it() {
+    let fake = start_fake().await;
+    let (mut gw, _) = RawGateway::identify(&fake, MESSAGES | intents::GUILD_MESSAGE_REACTIONS).await;
+    let last = gw.recv_dispatch("GUILD_CREATE").await["s"].as_u64().unwrap();
+    let general = fake.channel("general");
+    let events = (0..1000u64).map(move |i| fake_discord::FloodReaction {
+        user: 10_000 + i,
+        channel: general,
+        message: 42,
+        added: i % 3 != 2,
+    });
+    assert!(fake.gateway().flood_reactions(events));
+    for i in 0..1000u64 {
+        let frame = gw.recv().await;
+        let added = i % 3 != 2;
+        let t = if added {
+            "MESSAGE_REACTION_ADD"
+        } else {
+            "MESSAGE_REACTION_REMOVE"
+        };
+        assert_eq!(
+            (frame["t"].as_str(), frame["s"].as_u64()),
+            (Some(t), Some(last + 1 + i))
+        );
+        let reaction: serenity::model::channel::Reaction =
+            serde_json::from_value(frame["d"].clone()).expect("serenity's Reaction");
+        assert_eq!(reaction.user_id.map(|u| u.get()), Some(10_000 + i));
+        assert_eq!(reaction.message_id.get(), 42);
+        assert_eq!(
+            reaction.member.is_some(),
+            added,
+            "an add carries the member, as Discord's does"
+        );
+    }
+    assert_eq!(fake.gateway().stats().flooded, 1000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reaction_flood_needs_a_session_that_receives_reactions() {
+    let fake = start_fake().await;
+    let (_gw, _) = RawGateway::identify(&fake, MESSAGES).await;
+    let general = fake.channel("general");
+    let one = std::iter::once(fake_discord::FloodReaction {
+        user: 7,
+        channel: general,
+        message: 42,
+        added: true,
+    });
+    assert!(!fake.gateway().flood_reactions(one));
+}
