@@ -367,8 +367,9 @@ async fn burst(label: &str, fake: &FakeDiscord, store: &Store, clock: &ManualClo
             let _permit = permit;
             let options = match i % 5 {
                 0 => (vec![], "stats"),
-                1 => (vec![opt("period", "week")], "leaderboard"),
-                2 => (vec![opt("period", "month")], "leaderboard"),
+                // Choice parameters are sent by index: 0 week, 1 month, 2 all.
+                1 => (vec![opt("period", 0)], "leaderboard"),
+                2 => (vec![opt("period", 1)], "leaderboard"),
                 3 if i % 10 == 3 => (vec![opt("member", target.to_string())], "stats"),
                 _ => (vec![], "leaderboard"),
             };
