@@ -140,19 +140,25 @@ async fn main() -> anyhow::Result<()> {
         .push((format!("<#{}>", thread.id), "the thread".to_owned()));
     let in_thread = "#dailyq › thread".to_owned();
     println!("\n(the bot opened the thread \"{}\")", thread.name);
-    let intro = fake
-        .wait_for_bot_message(thread.id, |_| true, WAIT)
-        .await
-        .map_err(|e| anyhow!("{e:?}"))?;
-    names.show(&in_thread, &intro);
+    // The instructions are in the question itself; the round is open once its thread is recorded.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let round = loop {
+        if let Some(round) = store
+            .round_by_thread(dailyq::domain::ChannelId(thread.id))
+            .await?
+        {
+            break round;
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the bot did not record the thread"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     tokio::time::sleep(pause()).await;
 
     narrate("members answer in the thread (the bot adds ⬆️ to each answer)");
     // The simulated members studied: alice and bob paraphrase parts of the reference answer.
-    let round = store
-        .round_by_thread(dailyq::domain::ChannelId(thread.id))
-        .await?
-        .context("round")?;
     let question = store.question(round.question_id).await?;
     let points: Vec<String> = question
         .answer
