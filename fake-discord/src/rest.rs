@@ -179,6 +179,12 @@ fn template(method: &Method, segments: &[String]) -> (String, String) {
         if major.is_empty() && matches!(previous, "channels" | "guilds") {
             major = s.to_owned();
         }
+        // Interaction callbacks are limited per interaction (its id and token), not shared.
+        if previous == "interactions" {
+            major = s.to_owned();
+        } else if previous == "{interaction_id}" {
+            major = format!("{major}/{s}");
+        }
         if previous == "webhooks" {
             major = s.to_owned();
             webhook_depth = 1;
@@ -628,6 +634,10 @@ mod tests {
         let (route, major) = template(&Method::PATCH, &segments("webhooks/1/tok/messages/@original"));
         assert_eq!(route, "PATCH /webhooks/{webhook_id}/{token}/messages/@original");
         assert_eq!(major, "1/tok");
+        // Each interaction is its own bucket, so a burst of commands is not limited as one route.
+        let (route, major) = template(&Method::POST, &segments("interactions/77/tok/callback"));
+        assert_eq!(route, "POST /interactions/{interaction_id}/{token}/callback");
+        assert_eq!(major, "77/tok");
     }
 
     #[test]
