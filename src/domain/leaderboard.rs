@@ -156,6 +156,103 @@ pub struct BoardPage {
     pub me: Option<Ranked>,
 }
 
+/// How many members of a board have each points total, highest first: what a page needs to
+/// know where it starts, how long the board is and how many are ahead of a member, in one read
+/// of a row per distinct total instead of a walk over every member.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PointsHistogram {
+    /// (points, members with exactly that many), points descending; counts may be 0.
+    counts: Vec<(i64, u64)>,
+}
+
+impl PointsHistogram {
+    /// A histogram from (points, members) pairs in any order; pairs with the same points add up.
+    pub fn new(mut counts: Vec<(i64, u64)>) -> Self {
+        counts.sort_by_key(|c| std::cmp::Reverse(c.0));
+        counts.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
+        Self { counts }
+    }
+
+    /// Members on the board.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Members with more than `points`.
+    pub fn ahead_of(&self, points: i64) -> u64 {
+        self.counts
+            .iter()
+            .take_while(|(p, _)| *p > points)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Where the member at 0-based position `offset` in board order stands: the points total
+    /// of that position and how many members are ahead of every member with it. `None` past
+    /// the end of the board.
+    pub fn locate(&self, offset: u64) -> Option<(i64, u64)> {
+        let mut ahead = 0;
+        for &(points, n) in &self.counts {
+            if ahead + n > offset {
+                return Some((points, ahead));
+            }
+            ahead += n;
+        }
+        None
+    }
+}
+
+/// One answer of a member as `/stats` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerTally {
+    /// The answer message.
+    pub message: super::ids::MessageId,
+    /// Its round.
+    pub round_id: i64,
+    /// The round's thread, when it has one (answers are linked through it).
+    pub thread: Option<super::ids::ChannelId>,
+    /// The question's category.
+    pub category: String,
+    /// ⬆️ votes the answer holds.
+    pub votes: i64,
+}
+
+impl MemberStats {
+    /// Sums a member's answers that still count: upvotes received, the most-upvoted answer
+    /// (the earliest message among equals; none without a vote or a thread), and answered
+    /// rounds per category (most first, then by name).
+    pub fn from_answers(answers: i64, tallies: &[AnswerTally]) -> Self {
+        let votes_received = tallies.iter().map(|t| t.votes).sum();
+        let best_answer = tallies
+            .iter()
+            .filter(|t| t.votes > 0)
+            .filter_map(|t| t.thread.map(|thread| (t.message, thread, t.votes)))
+            .min_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        let mut rounds: std::collections::BTreeMap<&str, std::collections::BTreeSet<i64>> =
+            Default::default();
+        for t in tallies {
+            rounds.entry(&t.category).or_default().insert(t.round_id);
+        }
+        let mut per_category: Vec<(String, i64)> = rounds
+            .into_iter()
+            .map(|(c, r)| (c.to_owned(), r.len() as i64))
+            .collect();
+        per_category.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Self {
+            answers,
+            votes_received,
+            best_answer,
+            per_category,
+        }
+    }
+}
+
 /// Ranks one page of standings already in board order (points, then answers, then member),
 /// given `ahead`: how many members have more points than the page's first row. Members with
 /// equal points share a rank, across page boundaries too.
@@ -331,5 +428,82 @@ mod tests {
         assert_eq!("week".parse::<Period>(), Ok(Period::Week));
         assert_eq!("all".parse::<Period>(), Ok(Period::AllTime));
         assert!("year".parse::<Period>().is_err());
+    }
+
+    #[test]
+    fn the_histogram_places_every_position_of_a_board_and_counts_those_ahead() {
+        // Points of a board in order: 9, 7, 7, 7, 3, 0 (a total of 5 members had 5 once, now 0).
+        let h = PointsHistogram::new(vec![(7, 2), (0, 1), (3, 1), (9, 1), (7, 1), (5, 0)]);
+        assert_eq!(h.total(), 6);
+        let places: Vec<_> = (0..7).map(|i| h.locate(i)).collect();
+        assert_eq!(
+            places,
+            vec![
+                Some((9, 0)),
+                Some((7, 1)),
+                Some((7, 1)),
+                Some((7, 1)),
+                Some((3, 4)),
+                Some((0, 5)),
+                None
+            ]
+        );
+        assert_eq!(h.ahead_of(10), 0);
+        assert_eq!(h.ahead_of(7), 1);
+        assert_eq!(h.ahead_of(5), 4);
+        assert_eq!(h.ahead_of(-1), 6);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_histogram_agrees_with_sorting_the_board(points in proptest::collection::vec(-5i64..20, 0..60)) {
+            let mut counts: Vec<(i64, u64)> = points.iter().map(|p| (*p, 1)).collect();
+            counts.push((100, 0));
+            let h = PointsHistogram::new(counts);
+            let mut sorted = points.clone();
+            sorted.sort_by(|a, b| b.cmp(a));
+            proptest::prop_assert_eq!(h.total(), sorted.len() as u64);
+            for (i, p) in sorted.iter().enumerate() {
+                let ahead = sorted.iter().filter(|q| *q > p).count() as u64;
+                proptest::prop_assert_eq!(h.locate(i as u64), Some((*p, ahead)));
+                proptest::prop_assert_eq!(h.ahead_of(*p), ahead);
+            }
+            proptest::prop_assert_eq!(h.locate(sorted.len() as u64), None);
+        }
+    }
+
+    #[test]
+    fn stats_sum_votes_pick_the_earliest_best_answer_and_count_rounds_per_category() {
+        use crate::domain::{ChannelId, MessageId};
+        let tally = |message, round_id, thread: Option<u64>, category: &str, votes| AnswerTally {
+            message: MessageId(message),
+            round_id,
+            thread: thread.map(ChannelId),
+            category: category.to_owned(),
+            votes,
+        };
+        let stats = MemberStats::from_answers(
+            4,
+            &[
+                tally(50, 1, Some(500), "db", 3),
+                tally(40, 2, Some(400), "os", 3),
+                // Two answers in one round count as one round of the category.
+                tally(41, 2, Some(400), "os", 0),
+                // The most votes, but its round has no thread to link to.
+                tally(30, 3, None, "db", 9),
+                tally(20, 4, Some(200), "algo", 0),
+            ],
+        );
+        assert_eq!(stats.answers, 4);
+        assert_eq!(stats.votes_received, 15);
+        assert_eq!(stats.best_answer, Some((MessageId(40), ChannelId(400), 3)));
+        assert_eq!(
+            stats.per_category,
+            vec![("db".to_owned(), 2), ("algo".to_owned(), 1), ("os".to_owned(), 1)]
+        );
+        assert_eq!(
+            MemberStats::from_answers(0, &[tally(1, 1, Some(1), "db", 0)]).best_answer,
+            None
+        );
     }
 }

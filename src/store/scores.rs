@@ -1,7 +1,7 @@
 //! The score ledger and the leaderboards read from it.
 
 use super::{Result, Store, ms, sf, unsf};
-use crate::domain::leaderboard::{MemberStats, Standing};
+use crate::domain::leaderboard::{AnswerTally, MemberStats, Standing};
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -55,72 +55,46 @@ impl Store {
             .collect()
     }
 
-    /// A member's answer statistics in a guild.
+    /// A member's answer statistics in a guild: answered rounds from the kept all-time
+    /// standing, and one pass over the member's answers (each with its ⬆️ count from the
+    /// votes' primary key) for upvotes, best answer and categories.
     #[tracing::instrument(skip(self))]
     pub async fn member_stats(&self, guild: GuildId, member: UserId) -> Result<MemberStats> {
         let answers: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM score_ledger WHERE guild_id = $1 AND member_id = $2 AND kind = 'answer'",
-        )
-        .bind(sf(guild.0))
-        .bind(sf(member.0))
-        .fetch_one(self.pool())
-        .await?
-        .try_get(0)?;
-        let votes_received: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM votes v
-             JOIN answers a ON a.message_id = v.answer_message_id
-             JOIN rounds r ON r.id = a.round_id
-             WHERE r.guild_id = $1 AND a.author_id = $2 AND a.withdrawn_at IS NULL",
-        )
-        .bind(sf(guild.0))
-        .bind(sf(member.0))
-        .fetch_one(self.pool())
-        .await?
-        .try_get(0)?;
-        let best = sqlx::query(
-            "SELECT a.message_id, r.thread_id, COUNT(v.voter_id) AS n FROM answers a
-             JOIN rounds r ON r.id = a.round_id
-             LEFT JOIN votes v ON v.answer_message_id = a.message_id
-             WHERE r.guild_id = $1 AND a.author_id = $2 AND a.withdrawn_at IS NULL AND r.thread_id IS NOT NULL
-             GROUP BY a.message_id, r.thread_id
-             ORDER BY n DESC, a.message_id
-             LIMIT 1",
+            "SELECT answers FROM standings
+             WHERE guild_id = $1 AND channel_id = 0 AND bucket = 'all' AND member_id = $2",
         )
         .bind(sf(guild.0))
         .bind(sf(member.0))
         .fetch_optional(self.pool())
-        .await?;
-        let best_answer = best
-            .map(|r| -> Result<_> {
-                Ok((
-                    MessageId(unsf(r.try_get(0)?)),
-                    ChannelId(unsf(r.try_get(1)?)),
-                    r.try_get::<i64, _>(2)?,
-                ))
-            })
-            .transpose()?
-            .filter(|(_, _, n)| *n > 0);
+        .await?
+        .map(|row| row.try_get(0))
+        .transpose()?
+        .unwrap_or(0);
         let rows = sqlx::query(
-            "SELECT q.category, COUNT(DISTINCT r.id) AS n FROM answers a
+            "SELECT a.message_id, r.id, r.thread_id, q.category,
+                    (SELECT COUNT(*) FROM votes v WHERE v.answer_message_id = a.message_id)
+             FROM answers a
              JOIN rounds r ON r.id = a.round_id
              JOIN questions q ON q.id = r.question_id
-             WHERE r.guild_id = $1 AND a.author_id = $2 AND a.withdrawn_at IS NULL
-             GROUP BY q.category
-             ORDER BY n DESC, q.category",
+             WHERE a.author_id = $2 AND a.withdrawn_at IS NULL AND r.guild_id = $1",
         )
         .bind(sf(guild.0))
         .bind(sf(member.0))
         .fetch_all(self.pool())
         .await?;
-        let per_category = rows
+        let tallies = rows
             .iter()
-            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+            .map(|r| {
+                Ok(AnswerTally {
+                    message: MessageId(unsf(r.try_get(0)?)),
+                    round_id: r.try_get(1)?,
+                    thread: r.try_get::<Option<i64>, _>(2)?.map(|t| ChannelId(unsf(t))),
+                    category: r.try_get(3)?,
+                    votes: r.try_get(4)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
-        Ok(MemberStats {
-            answers,
-            votes_received,
-            best_answer,
-            per_category,
-        })
+        Ok(MemberStats::from_answers(answers, &tallies))
     }
 }

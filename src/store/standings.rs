@@ -5,7 +5,7 @@
 //! a pass over the ledger.
 
 use super::{Result, Store, StoreError, corrupt, sf, unsf};
-use crate::domain::leaderboard::{BoardPage, KEPT_PERIODS, Ranked, Standing, rank_page};
+use crate::domain::leaderboard::{BoardPage, KEPT_PERIODS, PointsHistogram, Ranked, Standing, rank_page};
 use crate::domain::schedule::Timezone;
 use crate::domain::{ChannelId, GuildId, UserId};
 use chrono::{DateTime, TimeZone, Utc};
@@ -43,30 +43,133 @@ fn add_changes(
     }
 }
 
-/// Writes `deltas` into the guild's standings, adding to rows that exist.
+/// Rows per `IN (…)` list when reading the standings a round changes.
+const READ_CHUNK: usize = 500;
+
+/// One histogram row to add to: (channel or 0, bucket, points) → members.
+type HistogramDeltas = HashMap<(i64, String, i64), i64>;
+
+/// How the points histogram changes when `deltas` are added to the standings as they are now:
+/// a member already on a board leaves their old total for the new one; a new member joins at
+/// theirs.
+async fn histogram_changes(
+    tx: &mut Transaction<'static, Any>,
+    guild: GuildId,
+    deltas: &Deltas,
+) -> Result<HistogramDeltas> {
+    let mut boards: HashMap<(i64, &str), Vec<UserId>> = HashMap::new();
+    for (channel, bucket, member) in deltas.keys() {
+        boards
+            .entry((*channel, bucket.as_str()))
+            .or_default()
+            .push(*member);
+    }
+    let mut changes = HistogramDeltas::new();
+    for ((channel, bucket), members) in boards {
+        let mut before: HashMap<UserId, i64> = HashMap::new();
+        for chunk in members.chunks(READ_CHUNK) {
+            let list = (0..chunk.len())
+                .map(|i| format!("${}", i + 4))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT member_id, points FROM standings
+                 WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3 AND member_id IN ({list})"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(sf(guild.0))
+                .bind(channel)
+                .bind(bucket);
+            for m in chunk {
+                query = query.bind(sf(m.0));
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                before.insert(UserId(unsf(row.try_get(0)?)), row.try_get(1)?);
+            }
+        }
+        for member in members {
+            let (points, _) = deltas[&(channel, bucket.to_owned(), member)];
+            let old = before.get(&member).copied();
+            if let Some(old) = old {
+                if points == 0 {
+                    continue;
+                }
+                *changes.entry((channel, bucket.to_owned(), old)).or_default() -= 1;
+            }
+            *changes
+                .entry((channel, bucket.to_owned(), old.unwrap_or(0) + points))
+                .or_default() += 1;
+        }
+    }
+    changes.retain(|_, n| *n != 0);
+    Ok(changes)
+}
+
+/// Adds `changes` to the guild's points histogram.
+async fn upsert_histogram(
+    tx: &mut Transaction<'static, Any>,
+    guild: GuildId,
+    changes: HistogramDeltas,
+) -> Result<()> {
+    let rows: Vec<_> = changes.into_iter().collect();
+    for chunk in rows.chunks(UPSERT_CHUNK) {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(multi_row_insert(
+            "standings_points (guild_id, channel_id, bucket, points, members)",
+            chunk.len(),
+            4,
+            "ON CONFLICT (guild_id, channel_id, bucket, points) DO UPDATE
+             SET members = standings_points.members + excluded.members",
+        )))
+        .bind(sf(guild.0));
+        for ((channel, bucket, points), members) in chunk {
+            query = query
+                .bind(*channel)
+                .bind(bucket.clone())
+                .bind(*points)
+                .bind(*members);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO {table} VALUES ($1, …), ($1, …) {tail}` for `rows` rows that share `$1` (the
+/// guild) and bind `per_row` more parameters each.
+fn multi_row_insert(table: &str, rows: usize, per_row: usize, tail: &str) -> String {
+    let mut sql = format!("INSERT INTO {table} VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("($1");
+        for j in 0..per_row {
+            sql.push_str(&format!(", ${}", 2 + i * per_row + j));
+        }
+        sql.push(')');
+    }
+    sql.push(' ');
+    sql.push_str(tail);
+    sql
+}
+
+/// Writes `deltas` into the guild's standings, adding to rows that exist, and keeps the points
+/// histogram in step.
 async fn upsert(tx: &mut Transaction<'static, Any>, guild: GuildId, deltas: Deltas) -> Result<()> {
+    let histogram = histogram_changes(tx, guild, &deltas).await?;
+    upsert_rows(tx, guild, deltas).await?;
+    upsert_histogram(tx, guild, histogram).await
+}
+
+/// Writes `deltas` into the guild's standings, adding to rows that exist.
+async fn upsert_rows(tx: &mut Transaction<'static, Any>, guild: GuildId, deltas: Deltas) -> Result<()> {
     let rows: Vec<_> = deltas.into_iter().collect();
     for chunk in rows.chunks(UPSERT_CHUNK) {
-        let mut sql = String::from(
-            "INSERT INTO standings (guild_id, channel_id, bucket, member_id, points, answers) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let p = i * 5;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "($1, ${}, ${}, ${}, ${}, ${})",
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6
-            ));
-        }
-        sql.push_str(
-            " ON CONFLICT (guild_id, channel_id, bucket, member_id) DO UPDATE
-              SET points = standings.points + excluded.points, answers = standings.answers + excluded.answers",
+        let sql = multi_row_insert(
+            "standings (guild_id, channel_id, bucket, member_id, points, answers)",
+            chunk.len(),
+            5,
+            "ON CONFLICT (guild_id, channel_id, bucket, member_id) DO UPDATE
+             SET points = standings.points + excluded.points, answers = standings.answers + excluded.answers",
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sf(guild.0));
         for ((channel, bucket, member), (points, answers)) in chunk {
@@ -111,10 +214,14 @@ pub(super) async fn apply_round(
 /// Replaces the guild's standings with sums of its ledger, bucketed in `tz`, and records `tz`
 /// as the zone they were built in.
 pub(super) async fn rebuild(tx: &mut Transaction<'static, Any>, guild: GuildId, tz: Timezone) -> Result<()> {
-    sqlx::query("DELETE FROM standings WHERE guild_id = $1")
+    for table in ["standings", "standings_points"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE guild_id = $1"
+        )))
         .bind(sf(guild.0))
         .execute(&mut **tx)
         .await?;
+    }
     // Ledger lines are dated by their round's opening, so one group per round and member.
     let rows = sqlx::query(
         "SELECT channel_id, member_id, awarded_at, CAST(SUM(points) AS BIGINT),
@@ -143,13 +250,26 @@ pub(super) async fn rebuild(tx: &mut Transaction<'static, Any>, guild: GuildId, 
         };
         add_changes(&mut deltas, tz, channel, at, std::slice::from_ref(&change));
     }
-    upsert(tx, guild, deltas).await?;
+    upsert_rows(tx, guild, deltas).await?;
+    sqlx::query(
+        "INSERT INTO standings_points (guild_id, channel_id, bucket, points, members)
+         SELECT guild_id, channel_id, bucket, points, COUNT(*) FROM standings WHERE guild_id = $1
+         GROUP BY guild_id, channel_id, bucket, points",
+    )
+    .bind(sf(guild.0))
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("UPDATE guilds SET standings_tz = $2 WHERE guild_id = $1")
         .bind(sf(guild.0))
         .bind(tz.name())
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The rank of a member with `ahead` members ahead of them.
+fn rank_after(ahead: u64) -> u32 {
+    u32::try_from(ahead + 1).unwrap_or(u32::MAX)
 }
 
 fn standing_from(row: &sqlx::any::AnyRow) -> Result<Standing> {
@@ -180,7 +300,9 @@ impl Store {
     }
 
     /// One page of a board (`bucket` from [`crate::domain::leaderboard::Period::bucket`]) with
-    /// its ranks, the board's size, and `me`'s own row.
+    /// its ranks, the board's size, and `me`'s own row. The points histogram says which total
+    /// the page starts at and how many are ahead, so the page's read seeks to that total and
+    /// skips only members tied with it.
     #[tracing::instrument(skip(self))]
     pub async fn leaderboard_page(
         &self,
@@ -192,43 +314,46 @@ impl Store {
         me: UserId,
     ) -> Result<BoardPage> {
         let board = board_channel(channel);
-        let total: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM standings WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3",
-        )
-        .bind(sf(guild.0))
-        .bind(board)
-        .bind(bucket)
-        .fetch_one(self.pool())
-        .await?
-        .try_get(0)?;
-        let total = total as u64;
+        let histogram = self.histogram(guild, board, bucket).await?;
+        let total = histogram.total();
         let page_size = page_size.max(1);
         let page = page.min(total.saturating_sub(1) / page_size);
         let offset = page * page_size;
+        let Some((from_points, ahead)) = histogram.locate(offset) else {
+            return Ok(BoardPage {
+                page,
+                rows: Vec::new(),
+                total,
+                me: None,
+            });
+        };
         let rows = sqlx::query(
             "SELECT member_id, points, answers FROM standings
-             WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3
+             WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3 AND points <= $4
              ORDER BY points DESC, answers DESC, member_id
-             LIMIT $4 OFFSET $5",
+             LIMIT $5 OFFSET $6",
         )
         .bind(sf(guild.0))
         .bind(board)
         .bind(bucket)
+        .bind(from_points)
         .bind(i64::try_from(page_size).unwrap_or(i64::MAX))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset - ahead).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?
         .iter()
         .map(standing_from)
         .collect::<Result<Vec<_>>>()?;
-        let ahead = match rows.first() {
-            Some(first) => self.count_ahead(guild, board, bucket, first.points).await?,
-            None => 0,
-        };
         let rows = rank_page(offset, ahead, rows);
         let me = match rows.iter().find(|r| r.standing.member == me) {
             Some(mine) => Some(mine.clone()),
-            None => self.member_standing(guild, channel, bucket, me).await?,
+            None => self
+                .standing_row(guild, board, bucket, me)
+                .await?
+                .map(|standing| Ranked {
+                    rank: rank_after(histogram.ahead_of(standing.points)),
+                    standing,
+                }),
         };
         Ok(BoardPage {
             page,
@@ -248,7 +373,34 @@ impl Store {
         member: UserId,
     ) -> Result<Option<Ranked>> {
         let board = board_channel(channel);
-        let row = sqlx::query(
+        let Some(standing) = self.standing_row(guild, board, bucket, member).await? else {
+            return Ok(None);
+        };
+        let ahead: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) FROM standings_points
+             WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3 AND points > $4",
+        )
+        .bind(sf(guild.0))
+        .bind(board)
+        .bind(bucket)
+        .bind(standing.points)
+        .fetch_one(self.pool())
+        .await?
+        .try_get(0)?;
+        Ok(Some(Ranked {
+            rank: rank_after(ahead as u64),
+            standing,
+        }))
+    }
+
+    async fn standing_row(
+        &self,
+        guild: GuildId,
+        board: i64,
+        bucket: &str,
+        member: UserId,
+    ) -> Result<Option<Standing>> {
+        sqlx::query(
             "SELECT member_id, points, answers FROM standings
              WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3 AND member_id = $4",
         )
@@ -257,28 +409,31 @@ impl Store {
         .bind(bucket)
         .bind(sf(member.0))
         .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let standing = standing_from(&row)?;
-        let ahead = self.count_ahead(guild, board, bucket, standing.points).await?;
-        Ok(Some(Ranked {
-            rank: u32::try_from(ahead + 1).unwrap_or(u32::MAX),
-            standing,
-        }))
+        .await?
+        .as_ref()
+        .map(standing_from)
+        .transpose()
     }
 
-    async fn count_ahead(&self, guild: GuildId, board: i64, bucket: &str, points: i64) -> Result<u64> {
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM standings
-             WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3 AND points > $4",
+    async fn histogram(&self, guild: GuildId, board: i64, bucket: &str) -> Result<PointsHistogram> {
+        let rows = sqlx::query(
+            "SELECT points, members FROM standings_points
+             WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3 AND members > 0",
         )
         .bind(sf(guild.0))
         .bind(board)
         .bind(bucket)
-        .bind(points)
-        .fetch_one(self.pool())
-        .await?
-        .try_get(0)?;
-        Ok(n as u64)
+        .fetch_all(self.pool())
+        .await?;
+        let counts = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<i64, _>(0)?,
+                    u64::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(PointsHistogram::new(counts))
     }
 }

@@ -95,6 +95,17 @@ async fn assert_standings_match_the_ledger(store: &Store, tz: Timezone, instants
                     expected.iter().find(|r| r.standing.member == me).cloned(),
                     "own row, {period} at {now} in {channel:?}"
                 );
+                for want in &expected {
+                    let got = store
+                        .member_standing(GUILD, channel, &period.bucket(tz, now), want.standing.member)
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        got.as_ref(),
+                        Some(want),
+                        "member_standing, {period} at {now} in {channel:?}"
+                    );
+                }
             }
         }
     }
