@@ -315,3 +315,22 @@ where
         problem: e.to_string(),
     }
 }
+
+/// `($1, $2, $3), ($4, $5, $6), …` for `rows` rows of `width` parameters.
+pub(crate) fn value_rows(rows: usize, width: usize) -> String {
+    let mut out = String::with_capacity(rows * width * 6);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..width {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", r * width + c + 1));
+        }
+        out.push(')');
+    }
+    out
+}

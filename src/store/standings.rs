@@ -4,7 +4,7 @@
 //! counting the members ahead of it, so a call costs the page size plus a log of the board, never
 //! a pass over the ledger.
 
-use super::{Result, Store, StoreError, corrupt, sf, unsf};
+use super::{Result, Store, StoreError, corrupt, sf, unsf, value_rows};
 use crate::domain::leaderboard::{BoardPage, KEPT_PERIODS, PointsHistogram, Ranked, Standing, rank_page};
 use crate::domain::schedule::Timezone;
 use crate::domain::{ChannelId, GuildId, UserId};
@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 
-/// Rows per multi-row upsert (7 parameters each, far below either backend's limit).
+/// Rows per multi-row upsert (6 parameters each, far below either backend's limit).
 const UPSERT_CHUNK: usize = 200;
 
 /// The board a query reads: channel 0 is the whole guild.
@@ -113,16 +113,16 @@ async fn upsert_histogram(
 ) -> Result<()> {
     let rows: Vec<_> = changes.into_iter().collect();
     for chunk in rows.chunks(UPSERT_CHUNK) {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(multi_row_insert(
-            "standings_points (guild_id, channel_id, bucket, points, members)",
-            chunk.len(),
-            4,
-            "ON CONFLICT (guild_id, channel_id, bucket, points) DO UPDATE
+        let sql = format!(
+            "INSERT INTO standings_points (guild_id, channel_id, bucket, points, members) VALUES {}
+             ON CONFLICT (guild_id, channel_id, bucket, points) DO UPDATE
              SET members = standings_points.members + excluded.members",
-        )))
-        .bind(sf(guild.0));
+            value_rows(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for ((channel, bucket, points), members) in chunk {
             query = query
+                .bind(sf(guild.0))
                 .bind(*channel)
                 .bind(bucket.clone())
                 .bind(*points)
@@ -131,25 +131,6 @@ async fn upsert_histogram(
         query.execute(&mut **tx).await?;
     }
     Ok(())
-}
-
-/// `INSERT INTO {table} VALUES ($1, …), ($1, …) {tail}` for `rows` rows that share `$1` (the
-/// guild) and bind `per_row` more parameters each.
-fn multi_row_insert(table: &str, rows: usize, per_row: usize, tail: &str) -> String {
-    let mut sql = format!("INSERT INTO {table} VALUES ");
-    for i in 0..rows {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str("($1");
-        for j in 0..per_row {
-            sql.push_str(&format!(", ${}", 2 + i * per_row + j));
-        }
-        sql.push(')');
-    }
-    sql.push(' ');
-    sql.push_str(tail);
-    sql
 }
 
 /// Writes `deltas` into the guild's standings, adding to rows that exist, and keeps the points
@@ -164,16 +145,16 @@ async fn upsert(tx: &mut Transaction<'static, Any>, guild: GuildId, deltas: Delt
 async fn upsert_rows(tx: &mut Transaction<'static, Any>, guild: GuildId, deltas: Deltas) -> Result<()> {
     let rows: Vec<_> = deltas.into_iter().collect();
     for chunk in rows.chunks(UPSERT_CHUNK) {
-        let sql = multi_row_insert(
-            "standings (guild_id, channel_id, bucket, member_id, points, answers)",
-            chunk.len(),
-            5,
-            "ON CONFLICT (guild_id, channel_id, bucket, member_id) DO UPDATE
+        let sql = format!(
+            "INSERT INTO standings (guild_id, channel_id, bucket, member_id, points, answers) VALUES {}
+             ON CONFLICT (guild_id, channel_id, bucket, member_id) DO UPDATE
              SET points = standings.points + excluded.points, answers = standings.answers + excluded.answers",
+            value_rows(chunk.len(), 6)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sf(guild.0));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for ((channel, bucket, member), (points, answers)) in chunk {
             query = query
+                .bind(sf(guild.0))
                 .bind(*channel)
                 .bind(bucket.clone())
                 .bind(sf(member.0))

@@ -1,6 +1,6 @@
 //! Votes: one per member per answer (the primary key), whatever the order of events.
 
-use super::{Result, Store, corrupt, from_ms, ms, sf, unsf};
+use super::{Result, Store, corrupt, from_ms, ms, sf, unsf, value_rows};
 use crate::domain::round::RoundState;
 use crate::domain::votes::{VotePlan, VoteTarget};
 use crate::domain::{GuildId, MessageId, UserId};
@@ -12,25 +12,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// The most events one [`Store::apply_votes`] call takes: it keeps every statement within both
 /// backends' limit on bound parameters (3 per row).
 pub const MAX_VOTE_BATCH: usize = 1000;
-
-/// `($1, $2, $3), ($4, $5, $6), …` for `rows` rows of `width` parameters.
-fn value_rows(rows: usize, width: usize) -> String {
-    let mut out = String::with_capacity(rows * width * 6);
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for c in 0..width {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(&format!("${}", r * width + c + 1));
-        }
-        out.push(')');
-    }
-    out
-}
 
 impl Store {
     /// Adds a vote; returns whether it is new. The caller has judged it with the vote rules.
@@ -130,30 +111,18 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        if !plan.insert.is_empty() {
-            let sql = format!(
-                "INSERT INTO votes (answer_message_id, voter_id, created_at) VALUES {}
-                 ON CONFLICT (answer_message_id, voter_id) DO NOTHING",
-                value_rows(plan.insert.len(), 3)
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for (answer, voter, at) in &plan.insert {
-                query = query.bind(sf(answer.0)).bind(sf(voter.0)).bind(ms(*at));
-            }
-            query.execute(&mut *tx).await?;
-        }
-        if !plan.late.is_empty() {
-            let sql = format!(
-                "INSERT INTO late_votes (answer_message_id, voter_id, seen_at) VALUES {}
-                 ON CONFLICT (answer_message_id, voter_id) DO NOTHING",
-                value_rows(plan.late.len(), 3)
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for (answer, voter, at) in &plan.late {
-                query = query.bind(sf(answer.0)).bind(sf(voter.0)).bind(ms(*at));
-            }
-            query.execute(&mut *tx).await?;
-        }
+        insert_vote_rows(
+            &mut tx,
+            "votes (answer_message_id, voter_id, created_at)",
+            &plan.insert,
+        )
+        .await?;
+        insert_vote_rows(
+            &mut tx,
+            "late_votes (answer_message_id, voter_id, seen_at)",
+            &plan.late,
+        )
+        .await?;
         tx.commit().await?;
         Ok(plan)
     }
@@ -267,4 +236,26 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Inserts (answer, voter, instant) rows into `table` (`votes` or `late_votes` with its
+/// columns), skipping pairs it already holds.
+async fn insert_vote_rows(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &str,
+    rows: &[(MessageId, UserId, DateTime<Utc>)],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO {table} VALUES {} ON CONFLICT (answer_message_id, voter_id) DO NOTHING",
+        value_rows(rows.len(), 3)
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for (answer, voter, at) in rows {
+        query = query.bind(sf(answer.0)).bind(sf(voter.0)).bind(ms(*at));
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
