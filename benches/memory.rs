@@ -8,7 +8,8 @@
 //! ratio, and the memory per guild; nothing here asserts a size.
 //!
 //! `DAILYQ_BENCH_WRAP="heaptrack -o /tmp/dailyq"` runs the bot under a profiler (the command is
-//! put before the binary); the resident set printed is then the wrapper's, not the bot's.
+//! put before the binary); the resident set printed is still the bot's own process, and the bot
+//! is stopped with SIGTERM, so the profile is complete.
 
 use dailyq::store::Store;
 use fake_discord::{BackgroundGuilds, FakeConfig, FakeDiscord};
@@ -30,11 +31,16 @@ const LIMIT_PER_GUILD_KIB: f64 = 17.0;
 /// How long the bot may take to handle its guilds before the run counts as failed.
 const GIVE_UP: Duration = Duration::from_secs(300);
 
-/// The resident set of a process now and at its peak, in KiB.
+/// The resident set of a process now and at its peak, in KiB, and what it is made of.
 #[derive(Clone, Copy, Debug)]
 struct Rss {
     now: u64,
     peak: u64,
+    /// Anonymous memory (heap, stacks): what the process allocated.
+    anon: u64,
+    /// File-backed pages (the binary and shared libraries).
+    file: u64,
+    threads: u64,
 }
 
 fn rss_of(pid: u32) -> Rss {
@@ -49,6 +55,9 @@ fn rss_of(pid: u32) -> Rss {
     Rss {
         now: field("VmRSS:"),
         peak: field("VmHWM:"),
+        anon: field("RssAnon:"),
+        file: field("RssFile:"),
+        threads: field("Threads:"),
     }
 }
 
@@ -129,14 +138,49 @@ async fn measure(guilds: BackgroundGuilds) -> Rss {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     store.close().await;
-    let rss = rss_of(bot.child.id());
+    let rss = rss_of(bot_pid(bot.child.id()));
     eprintln!(
-        "memory: {} guilds handled {:.1} s after start",
+        "memory: {} guilds handled {:.1} s after start; RSS {:.1} MiB = anonymous {:.1} + file {:.1}; {} threads",
         expected,
-        began.elapsed().as_secs_f64()
+        began.elapsed().as_secs_f64(),
+        mib(rss.now),
+        mib(rss.anon),
+        mib(rss.file),
+        rss.threads
     );
-    drop(bot);
+    stop(bot);
     rss
+}
+
+/// The bot's own process: the child itself, or under a wrapper (`env`, `heaptrack`) the
+/// descendant that runs the dailyq binary.
+fn bot_pid(child: u32) -> u32 {
+    let exe = Path::new(env!("CARGO_BIN_EXE_dailyq"));
+    let mut frontier = vec![child];
+    while let Some(pid) = frontier.pop() {
+        if std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe) {
+            return pid;
+        }
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        frontier.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+    }
+    child
+}
+
+/// Stops the bot as an operator does (SIGTERM, then it exits on its own), so that a profiler
+/// wrapped around it writes a complete profile; killed if it does not exit in time.
+fn stop(mut bot: Bot) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &bot_pid(bot.child.id()).to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if bot.child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn mib(kib: u64) -> f64 {

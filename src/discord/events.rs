@@ -1,5 +1,6 @@
 //! Gateway events that are not commands: answers, votes, leaderboard buttons, joining guilds.
 
+use super::guilds::{self, PresenceChange};
 use super::rounds::is_ordinary;
 use super::{Data, Discord, Error, commands, ingest, render};
 use crate::domain::answers::{AnswerCandidate, AnswerRejection, judge_answer};
@@ -16,36 +17,42 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
     };
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
+            data.guilds.know(data_about_bot.guilds.iter().map(|g| g.id.get()));
             // A READY after a re-IDENTIFY comes from a new shard runner: it needs the vote
             // collector again, and open threads may have changed while the session was down.
             ingest::install_collector(ctx, data);
             ingest::load_open_threads(data).await?;
             forget_guilds_left_while_away(data, data_about_bot).await?
         }
-        // Handlers run concurrently, so a GUILD_CREATE may be handled after a later GUILD_DELETE.
-        // Serenity's cache applies events in order before the handlers run: it says which is
-        // current, and a stale event is ignored.
-        serenity::FullEvent::GuildCreate { guild, .. } if ctx.cache.guild(guild.id).is_none() => {}
-        serenity::FullEvent::GuildDelete { incomplete, .. } if ctx.cache.guild(incomplete.id).is_some() => {}
-        serenity::FullEvent::GuildCreate { guild, is_new } => {
-            let was_away = data.store.guild_left(GuildId(guild.id.get())).await?;
-            data.store
-                .mark_guild_joined(GuildId(guild.id.get()), data.clock.now())
-                .await?;
-            if was_away {
-                tracing::info!(guild = %guild.id, "back in a guild; its schedules resume");
-                data.wake.notify_one();
-            }
-            if *is_new == Some(true) {
-                greet(&discord, guild).await;
-            }
+        // The handlers only touch the index and queue the change: they return at once, so the
+        // guild serenity hands them is freed while the store is busy (see `guilds`). Handlers
+        // run concurrently; queuing first thing keeps the queue in gateway order in practice.
+        serenity::FullEvent::GuildCreate { guild, .. } => {
+            let first_sight = data
+                .guilds
+                .insert(guild.id.get(), guild.channels.keys().map(|c| c.get()));
+            let greet = if first_sight {
+                guilds::greeting_channels(guild)
+            } else {
+                Vec::new()
+            };
+            data.presence.push(PresenceChange::Joined {
+                guild: GuildId(guild.id.get()),
+                greet,
+            });
         }
         serenity::FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
-            // The bot was removed: keep the guild's data, remember when it left, and spend no
-            // request on it until it is back.
-            data.store
-                .mark_guild_left(GuildId(incomplete.id.get()), data.clock.now())
-                .await?;
+            data.guilds.remove(incomplete.id.get());
+            data.presence.push(PresenceChange::Left {
+                guild: GuildId(incomplete.id.get()),
+            });
+        }
+        serenity::FullEvent::ChannelCreate { channel } => {
+            data.guilds.add_channel(channel.guild_id.get(), channel.id.get());
+        }
+        serenity::FullEvent::ChannelDelete { channel, .. } => {
+            data.guilds
+                .remove_channel(channel.guild_id.get(), channel.id.get());
         }
         serenity::FullEvent::Message { new_message } => on_message(&discord, data, new_message).await?,
         serenity::FullEvent::MessageUpdate { event, .. } => on_edit(&discord, data, event).await?,
@@ -53,7 +60,7 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
             deleted_message_id,
             guild_id,
             channel_id,
-        } if may_hold_answers(&ctx.cache, data, *guild_id, *channel_id) => {
+        } if may_hold_answers(data, *guild_id, *channel_id) => {
             let message = MessageId(deleted_message_id.get());
             if let Some(answer) = data.store.answer(message).await? {
                 let round = data.store.round(answer.round_id).await?;
@@ -81,24 +88,16 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
 }
 
 /// Whether a message event in `channel` may concern an answer: the channel is a known open
-/// answer thread, or a thread (or channel) the cache does not know as an ordinary guild channel,
-/// which the store is then asked about. Messages in ordinary channels cost no query.
-fn may_hold_answers(
-    cache: &serenity::Cache,
-    data: &Data,
-    guild: Option<serenity::GuildId>,
-    channel: serenity::ChannelId,
-) -> bool {
+/// answer thread, or a thread (or channel) the guild index does not know as an ordinary guild
+/// channel, which the store is then asked about. Messages in ordinary channels cost no query.
+fn may_hold_answers(data: &Data, guild: Option<serenity::GuildId>, channel: serenity::ChannelId) -> bool {
     let Some(guild) = guild else {
         return false;
     };
     if data.threads.contains(channel.get()) {
         return true;
     }
-    let ordinary = cache
-        .guild(guild)
-        .is_some_and(|g| g.channels.contains_key(&channel));
-    !ordinary
+    !data.guilds.is_ordinary(guild.get(), channel.get())
 }
 
 /// Asks the store for the round of a thread this process did not know as open (a round opened
@@ -158,7 +157,7 @@ fn candidate<'a>(
 }
 
 async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message) -> Result<(), Error> {
-    if message.author.bot || !may_hold_answers(&discord.cache, data, message.guild_id, message.channel_id) {
+    if message.author.bot || !may_hold_answers(data, message.guild_id, message.channel_id) {
         return Ok(());
     }
     let Some(round) = round_of_thread(data, message.channel_id).await? else {
@@ -231,7 +230,7 @@ async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdate
     let Some(content) = &event.content else {
         return Ok(());
     };
-    if !may_hold_answers(&discord.cache, data, event.guild_id, event.channel_id) {
+    if !may_hold_answers(data, event.guild_id, event.channel_id) {
         return Ok(());
     }
     let id = MessageId(event.id.get());
@@ -289,25 +288,6 @@ async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdate
         (Err(_), _) => {}
     }
     Ok(())
-}
-
-async fn greet(discord: &Discord, guild: &serenity::Guild) {
-    let text = "Thanks for adding **dailyq**! An admin can start a daily interview question with \
-                `/dailyq setup` in the channel of your choice (time, time zone and days). `/help` explains the rest.";
-    let mut targets: Vec<serenity::ChannelId> = guild.system_channel_id.into_iter().collect();
-    let mut text_channels: Vec<&serenity::GuildChannel> = guild
-        .channels
-        .values()
-        .filter(|c| c.kind == serenity::ChannelType::Text)
-        .collect();
-    text_channels.sort_by_key(|c| (c.position, c.id));
-    targets.extend(text_channels.iter().map(|c| c.id));
-    for channel in targets {
-        if channel.say(discord.paced().await, text).await.is_ok() {
-            return;
-        }
-    }
-    tracing::info!(guild = %guild.id, "joined a guild but found no channel to greet in");
 }
 
 #[cfg(test)]

@@ -243,9 +243,9 @@ fn vote_event(
     if !is_upvote(&reaction.emoji) {
         return None;
     }
-    let voter_is_bot = user == cache.current_user().id
-        || reaction.member.as_ref().is_some_and(|m| m.user.bot)
-        || cache.user(user).is_some_and(|u| u.bot);
+    // A guild reaction carries its member (and so the bot flag); no user cache is needed.
+    let voter_is_bot =
+        user == cache.current_user().id || reaction.member.as_ref().is_some_and(|m| m.user.bot);
     if voter_is_bot {
         return None;
     }

@@ -5,6 +5,7 @@
 
 mod commands;
 mod events;
+pub mod guilds;
 pub mod ingest;
 pub mod pace;
 pub mod render;
@@ -45,6 +46,10 @@ pub struct Data {
     pub threads: Arc<ingest::OpenThreads>,
     /// The bounded queue of ⬆️ events to the vote writer.
     pub votes: Arc<ingest::VoteQueue>,
+    /// The guilds this process knows and their ordinary channels (instead of serenity's cache).
+    pub guilds: Arc<guilds::GuildIndex>,
+    /// Joins and departures on their way to the store.
+    pub presence: Arc<guilds::PresenceQueue>,
     /// Members' messages (MESSAGE_CREATE not by a bot) whose handler has finished, for tests
     /// that must know the bot is done with them.
     pub member_messages_handled: Arc<std::sync::atomic::AtomicU64>,
@@ -64,6 +69,8 @@ impl Data {
             rest: RestPace::default(),
             threads: Arc::default(),
             votes: Arc::default(),
+            guilds: Arc::default(),
+            presence: Arc::default(),
             member_messages_handled: Arc::default(),
         }
     }
@@ -110,7 +117,7 @@ fn lease_owner(shards: ShardRange) -> Arc<str> {
 pub struct Discord {
     /// REST.
     pub http: Arc<serenity::Http>,
-    /// The gateway cache (the bot's own user, guilds).
+    /// The gateway cache: only the bot's own user (see [`cache_settings`]).
     pub cache: Arc<serenity::Cache>,
     /// The shared pace of REST requests ([`Data::rest`]).
     pub pace: RestPace,
@@ -137,6 +144,19 @@ pub fn intents(message_content: bool) -> serenity::GatewayIntents {
         intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
     }
     intents
+}
+
+/// What serenity's cache keeps: nothing but the bot's own user (always kept). No guilds,
+/// channels, users or messages: a cached guild costs about 10 KiB, and dailyq reads only which
+/// guilds it knows and their ordinary channels, which [`guilds::GuildIndex`] holds for about
+/// 100 bytes. The rare admin command that needs permissions asks Discord.
+pub fn cache_settings() -> serenity::cache::Settings {
+    let mut settings = serenity::cache::Settings::default();
+    settings.max_messages = 0;
+    settings.cache_guilds = false;
+    settings.cache_channels = false;
+    settings.cache_users = false;
+    settings
 }
 
 /// The REST client: straight to Discord with serenity's ratelimiter, or through an operator's
@@ -212,6 +232,10 @@ pub async fn build_client(
                     cache: ctx.cache.clone(),
                     pace: data.rest.clone(),
                 };
+                // Before any GUILD_CREATE handler runs (poise holds them until setup is done): the
+                // guilds READY lists are not new joins.
+                data.guilds.know(ready.guilds.iter().map(|g| g.id.get()));
+                guilds::spawn_writer(discord.clone(), data.clone());
                 // Votes flow from the first events of this shard on; the writer drains them.
                 ingest::load_open_threads(&data).await?;
                 ingest::install_collector(ctx, &data);
@@ -239,6 +263,7 @@ pub async fn build_client(
         })
         .build();
     serenity::ClientBuilder::new_with_http(http, intents)
+        .cache_settings(cache_settings())
         .framework(framework)
         .await
         .context("cannot build the Discord client")

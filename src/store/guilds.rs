@@ -9,6 +9,17 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+/// What the database knew of a guild the bot is in (see [`Store::record_guilds_present`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuildArrival {
+    /// Never seen before: its settings were just created.
+    New,
+    /// Marked left: the bot was added back.
+    Back,
+    /// Already recorded as present.
+    Present,
+}
+
 fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
     let weights =
         ScoringWeights::new(row.try_get(2)?, row.try_get(3)?, row.try_get(4)?).map_err(corrupt("guilds"))?;
@@ -55,6 +66,50 @@ impl Store {
             .execute(self.writer()?)
             .await?;
         Ok(settings)
+    }
+
+    /// Records that the bot is in each of `guilds` (GUILD_CREATEs taken together), in one
+    /// transaction, and says for each whether the database had never seen it, had it marked left,
+    /// or already had it present. New guilds get their settings (with a fresh rotation seed).
+    #[tracing::instrument(skip_all, fields(guilds = guilds.len()))]
+    pub async fn record_guilds_present(
+        &self,
+        guilds: &[GuildId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(GuildId, GuildArrival)>> {
+        let mut tx = self.begin_write().await?;
+        let mut arrivals = Vec::with_capacity(guilds.len());
+        for &guild in guilds {
+            let row = sqlx::query("SELECT left_at FROM guilds WHERE guild_id = $1")
+                .bind(sf(guild.0))
+                .fetch_optional(&mut *tx)
+                .await?;
+            let arrival = match row {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO guilds (guild_id, rotation_seed, joined_at, updated_at, standings_tz) VALUES ($1, $2, $3, $3, 'UTC')
+                         ON CONFLICT (guild_id) DO NOTHING",
+                    )
+                    .bind(sf(guild.0))
+                    .bind(sf(rand::random::<u64>()))
+                    .bind(ms(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    GuildArrival::New
+                }
+                Some(r) if r.try_get::<Option<i64>, _>(0)?.is_some() => {
+                    sqlx::query("UPDATE guilds SET left_at = NULL WHERE guild_id = $1")
+                        .bind(sf(guild.0))
+                        .execute(&mut *tx)
+                        .await?;
+                    GuildArrival::Back
+                }
+                Some(_) => GuildArrival::Present,
+            };
+            arrivals.push((guild, arrival));
+        }
+        tx.commit().await?;
+        Ok(arrivals)
     }
 
     /// The guild's settings, if the bot has seen the guild.

@@ -16,6 +16,7 @@ mod standings;
 mod streaks;
 mod votes;
 
+pub use guilds::GuildArrival;
 pub use questions::SyncReport;
 pub use rounds::NewRound;
 pub use votes::MAX_VOTE_BATCH;

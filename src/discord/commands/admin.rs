@@ -605,19 +605,21 @@ async fn bot_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<serenit
     let guild_id = ctx
         .guild_id()
         .ok_or_else(|| user_error("This command works only inside a server."))?;
+    // No guild cache (see `discord::cache_settings`): this rare command asks Discord for the
+    // guild's roles, the channel's overwrites and the bot's member.
     let me = ctx.serenity_context().cache.current_user().id;
     let member = guild_id.member(ctx, me).await?;
-    let cached = ctx.guild().map(|g| {
-        g.channels
-            .get(&serenity::ChannelId::new(channel.0))
-            .map(|c| g.user_permissions_in(c, &member))
-    });
-    match cached.flatten() {
-        Some(p) => Ok(p),
-        None => Err(user_error(format!(
-            "I cannot see <#{channel}>, so I cannot post there."
-        ))),
-    }
+    let guild = guild_id.to_partial_guild(ctx).await?;
+    let cannot_see = || user_error(format!("I cannot see <#{channel}>, so I cannot post there."));
+    let target = match serenity::ChannelId::new(channel.0).to_channel(ctx).await {
+        Ok(serenity::Channel::Guild(c)) if c.guild_id == guild_id => c,
+        Ok(_) => return Err(cannot_see()),
+        Err(serenity::Error::Http(e)) if matches!(e.status_code().map(|s| s.as_u16()), Some(403 | 404)) => {
+            return Err(cannot_see());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(guild.user_permissions_in(&target, &member))
 }
 
 #[cfg(test)]
