@@ -474,6 +474,13 @@ async fn bench(label: &str, url: &str) {
         started.elapsed().as_secs_f64()
     );
     store.build_standings(small_guild).await.unwrap();
+    // A database that has run for a while has statistics on its standings (autovacuum analyzes
+    // a table after enough writes); a one-time build has just written them all at once.
+    {
+        let pool = sqlx::AnyPool::connect(url).await.unwrap();
+        pool.execute("ANALYZE").await.unwrap();
+        pool.close().await;
+    }
 
     server_side(
         &format!("{label}, big guild"),
@@ -497,9 +504,17 @@ async fn bench(label: &str, url: &str) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // DAILYQ_BENCH_ONLY=postgres skips SQLite; DAILYQ_BENCH_KEEP_DB=1 keeps the PostgreSQL
+    // database for a look at its plans.
+    let only = std::env::var("DAILYQ_BENCH_ONLY").unwrap_or_default();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("leaderboard.db").display());
-    bench("sqlite", &url).await;
+    if only.is_empty() || only == "sqlite" {
+        let url = format!("sqlite://{}", dir.path().join("leaderboard.db").display());
+        bench("sqlite", &url).await;
+    }
+    if only == "sqlite" {
+        return;
+    }
 
     if let Ok(admin) = std::env::var("DAILYQ_TEST_POSTGRES_URL") {
         use sqlx::Connection;
@@ -511,9 +526,13 @@ async fn main() {
         let mut url = url::Url::parse(&admin).unwrap();
         url.set_path(&name);
         bench("postgres", url.as_str()).await;
-        conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-            .await
-            .unwrap();
+        if std::env::var_os("DAILYQ_BENCH_KEEP_DB").is_some() {
+            println!("postgres: kept database {name}");
+        } else {
+            conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+                .await
+                .unwrap();
+        }
     } else {
         println!("postgres: skipped (set DAILYQ_TEST_POSTGRES_URL to a server)");
     }

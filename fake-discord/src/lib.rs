@@ -176,6 +176,12 @@ impl FakeDiscord {
         self.shared.read(|w| w.hub.connected_shards())
     }
 
+    /// Creates a text channel in `guild`, as an admin would in the Discord client, and sends
+    /// CHANNEL_CREATE. Returns its id.
+    pub fn create_channel(&self, guild: u64, name: &str) -> u64 {
+        self.shared.with_world(|w| w.create_text_channel(guild, name))
+    }
+
     /// A text channel's id by name (in the first guild); panics if there is none.
     pub fn channel(&self, name: &str) -> u64 {
         self.shared

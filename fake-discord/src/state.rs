@@ -325,6 +325,40 @@ impl World {
         world
     }
 
+    /// A text channel an admin creates in `guild` while the bot runs: it is added after the
+    /// guild's other channels and CHANNEL_CREATE goes to the guild's shard.
+    pub(crate) fn create_text_channel(&mut self, guild: u64, name: &str) -> u64 {
+        let id = self.ids.next();
+        let position = self
+            .channels
+            .values()
+            .filter(|c| c.guild_id == guild && !c.is_thread())
+            .map(|c| c.position.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        self.channels.insert(
+            id,
+            ChannelRec {
+                id,
+                guild_id: guild,
+                kind: GUILD_TEXT,
+                name: name.to_owned(),
+                position,
+                topic: None,
+                parent_id: None,
+                owner_id: None,
+                overwrites: Vec::new(),
+                last_message_id: None,
+                message_count: 0,
+                thread: None,
+                thread_members: Vec::new(),
+            },
+        );
+        let d = self.channel_json(&self.channels[&id]);
+        self.emit("CHANNEL_CREATE", d, crate::intents::GUILDS, false);
+        id
+    }
+
     fn add_user(&mut self, id: u64, name: &str, bot: bool, roles: Vec<u64>) {
         self.users.insert(
             id,

@@ -74,9 +74,28 @@ async fn ordinary_messages_outside_answer_threads_cost_no_database_query(app: &m
         before,
         "messages in an ordinary channel made database queries"
     );
+    // A channel an admin creates while the bot runs is ordinary too, once CHANNEL_CREATE is in.
+    let guild = app.fake.guild_id();
+    let room = app.fake.create_channel(guild, "new-room");
+    let index = app.bot_data().guilds.clone();
+    eventually("the new channel in the bot's guild index", || {
+        let known = index.is_ordinary(guild, room);
+        async move { known.then_some(()) }
+    })
+    .await;
+    for i in 0..5 {
+        app.member("carol")
+            .say(room, &format!("First words in the new room, {i}."));
+    }
+    handled_at_least(27).await;
+    assert_eq!(
+        app.store.accesses(),
+        before,
+        "messages in a channel created after start made database queries"
+    );
     // The same count does move for a message in the answer thread.
     app.member("carol").say(thread, "ok again");
-    handled_at_least(23).await;
+    handled_at_least(28).await;
     assert!(app.store.accesses() > before, "a thread message is looked up");
 }
 

@@ -480,3 +480,22 @@ async fn a_reaction_flood_needs_a_session_that_receives_reactions() {
     });
     assert!(!fake.gateway().flood_reactions(one));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_channel_an_admin_creates_is_sent_as_channel_create_and_can_be_posted_in() {
+    let fake = start_fake().await;
+    let (mut gw, _ready) = RawGateway::identify(&fake, MESSAGES).await;
+    let guild = gw.recv_dispatch("GUILD_CREATE").await;
+    let before = guild["d"]["channels"].as_array().map_or(0, Vec::len);
+    let id = fake.create_channel(fake.guild_id(), "new-room");
+    let created = gw.recv_dispatch("CHANNEL_CREATE").await;
+    assert_eq!(created["d"]["id"], id.to_string());
+    assert_eq!(created["d"]["guild_id"], fake.guild_id().to_string());
+    assert_eq!(created["d"]["type"], 0);
+    assert_eq!(created["d"]["name"], "new-room");
+    assert_eq!(created["d"]["position"].as_u64(), Some(before as u64));
+    assert_eq!(fake.channel("new-room"), id);
+    fake.member("alice").say(id, "hello there");
+    let said = gw.recv_dispatch("MESSAGE_CREATE").await;
+    assert_eq!(said["d"]["channel_id"], id.to_string());
+}
