@@ -456,3 +456,24 @@ proptest! {
         }
     }
 }
+
+fn hint_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "dq:hint:[0-9+-]{0,25}(:[0-9]{0,5})?",
+        any::<i64>().prop_map(|r| format!("dq:hint:{r}")),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn hint_button_ids_are_decoded_totally_and_round_trip(id in hint_id()) {
+        use dailyq::discord::render::{hint_button_id, parse_hint_button};
+        if let Some(round) = parse_hint_button(&id) {
+            prop_assert!(round > 0);
+            let again = hint_button_id(round);
+            prop_assert_eq!(parse_hint_button(&again), Some(round));
+            prop_assert!(again.len() <= 100);
+        }
+    }
+}

@@ -82,8 +82,42 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         } if render::parse_leaderboard_button(&click.data.custom_id).is_some() => {
             commands::leaderboard_page(ctx, data, click).await?;
         }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(click),
+        } if render::parse_hint_button(&click.data.custom_id).is_some() => {
+            show_hints(ctx, data, click).await?;
+        }
         _ => {}
     }
+    Ok(())
+}
+
+/// Answers a *Hint* press with the question's hints, privately, to whoever pressed it (any
+/// member may look); a button of a round from another server shows nothing of it.
+async fn show_hints(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let Some(round_id) = render::parse_hint_button(&click.data.custom_id) else {
+        return Ok(());
+    };
+    let round = match data.store.round(round_id).await {
+        Ok(round) => Some(round),
+        Err(crate::store::StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let reply = serenity::CreateInteractionResponseMessage::new().ephemeral(true);
+    let reply = match round.filter(|r| same_guild(r, click.guild_id)) {
+        Some(round) => {
+            let question = data.store.question(round.question_id).await?;
+            reply.embed(render::hints_embed(&round, &question))
+        }
+        None => reply.content(render::HINT_GONE),
+    };
+    click
+        .create_response(&ctx.http, serenity::CreateInteractionResponse::Message(reply))
+        .await?;
     Ok(())
 }
 

@@ -84,6 +84,54 @@ pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> ser
         .footer(serenity::CreateEmbedFooter::new(round_marker(round)))
 }
 
+/// Custom id of the Hint button on a question post: `dq:hint:{round id}`.
+pub fn hint_button_id(round_id: i64) -> String {
+    format!("dq:hint:{round_id}")
+}
+
+/// Parses a Hint button id; anything else (or a forged, malformed one) is `None`.
+pub fn parse_hint_button(id: &str) -> Option<i64> {
+    let round: i64 = id.strip_prefix("dq:hint:")?.parse().ok()?;
+    (round > 0).then_some(round)
+}
+
+/// The buttons under a question post: *Hint*, when the question has hints.
+pub fn question_buttons(round: &Round, q: &Question) -> Vec<serenity::CreateActionRow> {
+    if q.hints.is_empty() {
+        return Vec::new();
+    }
+    vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(hint_button_id(round.id))
+            .label("Hint")
+            .emoji('💡')
+            .style(serenity::ButtonStyle::Secondary),
+    ])]
+}
+
+/// The hints of a round's question, shown only to the member who pressed *Hint*.
+pub fn hints_embed(round: &Round, q: &Question) -> serenity::CreateEmbed {
+    let text = if q.hints.is_empty() {
+        "This question has no hints.".to_owned()
+    } else {
+        q.hints
+            .iter()
+            .enumerate()
+            .map(|(i, h)| format!("**{}.** {h}", i + 1))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    serenity::CreateEmbed::new()
+        .title(format!("Hints for question #{}", round.number))
+        .description(truncate(&text, DESCRIPTION_LIMIT))
+        .colour(colour(q.difficulty))
+        .footer(serenity::CreateEmbedFooter::new(
+            "Only you can see this. Answer in the thread when you are ready.",
+        ))
+}
+
+/// The reply to a Hint button whose round this server does not have.
+pub const HINT_GONE: &str = "This question is not one of this server's rounds, so I have no hints to show.";
+
 /// The answer thread's name (Discord allows 100 characters).
 pub fn thread_name(round: &Round, q: &Question) -> String {
     let first_line = q
@@ -424,6 +472,22 @@ mod tests {
         assert_eq!(parse_leaderboard_button(&id), Some(b));
         let all = LeaderboardButton { channel: None, ..b };
         assert_eq!(parse_leaderboard_button(&leaderboard_button_id(all)), Some(all));
+    }
+
+    #[test]
+    fn hint_button_ids_name_a_round_and_refuse_anything_else() {
+        assert_eq!(parse_hint_button(&hint_button_id(42)), Some(42));
+        for id in [
+            "dq:hint:",
+            "dq:hint:0",
+            "dq:hint:-4",
+            "dq:hint:4:2",
+            "dq:hint:+4x",
+            "hint:4",
+            "dq:lb:4",
+        ] {
+            assert_eq!(parse_hint_button(id), None, "{id}");
+        }
     }
 
     #[test]

@@ -139,6 +139,7 @@ pub async fn publish(
                             &question,
                             settings.min_answer_chars,
                         ))
+                        .components(render::question_buttons(round, &question))
                         .nonce(serenity::Nonce::String(round.nonce.clone()))
                         .enforce_nonce(true);
                     if let Some(role) = ping_role {

@@ -378,7 +378,56 @@ async fn a_server_from_before_kept_standings_gets_its_board_built_behind_a_defer
     assert!(page_two.contains("`#12` <@1001>"), "{page_two}");
 }
 
+async fn the_hint_button_shows_the_hints_only_to_whoever_presses_it(app: &mut App) {
+    let channel = app.channel("dailyq");
+    set_up_daily(app, channel, "09:30").await;
+    // Whichever question the rotation picks has two hints (the shipped bank has some without).
+    crate::common::execute(
+        app.db_url(),
+        r#"UPDATE questions SET hints = '["Think about what the index stores.","Range scans."]'"#,
+    )
+    .await;
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, _thread) = wait_for_post(app, channel, 1).await;
+    let question = app.fake.message(post).unwrap();
+    let hint = question.custom_ids();
+    assert_eq!(hint.len(), 1, "one Hint button: {hint:?}");
+
+    let alices = app
+        .member("alice")
+        .click(channel, post, &hint[0])
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert_eq!(alices.kind, fake_discord::ResponseKind::Message);
+    assert!(alices.ephemeral, "hints are shown only to who asked");
+    let text = alices.text();
+    assert!(
+        text.contains("Hints for question #1")
+            && text.contains("**1.** Think about what the index stores.")
+            && text.contains("**2.** Range scans."),
+        "{text}"
+    );
+    let bobs = app
+        .member("bob")
+        .click(channel, post, &hint[0])
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert!(
+        bobs.ephemeral && bobs.text().contains("Range scans."),
+        "{}",
+        bobs.text()
+    );
+    assert_eq!(
+        app.fake.message(post).unwrap().text(),
+        question.text(),
+        "the post itself never changes"
+    );
+}
+
 crate::e2e_on_both_backends!(
+    the_hint_button_shows_the_hints_only_to_whoever_presses_it,
     a_round_runs_from_post_to_reveal_and_scores_once,
     leaderboard_buttons_page_through_the_standings,
     a_server_from_before_kept_standings_gets_its_board_built_behind_a_deferred_reply,
