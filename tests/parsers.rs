@@ -477,3 +477,24 @@ proptest! {
         }
     }
 }
+
+fn solo_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "dq:solo:[hangrx]?:[0-9]{0,21}:[0-9-]{0,20}:[a-z:-]{0,12}:(easy|medium|hard|-|x)?(:[0-9]{0,3})?",
+        (any::<u64>(), any::<i64>()).prop_map(|(o, q)| format!("dq:solo:n:{o}:{q}:databases:hard")),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn solo_button_ids_are_decoded_totally_and_round_trip(id in solo_id()) {
+        use dailyq::discord::render::{parse_solo_button, solo_button_id};
+        if let Some(b) = parse_solo_button(&id) {
+            prop_assert!(b.owner.0 != 0 && b.question > 0);
+            let again = solo_button_id(&b);
+            prop_assert_eq!(parse_solo_button(&again), Some(b));
+            prop_assert!(again.len() <= 100, "{}", again);
+        }
+    }
+}

@@ -467,6 +467,9 @@ fn stats_fit_for_the_longest_numbers_and_any_number_of_categories() {
         per_category: (0..500)
             .map(|i| (format!("{LONGEST_CATEGORY}{i}"), i64::MIN))
             .collect(),
+        practised_solo: (0..500)
+            .map(|i| (format!("{LONGEST_CATEGORY}{i}"), i64::MIN))
+            .collect(),
     };
     let streaks: Vec<(ChannelId, Streak, u64)> = (0..50)
         .map(|_| {

@@ -87,6 +87,11 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         } if render::parse_hint_button(&click.data.custom_id).is_some() => {
             show_hints(ctx, data, click).await?;
         }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(click),
+        } if render::parse_solo_button(&click.data.custom_id).is_some() => {
+            commands::solo_click(ctx, data, click).await?;
+        }
         _ => {}
     }
     Ok(())

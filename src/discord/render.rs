@@ -113,12 +113,7 @@ pub fn hints_embed(round: &Round, q: &Question) -> serenity::CreateEmbed {
     let text = if q.hints.is_empty() {
         "This question has no hints.".to_owned()
     } else {
-        q.hints
-            .iter()
-            .enumerate()
-            .map(|(i, h)| format!("**{}.** {h}", i + 1))
-            .collect::<Vec<_>>()
-            .join("\n")
+        numbered(&q.hints)
     };
     serenity::CreateEmbed::new()
         .title(format!("Hints for question #{}", round.number))
@@ -131,6 +126,209 @@ pub fn hints_embed(round: &Round, q: &Question) -> serenity::CreateEmbed {
 
 /// The reply to a Hint button whose round this server does not have.
 pub const HINT_GONE: &str = "This question is not one of this server's rounds, so I have no hints to show.";
+
+/// What a solo-practice button does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoloAction {
+    /// Show the question's hints.
+    Hint,
+    /// Show the reference answer.
+    Answer,
+    /// Another question with the same filter.
+    Another,
+    /// The member knew it.
+    GotIt,
+    /// Back in the review queue.
+    ReviewLater,
+}
+
+impl SoloAction {
+    const CODES: [(SoloAction, &'static str); 5] = [
+        (SoloAction::Hint, "h"),
+        (SoloAction::Answer, "a"),
+        (SoloAction::Another, "n"),
+        (SoloAction::GotIt, "g"),
+        (SoloAction::ReviewLater, "r"),
+    ];
+
+    fn code(self) -> &'static str {
+        Self::CODES
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("?", |(_, c)| c)
+    }
+}
+
+/// A solo-practice button: what it does, whose practice it is, the question shown, and the
+/// filter *Another* keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoloButton {
+    /// What it does.
+    pub action: SoloAction,
+    /// The member practising (nobody else may press it).
+    pub owner: UserId,
+    /// The question on screen.
+    pub question: i64,
+    /// The filter of `/practice solo`.
+    pub filter: crate::domain::rotation::QuestionFilter,
+}
+
+/// Custom id of a solo-practice button:
+/// `dq:solo:{action}:{owner}:{question}:{category or -}:{difficulty or -}`.
+pub fn solo_button_id(b: &SoloButton) -> String {
+    format!(
+        "dq:solo:{}:{}:{}:{}:{}",
+        b.action.code(),
+        b.owner,
+        b.question,
+        b.filter.category.as_ref().map_or("-", |c| c.as_str()),
+        b.filter.difficulty.map_or("-", |d| d.as_str()),
+    )
+}
+
+/// Parses a solo-practice button id; anything else (or a forged, malformed one) is `None`.
+pub fn parse_solo_button(id: &str) -> Option<SoloButton> {
+    let mut parts = id.strip_prefix("dq:solo:")?.split(':');
+    let code = parts.next()?;
+    let action = SoloAction::CODES.iter().find(|(_, c)| *c == code)?.0;
+    let owner: u64 = parts.next()?.parse().ok()?;
+    let question: i64 = parts.next()?.parse().ok()?;
+    let category = match parts.next()? {
+        "-" => None,
+        c => Some(crate::domain::question::Category::parse(c).ok()?),
+    };
+    let difficulty = match parts.next()? {
+        "-" => None,
+        d => Some(d.parse().ok()?),
+    };
+    if parts.next().is_some() || owner == 0 || question <= 0 {
+        return None;
+    }
+    Some(SoloButton {
+        action,
+        owner: UserId(owner),
+        question,
+        filter: crate::domain::rotation::QuestionFilter { category, difficulty },
+    })
+}
+
+/// A question for solo practice, seen only by the member; `note` says what their last mark did.
+pub fn solo_embed(q: &Question, note: Option<&str>) -> serenity::CreateEmbed {
+    let mut embed = serenity::CreateEmbed::new()
+        .title(format!("Practice · {} · {}", q.category.title(), q.difficulty))
+        .description(q.prompt.clone())
+        .colour(colour(q.difficulty))
+        .footer(serenity::CreateEmbedFooter::new(
+            "Only you see this. Think it through (or write it down), then check the reference answer \
+             and mark how it went: questions to review come back after 1, 3, 7 and 21 days.",
+        ));
+    if let Some(note) = note {
+        embed = embed.field("Marked", note, false);
+    }
+    embed
+}
+
+/// The buttons under a solo-practice question.
+pub fn solo_buttons(
+    owner: UserId,
+    question: i64,
+    q: &Question,
+    filter: &crate::domain::rotation::QuestionFilter,
+) -> Vec<serenity::CreateActionRow> {
+    let button = |action, label: &str, style| {
+        serenity::CreateButton::new(solo_button_id(&SoloButton {
+            action,
+            owner,
+            question,
+            filter: filter.clone(),
+        }))
+        .label(label)
+        .style(style)
+    };
+    let mut first = Vec::new();
+    if !q.hints.is_empty() {
+        first.push(button(SoloAction::Hint, "Hint", serenity::ButtonStyle::Secondary));
+    }
+    first.push(button(
+        SoloAction::Answer,
+        "Show answer",
+        serenity::ButtonStyle::Primary,
+    ));
+    first.push(button(
+        SoloAction::Another,
+        "Another",
+        serenity::ButtonStyle::Secondary,
+    ));
+    vec![
+        serenity::CreateActionRow::Buttons(first),
+        serenity::CreateActionRow::Buttons(vec![
+            button(SoloAction::GotIt, "Got it", serenity::ButtonStyle::Success),
+            button(
+                SoloAction::ReviewLater,
+                "Review later",
+                serenity::ButtonStyle::Danger,
+            ),
+        ]),
+    ]
+}
+
+/// The hints of a solo-practice question.
+pub fn solo_hints_embed(q: &Question) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new()
+        .title("Hints")
+        .description(truncate(&numbered(&q.hints), DESCRIPTION_LIMIT))
+        .colour(colour(q.difficulty))
+}
+
+/// The reference answer of a solo-practice question (the bank keeps it within one embed).
+pub fn solo_answer_embed(q: &Question) -> serenity::CreateEmbed {
+    let mut embed = serenity::CreateEmbed::new()
+        .title("Reference answer")
+        .description(truncate(&q.answer, DESCRIPTION_LIMIT))
+        .colour(colour(q.difficulty));
+    if !q.follow_ups.is_empty() {
+        let text = q
+            .follow_ups
+            .iter()
+            .map(|f| format!("- {f}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        embed = embed.field("Follow-ups to think about", truncate(&text, 1024), false);
+    }
+    embed
+}
+
+/// What a member's mark did, for the practice message.
+pub fn solo_mark_note(review: Option<crate::domain::practice::Review>) -> String {
+    match review {
+        Some(r) => format!(
+            "Review later: it comes back first when you practise, from {}.",
+            timestamp(r.due, 'D')
+        ),
+        None => "Got it: it leaves your review queue.".to_owned(),
+    }
+}
+
+/// The reply when no question matches a solo-practice filter.
+pub const SOLO_NONE: &str = "No question in the bank matches that category and difficulty; widen the filter.";
+
+/// The reply to a solo-practice button pressed by someone else.
+pub const SOLO_NOT_YOURS: &str =
+    "This practice question is someone else's; start your own with `/practice solo`.";
+
+/// The reply to a solo-practice button whose question is gone from the bank.
+pub const SOLO_GONE: &str =
+    "That question was retired from the bank; press Another or run `/practice solo` again.";
+
+/// `**1.** first\n**2.** second`.
+fn numbered(items: &[String]) -> String {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, h)| format!("**{}.** {h}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// The answer thread's name (Discord allows 100 characters).
 pub fn thread_name(round: &Round, q: &Question) -> String {
@@ -394,23 +592,8 @@ pub fn stats_embed(
         Some((msg, thread, votes)) => format!("[{votes} {UPVOTE}]({})", jump_link(guild, thread, msg)),
         None => "none yet".to_owned(),
     };
-    let categories = if stats.per_category.is_empty() {
-        "none yet".to_owned()
-    } else {
-        let text = stats
-            .per_category
-            .iter()
-            .map(|(c, n)| {
-                let title = crate::domain::question::Category::parse(c)
-                    .map(|c| c.title())
-                    .unwrap_or(c.clone());
-                format!("{title}: {n}")
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        truncate(&text, 1024)
-    };
-    serenity::CreateEmbed::new()
+    let categories = per_category_text(&stats.per_category);
+    let embed = serenity::CreateEmbed::new()
         .title("Stats")
         .description(format!("<@{member}>"))
         .field("Points", points.to_string(), true)
@@ -419,7 +602,34 @@ pub fn stats_embed(
         .field("Upvotes received", stats.votes_received.to_string(), true)
         .field("Streak", format!("{current} (best {best})"), true)
         .field("Best answer", best_answer, true)
-        .field("Answers per category", categories, false)
+        .field("Answers per category", categories, false);
+    if stats.practised_solo.is_empty() {
+        embed
+    } else {
+        embed.field(
+            "Practised alone, per category",
+            per_category_text(&stats.practised_solo),
+            false,
+        )
+    }
+}
+
+/// `Databases: 3` lines, or "none yet".
+fn per_category_text(counts: &[(String, i64)]) -> String {
+    if counts.is_empty() {
+        return "none yet".to_owned();
+    }
+    let text = counts
+        .iter()
+        .map(|(c, n)| {
+            let title = crate::domain::question::Category::parse(c)
+                .map(|c| c.title())
+                .unwrap_or(c.clone());
+            format!("{title}: {n}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    truncate(&text, 1024)
 }
 
 /// Cuts text to `max` characters, ending with `…` when cut.
@@ -472,6 +682,24 @@ mod tests {
         assert_eq!(parse_leaderboard_button(&id), Some(b));
         let all = LeaderboardButton { channel: None, ..b };
         assert_eq!(parse_leaderboard_button(&leaderboard_button_id(all)), Some(all));
+    }
+
+    #[test]
+    fn the_longest_solo_button_id_fits_discord_and_round_trips() {
+        let b = SoloButton {
+            action: SoloAction::ReviewLater,
+            owner: UserId(u64::MAX),
+            question: i64::MAX,
+            filter: crate::domain::rotation::QuestionFilter {
+                category: Some(crate::domain::question::Category::parse(&"x".repeat(40)).unwrap()),
+                difficulty: Some(crate::domain::question::Difficulty::Medium),
+            },
+        };
+        let id = solo_button_id(&b);
+        assert!(id.len() <= 100, "{} characters: {id}", id.len());
+        assert_eq!(parse_solo_button(&id), Some(b));
+        assert_eq!(parse_solo_button("dq:solo:n:5:0:-:-"), None, "no question 0");
+        assert_eq!(parse_solo_button("dq:solo:z:5:3:-:-"), None, "no action z");
     }
 
     #[test]

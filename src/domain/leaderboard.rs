@@ -120,6 +120,8 @@ pub struct MemberStats {
     pub best_answer: Option<(super::ids::MessageId, super::ids::ChannelId, i64)>,
     /// Rounds answered per category, most first.
     pub per_category: Vec<(String, i64)>,
+    /// Questions practised alone (`/practice solo`) per category, most first.
+    pub practised_solo: Vec<(String, i64)>,
 }
 
 /// Sums a round's awards per member, the change each member's standings get from them.
@@ -249,6 +251,7 @@ impl MemberStats {
             votes_received,
             best_answer,
             per_category,
+            practised_solo: Vec::new(),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod answers;
 mod guilds;
+mod practice;
 mod questions;
 mod rounds;
 mod schedules;

@@ -10,6 +10,7 @@ mod fairness;
 mod harness;
 mod ingest;
 mod logs;
+mod practice;
 mod proxy;
 mod recovery;
 mod round;

@@ -7,6 +7,7 @@ mod concurrency;
 mod fairness;
 mod fixtures;
 mod plans;
+mod practice;
 mod questions;
 mod rounds;
 mod schedules;

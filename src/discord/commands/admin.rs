@@ -117,22 +117,7 @@ pub async fn setup(
         None => AnswerWindow::default_window(),
     };
     let now = data.clock.now();
-    let category = match category {
-        None => None,
-        Some(c) => {
-            let known = data.store.categories(guild).await?;
-            let wanted = c.trim().to_ascii_lowercase();
-            let found = known
-                .into_iter()
-                .find(|k| k.as_str() == wanted || k.title().to_ascii_lowercase() == wanted);
-            Some(found.ok_or_else(|| {
-                user_error(format!(
-                    "{} is not a category of the question bank; pick one from the list.",
-                    crate::domain::text::quote_input(&c)
-                ))
-            })?)
-        }
-    };
+    let category = super::category_option(data, guild, category).await?;
     if let Some(role) = &ping_role
         && role.guild_id != serenity::GuildId::new(guild.0)
     {

@@ -185,7 +185,8 @@ pub async fn stats(
     })
     .await?;
     let mine = data.store.member_standing(guild, None, &bucket, who).await?;
-    let stats = data.store.member_stats(guild, who).await?;
+    let mut stats = data.store.member_stats(guild, who).await?;
+    stats.practised_solo = data.store.solo_practised_per_category(guild, who).await?;
     let streaks = data.store.member_streaks(guild, who).await?;
     let embed = render::stats_embed(
         who,

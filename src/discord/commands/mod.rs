@@ -2,6 +2,7 @@
 
 mod admin;
 mod board;
+mod practice;
 
 use super::{Data, Error};
 use crate::domain::text::shorten;
@@ -9,6 +10,7 @@ use crate::domain::{ChannelId, GuildId};
 use poise::serenity_prelude as serenity;
 
 pub use board::leaderboard_page;
+pub use practice::solo_click;
 
 /// The poise context of dailyq's commands.
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -25,7 +27,38 @@ pub fn user_error(message: impl Into<String>) -> Error {
 
 /// Every command dailyq registers.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
-    vec![admin::dailyq(), board::leaderboard(), board::stats(), help()]
+    vec![
+        admin::dailyq(),
+        board::leaderboard(),
+        board::stats(),
+        practice::practice(),
+        help(),
+    ]
+}
+
+/// A category option as a member typed or picked it (its id or its title), checked against the
+/// categories of the guild's live questions.
+pub async fn category_option(
+    data: &Data,
+    guild: GuildId,
+    input: Option<String>,
+) -> Result<Option<crate::domain::question::Category>, Error> {
+    let Some(input) = input else {
+        return Ok(None);
+    };
+    let wanted = input.trim().to_ascii_lowercase();
+    let found = data
+        .store
+        .categories(guild)
+        .await?
+        .into_iter()
+        .find(|k| k.as_str() == wanted || k.title().to_ascii_lowercase() == wanted);
+    found.map(Some).ok_or_else(|| {
+        user_error(format!(
+            "{} is not a category of the question bank; pick one from the list.",
+            crate::domain::text::quote_input(&input)
+        ))
+    })
 }
 
 /// The guild a command runs in (every dailyq command is guild-only).
@@ -151,7 +184,8 @@ opens a thread for answers, lets members upvote each other's answers with ⬆️
 reference answer at the deadline.\n\n\
 **Members:** answer in the question's thread; upvote strong answers (not your own) with ⬆️. \
 Points: answering, each member who upvoted you, and the most-upvoted answer. \
-`/leaderboard` shows the standings, `/stats` your record and streak.\n\
+`/leaderboard` shows the standings, `/stats` your record and streak. \
+`/practice solo` gives you a question of your own, with hints, its answer and a review queue.\n\
 **Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days; \
 `/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, and `check` (permission diagnostics).";
 
