@@ -236,6 +236,32 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|e| anyhow!("{e:?}"))?;
     names.show("#dailyq", &stats);
 
+    narrate("bob has an interview on Friday: he runs /practice solo (only he sees it)");
+    let solo = bob
+        .slash(channel, "practice", vec![sub("solo", vec![])])
+        .wait_message(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#dailyq (only bob)", &solo);
+    for (code, what) in [("h", "Hint"), ("a", "Show answer"), ("r", "Review later")] {
+        let Some(button) = solo
+            .custom_ids()
+            .into_iter()
+            .find(|id| id.starts_with(&format!("dq:solo:{code}:")))
+        else {
+            continue;
+        };
+        narrate(&format!("bob presses {what}"));
+        let response = bob
+            .click(channel, solo.id, &button)
+            .wait_response(WAIT)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        if let Some(m) = &response.message {
+            names.show("#dailyq (only bob)", m);
+        }
+    }
+
     data.stop_background();
     shards.shutdown_all().await;
     let _ = bot.await;

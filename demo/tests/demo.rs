@@ -21,6 +21,8 @@ fn the_demo_runs_a_whole_round_and_prints_the_transcript() {
         "🥇 @alice — 2 ⬆️",
         "@alice — **7** pts",
         "Points: 7",
+        "Practice · ",
+        "Review later: it comes back",
     ] {
         assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
     }
