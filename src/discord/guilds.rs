@@ -212,10 +212,12 @@ async fn record_joins(discord: &Discord, data: &Data, joined: Vec<(GuildId, Vec<
 }
 
 async fn say_hello(discord: &Discord, guild: GuildId, targets: &[serenity::ChannelId]) {
-    let text = "Thanks for adding **dailyq**! An admin can start a daily interview question with \
-                `/dailyq setup` in the channel of your choice (time, time zone and days). `/help` explains the rest.";
     for channel in targets {
-        if channel.say(discord.paced().await, text).await.is_ok() {
+        if channel
+            .say(discord.paced().await, super::render::GREETING)
+            .await
+            .is_ok()
+        {
             return;
         }
     }

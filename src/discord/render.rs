@@ -127,6 +127,10 @@ pub fn hints_embed(round: &Round, q: &Question) -> serenity::CreateEmbed {
 /// The reply to a Hint button whose round this server does not have.
 pub const HINT_GONE: &str = "This question is not one of this server's rounds, so I have no hints to show.";
 
+/// The message the bot posts once when it joins a server.
+pub const GREETING: &str = "Thanks for adding **dailyq**! An admin can start a daily interview question with \
+                            `/dailyq setup` in the channel of your choice (time, time zone and days). `/help` explains the rest.";
+
 /// What a solo-practice button does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SoloAction {

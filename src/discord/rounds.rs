@@ -111,7 +111,7 @@ pub async fn publish(
     ping_role: Option<crate::domain::RoleId>,
 ) -> anyhow::Result<()> {
     let now = data.clock.now();
-    if round.state == RoundState::Pending && round.closes_at <= now {
+    if round.missed_its_window(now) {
         data.store.skip_round(round.id).await?;
         tracing::warn!(round = round.id, channel = %round.channel_id, "round skipped: its answer window passed before it could be posted");
         return Ok(());

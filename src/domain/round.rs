@@ -154,6 +154,12 @@ impl Round {
     pub fn accepts_at(&self, at: DateTime<Utc>) -> bool {
         self.state == RoundState::Open && at < self.closes_at
     }
+
+    /// Whether a claimed round that never made it onto Discord is skipped at `now` instead of
+    /// posted: its answer window is over, so members could not take part.
+    pub fn missed_its_window(&self, now: DateTime<Utc>) -> bool {
+        self.state == RoundState::Pending && self.closes_at <= now
+    }
 }
 
 /// An answer in a round's thread.
@@ -173,4 +179,49 @@ pub struct Answer {
     pub edited_at: Option<DateTime<Utc>>,
     /// When it was deleted (a withdrawn answer earns nothing).
     pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod round_rules {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn round(state: RoundState) -> Round {
+        let opens = Utc.with_ymd_and_hms(2026, 6, 10, 9, 0, 0).unwrap();
+        Round {
+            id: 1,
+            guild_id: crate::domain::GuildId(1),
+            channel_id: crate::domain::ChannelId(2),
+            question_id: 3,
+            number: 1,
+            scheduled_date: opens.date_naive(),
+            state,
+            nonce: "n".to_owned(),
+            message_id: None,
+            thread_id: None,
+            opens_at: opens,
+            closes_at: opens + Duration::hours(2),
+            answer_message_id: None,
+            summary_message_id: None,
+            revealed_at: None,
+            post_attempts: 0,
+            reveal_attempts: 0,
+        }
+    }
+
+    #[test]
+    fn a_pending_round_is_skipped_only_once_its_window_is_over() {
+        let r = round(RoundState::Pending);
+        assert!(!r.missed_its_window(r.closes_at - Duration::seconds(1)));
+        assert!(r.missed_its_window(r.closes_at));
+        assert!(!round(RoundState::Open).missed_its_window(r.closes_at + Duration::days(1)));
+    }
+
+    #[test]
+    fn answers_count_only_while_open_and_before_the_deadline() {
+        let r = round(RoundState::Open);
+        assert!(r.accepts_at(r.closes_at - Duration::milliseconds(1)));
+        assert!(!r.accepts_at(r.closes_at));
+        assert!(!round(RoundState::Revealing).accepts_at(r.opens_at));
+    }
 }
