@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::config::BackgroundGuilds;
 use crate::ids::{Snowflakes, timestamp_of};
 use crate::permissions::Permissions;
-use crate::state::{ChannelRec, GUILD_TEXT, RoleRec, World};
+use crate::state::{ChannelRec, RoleRec, World};
 
 /// The ids of one background guild.
 #[derive(Clone, Debug)]
@@ -71,21 +71,12 @@ impl World {
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let mut channel = self.channel_json(&ChannelRec {
-                    id: *id,
-                    guild_id: guild.id,
-                    kind: GUILD_TEXT,
-                    name: format!("channel{i}"),
-                    position: u16::try_from(i).unwrap_or(u16::MAX),
-                    topic: None,
-                    parent_id: None,
-                    owner_id: None,
-                    overwrites: Vec::new(),
-                    last_message_id: None,
-                    message_count: 0,
-                    thread: None,
-                    thread_members: Vec::new(),
-                });
+                let mut channel = self.channel_json(&ChannelRec::text(
+                    *id,
+                    guild.id,
+                    format!("channel{i}"),
+                    u16::try_from(i).unwrap_or(u16::MAX),
+                ));
                 channel["guild_id"] = json!(guild.id.to_string());
                 channel
             })

@@ -73,6 +73,25 @@ pub(crate) struct ChannelRec {
 }
 
 impl ChannelRec {
+    /// A text channel of `guild` with no topic, overwrites or messages yet.
+    pub(crate) fn text(id: u64, guild_id: u64, name: String, position: u16) -> Self {
+        ChannelRec {
+            id,
+            guild_id,
+            kind: GUILD_TEXT,
+            name,
+            position,
+            topic: None,
+            parent_id: None,
+            owner_id: None,
+            overwrites: Vec::new(),
+            last_message_id: None,
+            message_count: 0,
+            thread: None,
+            thread_members: Vec::new(),
+        }
+    }
+
     pub(crate) fn is_thread(&self) -> bool {
         self.thread.is_some()
     }
@@ -303,21 +322,7 @@ impl World {
             let id = world.ids.next();
             world.channels.insert(
                 id,
-                ChannelRec {
-                    id,
-                    guild_id: guild,
-                    kind: GUILD_TEXT,
-                    name: name.clone(),
-                    position: u16::try_from(i).unwrap_or(u16::MAX),
-                    topic: None,
-                    parent_id: None,
-                    owner_id: None,
-                    overwrites: Vec::new(),
-                    last_message_id: None,
-                    message_count: 0,
-                    thread: None,
-                    thread_members: Vec::new(),
-                },
+                ChannelRec::text(id, guild, name.clone(), u16::try_from(i).unwrap_or(u16::MAX)),
             );
         }
         world.background =
@@ -336,24 +341,8 @@ impl World {
             .map(|c| c.position.saturating_add(1))
             .max()
             .unwrap_or(0);
-        self.channels.insert(
-            id,
-            ChannelRec {
-                id,
-                guild_id: guild,
-                kind: GUILD_TEXT,
-                name: name.to_owned(),
-                position,
-                topic: None,
-                parent_id: None,
-                owner_id: None,
-                overwrites: Vec::new(),
-                last_message_id: None,
-                message_count: 0,
-                thread: None,
-                thread_members: Vec::new(),
-            },
-        );
+        self.channels
+            .insert(id, ChannelRec::text(id, guild, name.to_owned(), position));
         let d = self.channel_json(&self.channels[&id]);
         self.emit("CHANNEL_CREATE", d, crate::intents::GUILDS, false);
         id

@@ -291,13 +291,7 @@ pub fn solo_answer_embed(q: &Question) -> serenity::CreateEmbed {
         .description(truncate(&q.answer, DESCRIPTION_LIMIT))
         .colour(colour(q.difficulty));
     if !q.follow_ups.is_empty() {
-        let text = q
-            .follow_ups
-            .iter()
-            .map(|f| format!("- {f}"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        embed = embed.field("Follow-ups to think about", truncate(&text, 1024), false);
+        embed = embed.field("Follow-ups to think about", bullets(&q.follow_ups), false);
     }
     embed
 }
@@ -323,6 +317,16 @@ pub const SOLO_NOT_YOURS: &str =
 /// The reply to a solo-practice button whose question is gone from the bank.
 pub const SOLO_GONE: &str =
     "That question was retired from the bank; press Another or run `/practice solo` again.";
+
+/// `- first\n- second`, cut to an embed field's 1,024 characters.
+fn bullets(items: &[String]) -> String {
+    let text = items
+        .iter()
+        .map(|f| format!("- {f}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    truncate(&text, 1024)
+}
 
 /// `**1.** first\n**2.** second`.
 fn numbered(items: &[String]) -> String {
@@ -378,13 +382,7 @@ pub fn reveal_embeds(round: &Round, q: &Question) -> Vec<serenity::CreateEmbed> 
     if let Some(last) = embeds.pop() {
         let mut last = last;
         if !q.follow_ups.is_empty() {
-            let text = q
-                .follow_ups
-                .iter()
-                .map(|f| format!("- {f}"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            last = last.field("Follow-ups to discuss", truncate(&text, 1024), false);
+            last = last.field("Follow-ups to discuss", bullets(&q.follow_ups), false);
         }
         if !q.sources.is_empty() {
             let text = q

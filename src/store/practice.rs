@@ -1,8 +1,7 @@
 //! Solo practice: what each member practised and their review queue.
 
-use super::{Result, Store, corrupt, from_ms, ms, sf};
+use super::{Result, Store, from_ms, ms, sf};
 use crate::domain::practice::{Review, SelfMark, next_review};
-use crate::domain::question::{Category, QuestionSlug};
 use crate::domain::rotation::Candidate;
 use crate::domain::{GuildId, UserId};
 use chrono::{DateTime, Utc};
@@ -23,20 +22,7 @@ impl Store {
         .bind(sf(member.0))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Candidate {
-                    key: row.try_get(0)?,
-                    slug: QuestionSlug::parse(&row.try_get::<String, _>(1)?).map_err(corrupt("questions"))?,
-                    category: Category::parse(&row.try_get::<String, _>(2)?).map_err(corrupt("questions"))?,
-                    difficulty: row
-                        .try_get::<String, _>(3)?
-                        .parse()
-                        .map_err(corrupt("questions"))?,
-                    times_asked: u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(u32::MAX),
-                })
-            })
-            .collect()
+        rows.iter().map(super::questions::candidate_from_row).collect()
     }
 
     /// The member's queued questions due by `now`, the longest overdue first.

@@ -31,6 +31,21 @@ fn unlist(s: &str) -> Result<Vec<String>> {
     serde_json::from_str(s).map_err(corrupt("questions"))
 }
 
+/// A rotation candidate from `(id, slug, category, difficulty, times)` columns.
+pub(super) fn candidate_from_row(row: &AnyRow) -> Result<Candidate<i64>> {
+    let times: i64 = row.try_get(4)?;
+    Ok(Candidate {
+        key: row.try_get(0)?,
+        slug: QuestionSlug::parse(&row.try_get::<String, _>(1)?).map_err(corrupt("questions"))?,
+        category: Category::parse(&row.try_get::<String, _>(2)?).map_err(corrupt("questions"))?,
+        difficulty: row
+            .try_get::<String, _>(3)?
+            .parse()
+            .map_err(corrupt("questions"))?,
+        times_asked: u32::try_from(times).unwrap_or(u32::MAX),
+    })
+}
+
 fn question_from_row(row: &AnyRow, offset: usize) -> Result<Question> {
     let text = |i: usize| -> Result<String> { Ok(row.try_get::<String, _>(offset + i)?) };
     Ok(Question {
@@ -148,21 +163,7 @@ impl Store {
         .bind(sf(guild.0))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                let asked: i64 = row.try_get(4)?;
-                Ok(Candidate {
-                    key: row.try_get(0)?,
-                    slug: QuestionSlug::parse(&row.try_get::<String, _>(1)?).map_err(corrupt("questions"))?,
-                    category: Category::parse(&row.try_get::<String, _>(2)?).map_err(corrupt("questions"))?,
-                    difficulty: row
-                        .try_get::<String, _>(3)?
-                        .parse()
-                        .map_err(corrupt("questions"))?,
-                    times_asked: u32::try_from(asked).unwrap_or(u32::MAX),
-                })
-            })
-            .collect()
+        rows.iter().map(candidate_from_row).collect()
     }
 
     /// The categories of live questions, for autocomplete.
