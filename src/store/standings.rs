@@ -176,6 +176,7 @@ pub(super) async fn apply_round(
     opened: DateTime<Utc>,
     changes: &[Standing],
 ) -> Result<()> {
+    lock_guild_standings(tx, guild).await?;
     let row = sqlx::query("SELECT timezone, standings_tz FROM guilds WHERE guild_id = $1")
         .bind(sf(guild.0))
         .fetch_optional(&mut **tx)
@@ -192,9 +193,25 @@ pub(super) async fn apply_round(
     upsert(tx, guild, deltas).await
 }
 
+/// Serializes the writers of one guild's standings until the transaction ends. The histogram
+/// is changed from the points each member had before, so two rounds of the guild closing at once
+/// (two channels, each under its own channel lock) must not both read the same "before". SQLite
+/// needs nothing: `BEGIN IMMEDIATE` already holds the database's single write lock. The key is
+/// the guild's id, a snowflake no channel lock can share.
+async fn lock_guild_standings(tx: &mut Transaction<'static, Any>, guild: GuildId) -> Result<()> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(sf(guild.0))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Replaces the guild's standings with sums of its ledger, bucketed in `tz`, and records `tz`
 /// as the zone they were built in.
 pub(super) async fn rebuild(tx: &mut Transaction<'static, Any>, guild: GuildId, tz: Timezone) -> Result<()> {
+    lock_guild_standings(tx, guild).await?;
     for table in ["standings", "standings_points"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE guild_id = $1"

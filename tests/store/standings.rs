@@ -165,7 +165,47 @@ async fn a_page_past_the_end_shows_the_last_page_and_an_empty_board_shows_none(s
     );
 }
 
+/// Rounds of eight channels of one guild close at the same time, the same members scoring in
+/// each: the guild board's histogram must come out as if they had closed one by one.
+async fn standings_stay_exact_when_several_channels_close_their_rounds_at_once(store: &Store) {
+    let keys = seeded(store).await;
+    let mut rounds = Vec::new();
+    for k in 0..8u64 {
+        let mut nr = new_round(keys[(k % 3) as usize], 1);
+        nr.channel_id = ChannelId(CHANNEL.0 + 100 + k);
+        let round = store.claim_round(&nr, t0()).await.unwrap().unwrap();
+        store
+            .mark_round_posted(round.id, MessageId(20_000 + k))
+            .await
+            .unwrap();
+        let answers: Vec<CountedAnswer> = (1..=6u64)
+            .map(|m| CountedAnswer {
+                message: MessageId(200_000 + k * 100 + m),
+                author: UserId(m),
+                voters: (1..=6u64)
+                    .filter(|v| *v != m && (v + m + k) % 3 == 0)
+                    .map(UserId)
+                    .collect(),
+            })
+            .collect();
+        let awards = score_round(&answers, ScoringWeights::default());
+        rounds.push((store.round(round.id).await.unwrap(), awards));
+    }
+    let tasks: Vec<_> = rounds
+        .into_iter()
+        .map(|(round, awards)| {
+            let store = store.clone();
+            tokio::spawn(async move { store.close_round(&round, &awards, round.closes_at).await.unwrap() })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap());
+    }
+    assert_standings_match_the_ledger(store, Timezone::utc(), &[t0()]).await;
+}
+
 crate::on_both_backends!(
+    standings_stay_exact_when_several_channels_close_their_rounds_at_once,
     kept_standings_equal_the_ledger_on_every_board_period_and_page,
     a_time_zone_change_rebuilds_weeks_and_months_in_the_new_zone,
     a_page_past_the_end_shows_the_last_page_and_an_empty_board_shows_none,
