@@ -33,6 +33,17 @@ async fn solo_practice_shows_hints_and_the_answer_and_brings_a_review_back_after
         "Hint, Show answer, Another, Got it, Review later: {ids:?}"
     );
 
+    // Discord shows the message to Alice alone; a press forged by someone else is refused.
+    let forged = app
+        .member("bob")
+        .click(channel, first.id, &ids[1])
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert!(forged.ephemeral, "{}", forged.text());
+    assert!(forged.text().contains("someone else's"), "{}", forged.text());
+    assert!(!forged.text().contains("Reference answer"), "{}", forged.text());
+
     let hint = alice
         .click(channel, first.id, &ids[0])
         .wait_response(WAIT)
