@@ -332,28 +332,11 @@ async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdate
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
 
     fn round_of_guild(guild: u64) -> Round {
-        let at = Utc.with_ymd_and_hms(2026, 6, 10, 9, 30, 0).unwrap();
         Round {
-            id: 1,
             guild_id: GuildId(guild),
-            channel_id: ChannelId(2),
-            question_id: 3,
-            number: 1,
-            scheduled_date: at.date_naive(),
-            state: RoundState::Open,
-            nonce: "n".into(),
-            message_id: Some(MessageId(4)),
-            thread_id: Some(ChannelId(4)),
-            opens_at: at,
-            closes_at: at + chrono::Duration::hours(2),
-            answer_message_id: None,
-            summary_message_id: None,
-            revealed_at: None,
-            post_attempts: 0,
-            reveal_attempts: 0,
+            ..Round::example()
         }
     }
 

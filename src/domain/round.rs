@@ -160,6 +160,33 @@ impl Round {
     pub fn missed_its_window(&self, now: DateTime<Utc>) -> bool {
         self.state == RoundState::Pending && self.closes_at <= now
     }
+
+    /// An open round of guild 1, posted 2026-06-10 09:30 UTC with two hours to answer, for
+    /// unit tests.
+    #[cfg(test)]
+    pub(crate) fn example() -> Round {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 6, 10, 9, 30, 0).unwrap();
+        Round {
+            id: 1,
+            guild_id: GuildId(1),
+            channel_id: ChannelId(2),
+            question_id: 3,
+            number: 1,
+            scheduled_date: at.date_naive(),
+            state: RoundState::Open,
+            nonce: "n".into(),
+            message_id: Some(MessageId(4)),
+            thread_id: Some(ChannelId(4)),
+            opens_at: at,
+            closes_at: at + chrono::Duration::hours(2),
+            answer_message_id: None,
+            summary_message_id: None,
+            revealed_at: None,
+            post_attempts: 0,
+            reveal_attempts: 0,
+        }
+    }
 }
 
 /// An answer in a round's thread.
@@ -184,28 +211,12 @@ pub struct Answer {
 #[cfg(test)]
 mod round_rules {
     use super::*;
-    use chrono::{Duration, TimeZone};
+    use chrono::Duration;
 
     fn round(state: RoundState) -> Round {
-        let opens = Utc.with_ymd_and_hms(2026, 6, 10, 9, 0, 0).unwrap();
         Round {
-            id: 1,
-            guild_id: crate::domain::GuildId(1),
-            channel_id: crate::domain::ChannelId(2),
-            question_id: 3,
-            number: 1,
-            scheduled_date: opens.date_naive(),
             state,
-            nonce: "n".to_owned(),
-            message_id: None,
-            thread_id: None,
-            opens_at: opens,
-            closes_at: opens + Duration::hours(2),
-            answer_message_id: None,
-            summary_message_id: None,
-            revealed_at: None,
-            post_attempts: 0,
-            reveal_attempts: 0,
+            ..Round::example()
         }
     }
 

@@ -57,17 +57,6 @@ impl Store {
             .ok_or(StoreError::NotFound("guild"))
     }
 
-    /// Records that the bot is (again) in the guild, creating its settings if needed.
-    #[tracing::instrument(skip(self))]
-    pub async fn mark_guild_joined(&self, guild: GuildId, now: DateTime<Utc>) -> Result<GuildSettings> {
-        let settings = self.ensure_guild(guild, now).await?;
-        sqlx::query("UPDATE guilds SET left_at = NULL WHERE guild_id = $1 AND left_at IS NOT NULL")
-            .bind(sf(guild.0))
-            .execute(self.writer()?)
-            .await?;
-        Ok(settings)
-    }
-
     /// Records that the bot is in each of `guilds` (GUILD_CREATEs taken together), in one
     /// transaction, and says for each whether the database had never seen it, had it marked left,
     /// or already had it present. New guilds get their settings (with a fresh rotation seed).

@@ -211,7 +211,10 @@ async fn a_server_that_removed_the_bot_costs_nothing_until_it_is_back(app: &mut 
 
     // Removed while the bot was offline: READY no longer lists the guild.
     app.stop_bot().await;
-    app.store.mark_guild_joined(guild, post_time()).await.unwrap();
+    app.store
+        .record_guilds_present(&[guild], post_time())
+        .await
+        .unwrap();
     app.start_bot().await;
     eventually("the guild marked left from READY", || {
         let store = store.clone();

@@ -1,6 +1,6 @@
 use super::fixtures::*;
 use dailyq::domain::question::{Difficulty, QuestionSlug};
-use dailyq::store::{Store, SyncReport};
+use dailyq::store::{GuildArrival, Store, SyncReport};
 
 async fn syncing_the_bank_inserts_updates_and_retires_by_id(store: &Store) {
     let v1 = vec![
@@ -114,7 +114,9 @@ async fn guild_settings_are_created_once_with_a_secret_seed_and_snowflakes_survi
 async fn a_guild_that_was_left_and_rejoined_keeps_its_settings(store: &Store) {
     let first = store.ensure_guild(GUILD, t0()).await.unwrap();
     store.mark_guild_left(GUILD, t0()).await.unwrap();
-    let back = store.mark_guild_joined(GUILD, t0()).await.unwrap();
+    let arrivals = store.record_guilds_present(&[GUILD], t0()).await.unwrap();
+    assert_eq!(arrivals, vec![(GUILD, GuildArrival::Back)]);
+    let back = store.guild_settings(GUILD).await.unwrap().unwrap();
     assert_eq!(first, back, "settings and the rotation seed survive leaving");
 }
 
