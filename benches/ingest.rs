@@ -60,6 +60,7 @@ async fn prepared_store(
     let round = store
         .claim_round(
             &NewRound {
+                kind: dailyq::domain::round::RoundKind::Daily,
                 guild_id: guild,
                 channel_id: ChannelId(fake.channel("dailyq")),
                 question_id: 1,

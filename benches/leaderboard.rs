@@ -18,7 +18,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dailyq::clock::ManualClock;
 use dailyq::discord::{Data, SchedulerOptions, build_client, render};
-use dailyq::domain::leaderboard::Period;
+use dailyq::domain::leaderboard::{Board, Period};
 use dailyq::domain::scoring::{CountedAnswer, ScoringWeights, score_round};
 use dailyq::domain::{ChannelId, GuildId, MessageId, UserId};
 use dailyq::store::Store;
@@ -290,12 +290,13 @@ async fn server_side(label: &str, store: &Store, guild: GuildId, channel: Channe
             )
             .await
             .unwrap();
-        let embed = render::leaderboard_embed(period, board_channel, &board);
+        let embed = render::leaderboard_embed(Board::Daily, period, board_channel, &board);
         let at = render::LeaderboardButton {
             owner: me,
             period,
             channel: board_channel,
             page: board.page as usize,
+            board: Board::Daily,
         };
         let buttons = render::leaderboard_buttons(at, board.total as usize);
         let _ = std::hint::black_box((embed, buttons));

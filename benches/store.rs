@@ -33,6 +33,7 @@ async fn bench(label: &str, store: &Store) {
     let round = store
         .claim_round(
             &NewRound {
+                kind: dailyq::domain::round::RoundKind::Daily,
                 guild_id: guild,
                 channel_id: ChannelId(1),
                 question_id: question,
@@ -80,6 +81,7 @@ async fn bench(label: &str, store: &Store) {
     for r in 0..ROUNDS {
         let date = now.date_naive() + Duration::days(r as i64 + 1);
         let new = NewRound {
+            kind: dailyq::domain::round::RoundKind::Daily,
             guild_id: guild,
             channel_id: ChannelId(2),
             question_id: question,

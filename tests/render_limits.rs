@@ -15,7 +15,7 @@ use dailyq::domain::limits::{
 use dailyq::domain::question::{
     MAX_ANSWER_CHARS, MAX_HINT_CHARS, MAX_LINE_CHARS, MAX_PROMPT_CHARS, Question,
 };
-use dailyq::domain::round::{Round, RoundState};
+use dailyq::domain::round::{Round, RoundKind, RoundState};
 use dailyq::domain::streaks::Streak;
 use dailyq::domain::{ChannelId, GuildId, MessageId, UserId};
 use poise::serenity_prelude as serenity;
@@ -124,6 +124,7 @@ fn round(number: u64, id: i64, closes_at: DateTime<Utc>) -> Round {
         guild_id: GuildId(u64::MAX),
         channel_id: ChannelId(u64::MAX),
         question_id: i64::MAX,
+        kind: RoundKind::Daily,
         number,
         scheduled_date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         state: RoundState::Open,

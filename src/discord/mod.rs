@@ -11,6 +11,7 @@ pub mod pace;
 pub mod render;
 pub mod rounds;
 pub mod scheduler;
+pub mod sessions;
 
 use crate::bank;
 use crate::clock::{SharedClock, SystemClock};

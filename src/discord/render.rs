@@ -1,8 +1,10 @@
 //! What members see: embeds, texts and component ids. Pure functions of domain values.
 
-use crate::domain::leaderboard::{BoardPage, MemberStats, Period};
+use crate::domain::RoleId;
+use crate::domain::leaderboard::{Board, BoardPage, MemberStats, Period, Standing};
+use crate::domain::practice::{PracticeSession, SessionAnswer};
 use crate::domain::question::{Difficulty, Question};
-use crate::domain::round::{ChannelSchedule, Round};
+use crate::domain::round::{ChannelSchedule, Round, RoundKind};
 use crate::domain::streaks::Streak;
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use chrono::{DateTime, Utc};
@@ -31,6 +33,25 @@ fn colour(d: Difficulty) -> serenity::Colour {
         Difficulty::Medium => serenity::Colour::new(0xFEE75C),
         Difficulty::Hard => serenity::Colour::new(0xED4245),
     }
+}
+
+/// How members name a round: "question #12" for a channel's daily question, "practice
+/// question 2" for the second question of a practice session.
+pub fn round_name(round: &Round) -> String {
+    match round.kind {
+        RoundKind::Daily => format!("question #{}", round.number),
+        RoundKind::Practice { seq, .. } => format!("practice question {seq}"),
+    }
+}
+
+/// [`round_name`] starting with a capital.
+fn round_title(round: &Round) -> String {
+    let name = round_name(round);
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The footer that marks a question message as a round's post (found again after a crash).
@@ -63,8 +84,8 @@ pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> ser
     };
     serenity::CreateEmbed::new()
         .title(format!(
-            "Question #{} · {} · {}",
-            round.number,
+            "{} · {} · {}",
+            round_title(round),
             q.category.title(),
             q.difficulty
         ))
@@ -116,7 +137,7 @@ pub fn hints_embed(round: &Round, q: &Question) -> serenity::CreateEmbed {
         numbered(&q.hints)
     };
     serenity::CreateEmbed::new()
-        .title(format!("Hints for question #{}", round.number))
+        .title(format!("Hints for {}", round_name(round)))
         .description(truncate(&text, DESCRIPTION_LIMIT))
         .colour(colour(q.difficulty))
         .footer(serenity::CreateEmbedFooter::new(
@@ -346,7 +367,11 @@ pub fn thread_name(round: &Round, q: &Question) -> String {
         .find(|l| !l.trim().is_empty())
         .unwrap_or("Question")
         .trim();
-    let name = format!("#{} · {}", round.number, first_line.replace(['*', '`', '_'], ""));
+    let label = match round.kind {
+        RoundKind::Daily => format!("#{}", round.number),
+        RoundKind::Practice { seq, .. } => format!("Practice {seq}"),
+    };
+    let name = format!("{label} · {}", first_line.replace(['*', '`', '_'], ""));
     truncate(&name, 100)
 }
 
@@ -369,7 +394,7 @@ pub fn reveal_embeds(round: &Round, q: &Question) -> Vec<serenity::CreateEmbed> 
                 .description(chunk)
                 .colour(colour(q.difficulty));
             if i == 0 {
-                e = e.title(format!("Reference answer · question #{}", round.number));
+                e = e.title(format!("Reference answer · {}", round_name(round)));
             }
             let footer = match (total > 1, i + 1 == total) {
                 (false, _) => reveal_marker(round),
@@ -440,10 +465,144 @@ pub fn summary_embed(
         )
     };
     serenity::CreateEmbed::new()
-        .title(format!("Question #{} revealed", round.number))
+        .title(format!("{} revealed", round_title(round)))
         .description(body)
         .field("Reference answer", format!("In the thread: <#{thread}>"), false)
         .footer(serenity::CreateEmbedFooter::new(summary_marker(round)))
+}
+
+/// The footer that marks a practice session's scoreboard (found again after a crash).
+pub fn session_marker(session: i64) -> String {
+    format!("dailyq · practice session {session}")
+}
+
+/// The public reply to `/practice start`: what the session is and how to take part.
+pub fn session_started(session: &PracticeSession) -> String {
+    let plan = session.plan;
+    let filter = match (&session.filter.category, session.filter.difficulty) {
+        (None, None) => String::new(),
+        (Some(c), None) => format!(" from {}", c.title()),
+        (None, Some(d)) => format!(", {d} only"),
+        (Some(c), Some(d)) => format!(" from {} ({d})", c.title()),
+    };
+    format!(
+        "**Practice session** started by <@{}>: {} question{}{filter}, {} minutes each, one after \
+         another. Each question gets its own thread: answer there and upvote strong answers with \
+         {UPVOTE}. The reference answer comes after each question and a scoreboard at the end. \
+         Practice points go to the practice leaderboard (`/leaderboard board:practice`). \
+         `/practice next` moves on early, `/practice stop` ends the session.",
+        session.started_by,
+        plan.questions,
+        if plan.questions == 1 { "" } else { "s" },
+        plan.minutes,
+    )
+}
+
+/// The scoreboard posted when a session ends.
+pub fn scoreboard_embed(
+    session: &PracticeSession,
+    table: &[Standing],
+    best: Option<&SessionAnswer>,
+) -> serenity::CreateEmbed {
+    let lines: Vec<String> = table
+        .iter()
+        .take(LEADERBOARD_PAGE)
+        .enumerate()
+        .map(|(i, r)| {
+            let place = ["🥇", "🥈", "🥉"]
+                .get(i)
+                .map_or_else(|| format!("**{}.**", i + 1), |m| (*m).to_owned());
+            format!(
+                "{place} <@{}> — **{}** point{} · {} answer{}",
+                r.member,
+                r.points,
+                if r.points == 1 { "" } else { "s" },
+                r.answers,
+                if r.answers == 1 { "" } else { "s" },
+            )
+        })
+        .collect();
+    let body = if lines.is_empty() {
+        "Nobody answered this session.".to_owned()
+    } else {
+        let more = table.len().saturating_sub(LEADERBOARD_PAGE);
+        let tail = if more > 0 {
+            format!("\n…and {more} more.")
+        } else {
+            String::new()
+        };
+        format!("{}{tail}", lines.join("\n"))
+    };
+    let mut embed = serenity::CreateEmbed::new()
+        .title("Practice session over")
+        .description(truncate(&body, DESCRIPTION_LIMIT))
+        .colour(serenity::Colour::new(0x5865F2))
+        .footer(serenity::CreateEmbedFooter::new(session_marker(session.id)));
+    if let Some(b) = best {
+        embed = embed.field(
+            "Best answer of the session",
+            format!(
+                "<@{}> — {} {UPVOTE} — [jump to answer]({})",
+                b.author,
+                b.votes,
+                jump_link(session.guild_id, b.thread, b.message)
+            ),
+            false,
+        );
+    }
+    embed
+}
+
+/// The reply to `/practice start` where a session is already running.
+pub const SESSION_RUNNING: &str =
+    "A practice session is already running in this channel. Its starter or an admin can end it with `/practice stop`.";
+/// The reply to `/practice next` or `/practice stop` where no session runs.
+pub const NO_SESSION: &str = "No practice session is running in this channel.";
+/// The reply to `/practice next` or `/practice stop` by someone who may not steer the session.
+pub const SESSION_NOT_YOURS: &str =
+    "Only the member who started this session, or a member with Manage Server, can skip or stop it.";
+/// The reply to `/practice next` while the question is still being posted.
+pub const SESSION_BETWEEN: &str = "The next question is on its way; try again in a moment.";
+
+/// The refusal for a member who may not start sessions.
+pub fn may_not_start(role: Option<RoleId>) -> String {
+    match role {
+        Some(role) => format!(
+            "Only members with the <@&{role}> role or the Manage Server permission can start a practice session."
+        ),
+        None => "Only members with the Manage Server permission can start a practice session here; an admin can let a role start them with `/dailyq practice-role`.".to_owned(),
+    }
+}
+
+/// The reply to `/dailyq practice-role`.
+pub fn practice_settings(changed: bool, role: Option<RoleId>, on_daily: bool) -> String {
+    let head = if changed { "Practice settings updated." } else { "Practice settings:" };
+    let who = match role {
+        Some(r) => format!("members with <@&{r}> and members with Manage Server"),
+        None => "members with Manage Server".to_owned(),
+    };
+    let board = if on_daily {
+        "practice points count on the practice leaderboard **and** the daily one (from the next practice question on)"
+    } else {
+        "practice points count only on the practice leaderboard (`/leaderboard board:practice`)"
+    };
+    format!("{head}\n- who may start a session: {who}\n- {board}")
+}
+
+/// The reply to `/practice next`.
+pub fn session_skipped(round: &Round) -> String {
+    format!("Revealed {} early; the next question follows.", round_name(round))
+}
+
+/// The reply to `/practice stop`.
+pub fn session_stopping(current: Option<&Round>) -> String {
+    match current {
+        Some(r) => format!(
+            "Stopping the session: revealed {}; the scoreboard follows.",
+            round_name(r)
+        ),
+        None => "Stopping the session; the scoreboard follows.".to_owned(),
+    }
 }
 
 /// A schedule line for `/dailyq status` and `/dailyq setup`.
@@ -471,6 +630,7 @@ pub fn schedule_line(s: &ChannelSchedule) -> String {
 
 /// The leaderboard page.
 pub fn leaderboard_embed(
+    kind: Board,
     period: Period,
     channel: Option<ChannelId>,
     board: &BoardPage,
@@ -492,7 +652,14 @@ pub fn leaderboard_embed(
         .collect();
     let scope = channel.map(|c| format!(" in <#{c}>")).unwrap_or_default();
     let body = if rows.is_empty() {
-        format!("No points yet{scope} for {period}. Answer today's question to get on the board!")
+        match kind {
+            Board::Daily => format!(
+                "No points yet{scope} for {period}. Answer today's question to get on the board!"
+            ),
+            Board::Practice => format!(
+                "No practice points yet{scope} for {period}. Join a practice session (`/practice start`) to get on this board!"
+            ),
+        }
     } else {
         rows.join("\n")
     };
@@ -501,7 +668,10 @@ pub fn leaderboard_embed(
         None => "You are not on this board yet".to_owned(),
     };
     serenity::CreateEmbed::new()
-        .title(format!("Leaderboard · {period}"))
+        .title(match kind {
+            Board::Daily => format!("Leaderboard · {period}"),
+            Board::Practice => format!("Practice leaderboard · {period}"),
+        })
         .description(format!(
             "{}{body}",
             if scope.is_empty() {
@@ -527,12 +697,20 @@ pub struct LeaderboardButton {
     pub channel: Option<ChannelId>,
     /// The page asked for (0-based).
     pub page: usize,
+    /// The daily board or the practice board.
+    pub board: Board,
 }
 
-/// Custom id of a leaderboard page button: `dq:lb:{owner}:{period}:{channel or 0}:{page}`.
+/// Custom id of a leaderboard page button: `dq:lb:{owner}:{period}:{channel or 0}:{page}`,
+/// then `:practice` for the practice board (daily buttons keep the form they always had, so
+/// boards posted before practice existed still page).
 pub fn leaderboard_button_id(b: LeaderboardButton) -> String {
+    let board = match b.board {
+        Board::Daily => String::new(),
+        other => format!(":{}", other.as_str()),
+    };
     format!(
-        "dq:lb:{}:{}:{}:{}",
+        "dq:lb:{}:{}:{}:{}{board}",
         b.owner,
         b.period.as_str(),
         b.channel.map_or(0, |c| c.0),
@@ -547,6 +725,10 @@ pub fn parse_leaderboard_button(id: &str) -> Option<LeaderboardButton> {
     let period = parts.next()?.parse().ok()?;
     let channel: u64 = parts.next()?.parse().ok()?;
     let page: usize = parts.next()?.parse().ok()?;
+    let board = match parts.next() {
+        None => Board::Daily,
+        Some(b) => Board::parse(b).filter(|b| *b != Board::Daily)?,
+    };
     if parts.next().is_some() || owner == 0 {
         return None;
     }
@@ -555,6 +737,7 @@ pub fn parse_leaderboard_button(id: &str) -> Option<LeaderboardButton> {
         period,
         channel: (channel != 0).then_some(ChannelId(channel)),
         page,
+        board,
     })
 }
 
@@ -678,12 +861,27 @@ mod tests {
             period: Period::Month,
             channel: Some(ChannelId(u64::MAX)),
             page: usize::MAX,
+            board: Board::Practice,
         };
         let id = leaderboard_button_id(b);
         assert!(id.len() <= 100, "{id}");
         assert_eq!(parse_leaderboard_button(&id), Some(b));
-        let all = LeaderboardButton { channel: None, ..b };
+        let all = LeaderboardButton {
+            channel: None,
+            board: Board::Daily,
+            ..b
+        };
         assert_eq!(parse_leaderboard_button(&leaderboard_button_id(all)), Some(all));
+    }
+
+    #[test]
+    fn daily_leaderboard_buttons_keep_their_old_form_and_a_daily_suffix_is_refused() {
+        let old = "dq:lb:5:week:0:2";
+        let b = parse_leaderboard_button(old).expect("a button posted before practice boards");
+        assert_eq!(b.board, Board::Daily);
+        assert_eq!(leaderboard_button_id(b), old);
+        assert_eq!(parse_leaderboard_button("dq:lb:5:week:0:2:daily"), None);
+        assert_eq!(parse_leaderboard_button("dq:lb:5:week:0:2:blind"), None);
     }
 
     #[test]
@@ -774,6 +972,7 @@ mod tests {
             id: 1,
             guild_id: GuildId(1),
             channel_id: ChannelId(1),
+            kind: RoundKind::Daily,
             question_id: 1,
             number: 7,
             scheduled_date: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),

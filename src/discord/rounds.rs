@@ -1,4 +1,8 @@
-//! The life of a round on Discord: start (claim + post + thread), and reveal.
+//! The round engine: the life of every kind of round on Discord, claim → post → thread →
+//! answers and votes (see `events`) → reveal → score. The daily schedule and practice sessions
+//! both come here; what differs between kinds is data (`RoundKind`, `RoundRequest`): the slot,
+//! the timings, the board its points go to, whether it keeps streaks, and the wording `render`
+//! picks for it.
 //!
 //! Every step is recorded in the store right after it succeeds, and every step can be repeated:
 //! every message the bot posts for a round carries a footer marker and a nonce, and a retry
@@ -14,11 +18,12 @@ use crate::domain::answers::{AnswerCandidate, judge_answer, text_as_of_deadline}
 use crate::domain::ids::snowflake_at;
 use crate::domain::question::Question;
 use crate::domain::rotation::pick_next;
-use crate::domain::round::{ChannelSchedule, Round, RoundState};
+use crate::domain::rotation::QuestionFilter;
+use crate::domain::round::{ChannelSchedule, Round, RoundKind, RoundState};
 use crate::domain::schedule::ScheduledPost;
 use crate::domain::scoring::{CountedAnswer, score_round, top_answers};
 use crate::domain::votes::{ShownUpvotes, reaction_list_needed};
-use crate::domain::{ChannelId, MessageId, UserId};
+use crate::domain::{ChannelId, GuildId, MessageId, RoleId, UserId};
 use crate::store::NewRound;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -47,7 +52,7 @@ pub fn api_error(e: &serenity::Error) -> Option<(u16, isize)> {
 }
 
 /// Whether retrying cannot help (missing permission, unknown channel or message…).
-fn is_permanent(e: &serenity::Error) -> bool {
+pub(super) fn is_permanent(e: &serenity::Error) -> bool {
     matches!(api_error(e), Some((400..=404, _)))
 }
 
@@ -57,8 +62,28 @@ const THREAD_ALREADY_EXISTS: isize = 160_004;
 /// How many pages of 100 messages a retry reads when it looks for its own earlier post.
 const SEARCH_PAGES: usize = 5;
 
-/// Claims and posts the round of `schedule` for `post` (a scheduled post), or for today's local
-/// date with the deadline counted from now when `post` is `None` (an admin's `/dailyq post`).
+/// Everything that makes one round differ from another, before it is claimed.
+#[derive(Debug, Clone)]
+pub struct RoundRequest {
+    /// The guild.
+    pub guild_id: GuildId,
+    /// The channel the question is posted in.
+    pub channel_id: ChannelId,
+    /// Daily, or which question of which practice session (its slot in the channel).
+    pub kind: RoundKind,
+    /// The local date it belongs to.
+    pub date: chrono::NaiveDate,
+    /// Its deadline.
+    pub closes_at: DateTime<Utc>,
+    /// Which questions it may draw.
+    pub filter: QuestionFilter,
+    /// A role to mention with the post.
+    pub ping_role: Option<RoleId>,
+}
+
+/// Claims and posts the daily round of `schedule` for `post` (a scheduled post), or for today's
+/// local date with the deadline counted from now when `post` is `None` (an admin's
+/// `/dailyq post`).
 pub async fn start_round(
     discord: &Discord,
     data: &Data,
@@ -66,7 +91,6 @@ pub async fn start_round(
     post: Option<ScheduledPost>,
 ) -> anyhow::Result<StartOutcome> {
     let now = data.clock.now();
-    let settings = data.store.ensure_guild(schedule.guild_id, now).await?;
     let (date, closes_at) = match post {
         Some(p) => (p.date, p.at + schedule.answer_window.duration()),
         None => (
@@ -74,31 +98,50 @@ pub async fn start_round(
             now + schedule.answer_window.duration(),
         ),
     };
-    if let Some(existing) = data.store.round_on(schedule.channel_id, date).await? {
+    let request = RoundRequest {
+        guild_id: schedule.guild_id,
+        channel_id: schedule.channel_id,
+        kind: RoundKind::Daily,
+        date,
+        closes_at,
+        filter: schedule.filter.clone(),
+        ping_role: schedule.ping_role,
+    };
+    start(discord, data, &request).await
+}
+
+/// Claims the round `request` describes (once: a second process or a retry finds it claimed),
+/// draws its question from the guild's rotation, and posts it with its thread.
+pub async fn start(discord: &Discord, data: &Data, request: &RoundRequest) -> anyhow::Result<StartOutcome> {
+    let now = data.clock.now();
+    let slot = request.kind.slot(request.date);
+    if let Some(existing) = data.store.round_in_slot(request.channel_id, slot.clone()).await? {
         return Ok(StartOutcome::AlreadyExists(existing));
     }
-    let candidates = data.store.rotation_candidates(schedule.guild_id).await?;
-    let Some(question_id) = pick_next(&candidates, &schedule.filter, settings.rotation_seed) else {
+    let settings = data.store.ensure_guild(request.guild_id, now).await?;
+    let candidates = data.store.rotation_candidates(request.guild_id).await?;
+    let Some(question_id) = pick_next(&candidates, &request.filter, settings.rotation_seed) else {
         return Ok(StartOutcome::NoQuestion);
     };
     let new = NewRound {
-        guild_id: schedule.guild_id,
-        channel_id: schedule.channel_id,
+        guild_id: request.guild_id,
+        channel_id: request.channel_id,
+        kind: request.kind,
         question_id,
-        scheduled_date: date,
+        scheduled_date: request.date,
         opens_at: now,
-        closes_at,
+        closes_at: request.closes_at,
     };
     let Some(round) = data.store.claim_round(&new, now).await? else {
         let existing = data
             .store
-            .round_on(schedule.channel_id, date)
+            .round_in_slot(request.channel_id, slot)
             .await?
             .context("claimed round vanished")?;
         return Ok(StartOutcome::AlreadyExists(existing));
     };
-    tracing::info!(round = round.id, channel = %round.channel_id, date = %date, "round claimed");
-    publish(discord, data, &round, schedule.ping_role).await?;
+    tracing::info!(round = round.id, channel = %round.channel_id, kind = round.kind.as_str(), slot = %slot, "round claimed");
+    publish(discord, data, &round, request.ping_role).await?;
     Ok(StartOutcome::Posted(data.store.round(round.id).await?))
 }
 
@@ -108,7 +151,7 @@ pub async fn publish(
     discord: &Discord,
     data: &Data,
     round: &Round,
-    ping_role: Option<crate::domain::RoleId>,
+    ping_role: Option<RoleId>,
 ) -> anyhow::Result<()> {
     let now = data.clock.now();
     if round.missed_its_window(now) {
@@ -171,7 +214,7 @@ pub async fn publish(
 /// Looks in `channel`, from `since` on, for a message of this bot whose embed footer carries
 /// `marker` (something an earlier attempt posted before it could record it). Reads at most
 /// [`SEARCH_PAGES`] pages; a permanent refusal (no access, unknown channel) finds nothing.
-async fn find_own_message(
+pub(super) async fn find_own_message(
     discord: &Discord,
     channel: serenity::ChannelId,
     since: DateTime<Utc>,
@@ -231,11 +274,10 @@ async fn post_failed(data: &Data, round: &Round, e: serenity::Error) -> anyhow::
 }
 
 fn archive_duration(round: &Round) -> serenity::AutoArchiveDuration {
-    let minutes = (round.closes_at - round.opens_at).num_minutes();
-    match minutes {
-        m if m <= 60 => serenity::AutoArchiveDuration::OneHour,
-        m if m <= 1440 => serenity::AutoArchiveDuration::OneDay,
-        m if m <= 4320 => serenity::AutoArchiveDuration::ThreeDays,
+    match round.archive_after_minutes() {
+        60 => serenity::AutoArchiveDuration::OneHour,
+        1440 => serenity::AutoArchiveDuration::OneDay,
+        4320 => serenity::AutoArchiveDuration::ThreeDays,
         _ => serenity::AutoArchiveDuration::OneWeek,
     }
 }

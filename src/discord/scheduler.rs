@@ -12,9 +12,11 @@
 //! the database.
 
 use super::rounds::{self, StartOutcome};
+use super::sessions;
 use super::{Data, Discord};
 use crate::domain::retry::Backoff;
-use crate::domain::round::{ChannelSchedule, Round};
+use crate::domain::round::{ChannelSchedule, Round, RoundKind};
+use crate::store::SessionProgress;
 use crate::domain::{ChannelId, GuildId};
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -64,6 +66,8 @@ enum Job {
     Publish(i64),
     /// Make a schedule's due post.
     Post(ChannelId),
+    /// Ask a practice session's next question, or post its scoreboard.
+    Session(i64),
 }
 
 /// What a job needs, loaded by the tick.
@@ -72,6 +76,7 @@ enum Work {
     Reveal(Round),
     Publish(Round),
     Post(ChannelSchedule),
+    Session(SessionProgress),
 }
 
 impl Work {
@@ -79,6 +84,7 @@ impl Work {
         match self {
             Work::Reveal(r) | Work::Publish(r) => r.guild_id,
             Work::Post(s) => s.guild_id,
+            Work::Session(p) => p.session.guild_id,
         }
     }
 
@@ -87,6 +93,7 @@ impl Work {
             Work::Reveal(r) => Job::Reveal(r.id),
             Work::Publish(r) => Job::Publish(r.id),
             Work::Post(s) => Job::Post(s.channel_id),
+            Work::Session(p) => Job::Session(p.session.id),
         }
     }
 }
@@ -154,7 +161,8 @@ async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) 
 
 /// Reads what is due and starts a task for every channel that has work, is not already being
 /// worked on and is not waiting out a backoff. Within a channel, reveals come first (so its old
-/// round closes before its new one opens), then recovery of half-done posts, then the due post.
+/// round closes before its new one opens), then recovery of half-done posts, then the due post,
+/// then a practice session's next step.
 async fn tick(
     discord: &Discord,
     data: &Data,
@@ -193,6 +201,19 @@ async fn tick(
             }
         }
         Err(e) => tracing::error!(error = ?e, "cannot read due schedules; will retry"),
+    }
+    // Practice sessions last: a session's question revealed in this pass is seen by the next
+    // tick (every finished job wakes the scheduler), which asks the next one.
+    match data.store.sessions_to_advance().await {
+        Ok(sessions) => {
+            for p in sessions.into_iter().filter(sessions::has_work) {
+                by_channel
+                    .entry(p.session.channel_id)
+                    .or_default()
+                    .push(Work::Session(p));
+            }
+        }
+        Err(e) => tracing::error!(error = ?e, "cannot read practice sessions; will retry"),
     }
 
     let ready = Instant::now();
@@ -322,14 +343,19 @@ async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<(
     match work {
         Work::Reveal(round) => rounds::reveal(discord, data, &round).await,
         Work::Publish(round) => {
-            let ping = data
-                .store
-                .schedule(round.channel_id)
-                .await?
-                .and_then(|s| s.ping_role);
+            // Only the daily question mentions the schedule's role.
+            let ping = match round.kind {
+                RoundKind::Daily => data
+                    .store
+                    .schedule(round.channel_id)
+                    .await?
+                    .and_then(|s| s.ping_role),
+                RoundKind::Practice { .. } => None,
+            };
             rounds::publish(discord, data, &round, ping).await
         }
         Work::Post(schedule) => post_due(discord, data, &schedule).await,
+        Work::Session(progress) => sessions::advance(discord, data, &progress).await,
     }
 }
 

@@ -56,6 +56,54 @@ impl Period {
 /// The periods whose standings are kept up to date as points are awarded.
 pub const KEPT_PERIODS: [Period; 3] = [Period::AllTime, Period::Week, Period::Month];
 
+/// Which leaderboard points go to: the daily questions' board, or the practice sessions' own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Board {
+    /// Daily questions (and practice too, when the guild counts practice on it).
+    #[default]
+    Daily,
+    /// Practice sessions.
+    Practice,
+}
+
+impl Board {
+    /// The name used in commands, button ids and the ledger.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Board::Daily => "daily",
+            Board::Practice => "practice",
+        }
+    }
+
+    /// Parses [`Board::as_str`].
+    pub fn parse(s: &str) -> Option<Board> {
+        match s {
+            "daily" => Some(Board::Daily),
+            "practice" => Some(Board::Practice),
+            _ => None,
+        }
+    }
+
+    /// The standings bucket of this board that holds points dated `at` in `period`: the
+    /// period's own bucket for the daily board, the same prefixed with `practice:` for practice.
+    pub fn bucket(self, period: Period, tz: Timezone, at: DateTime<Utc>) -> String {
+        match self {
+            Board::Daily => period.bucket(tz, at),
+            Board::Practice => format!("practice:{}", period.bucket(tz, at)),
+        }
+    }
+
+    /// The boards a line of this board is added to: practice lines also count on the daily
+    /// board when the guild asked for it.
+    pub fn counted_on(self, practice_on_daily: bool) -> &'static [Board] {
+        match (self, practice_on_daily) {
+            (Board::Daily, _) => &[Board::Daily],
+            (Board::Practice, false) => &[Board::Practice],
+            (Board::Practice, true) => &[Board::Practice, Board::Daily],
+        }
+    }
+}
+
 impl Period {
     /// The key of the standings bucket that holds points dated `at` in this period, read in
     /// `tz`: `all`, `week:2026-06-08` (its Monday) or `month:2026-06`. The leaderboard of the
@@ -364,6 +412,25 @@ mod tests {
             "month:2026-07"
         );
         assert_eq!(Period::AllTime.bucket(tz, at), "all");
+    }
+
+    #[test]
+    fn practice_buckets_never_share_a_key_with_the_daily_board() {
+        let tz = Timezone::utc();
+        let at = utc("2026-06-14T23:30:00Z");
+        for period in KEPT_PERIODS {
+            let daily = Board::Daily.bucket(period, tz, at);
+            let practice = Board::Practice.bucket(period, tz, at);
+            assert_eq!(daily, period.bucket(tz, at));
+            assert_ne!(daily, practice);
+            assert!(practice.ends_with(&daily));
+        }
+        assert_eq!(Board::Practice.counted_on(false), [Board::Practice]);
+        assert_eq!(Board::Practice.counted_on(true), [Board::Practice, Board::Daily]);
+        assert_eq!(Board::Daily.counted_on(true), [Board::Daily]);
+        for b in [Board::Daily, Board::Practice] {
+            assert_eq!(Board::parse(b.as_str()), Some(b));
+        }
     }
 
     #[test]

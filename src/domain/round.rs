@@ -25,6 +25,10 @@ pub struct GuildSettings {
     /// ledger predates kept standings lacks them, until its first leaderboard or reveal builds
     /// them.
     pub standings_current: bool,
+    /// Members with this role may start practice sessions (besides Manage Server).
+    pub practice_role: Option<RoleId>,
+    /// Whether practice points also count on the daily leaderboard.
+    pub practice_on_daily: bool,
 }
 
 /// A channel's daily-question schedule.
@@ -109,7 +113,94 @@ impl FromStr for RoundState {
     }
 }
 
-/// One question asked in one channel on one local date.
+/// What kind of round this is. Every kind runs on the same engine (claim → post → answers →
+/// votes → reveal → score); the differences are the data below, not separate code paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoundKind {
+    /// A channel's scheduled daily question: one per channel and local date.
+    Daily,
+    /// Question `seq` (1-based) of a live practice session.
+    Practice {
+        /// The session's key.
+        session: i64,
+        /// Its place in the session.
+        seq: u32,
+    },
+}
+
+impl RoundKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundKind::Daily => "daily",
+            RoundKind::Practice { .. } => "practice",
+        }
+    }
+
+    /// The round's key within its channel: the local date for a daily round (one a day), the
+    /// session and place for a practice question. Claiming the same slot twice claims nothing.
+    pub fn slot(self, date: NaiveDate) -> String {
+        match self {
+            RoundKind::Daily => date.to_string(),
+            RoundKind::Practice { session, seq } => format!("practice:{session}:{seq}"),
+        }
+    }
+
+    /// Reads a kind back from its stored name and slot.
+    pub fn parse(kind: &str, slot: &str, session: Option<i64>) -> Result<RoundKind, String> {
+        match (kind, session) {
+            ("daily", _) => Ok(RoundKind::Daily),
+            ("practice", Some(session)) => {
+                let seq = slot
+                    .rsplit(':')
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .ok_or_else(|| format!("practice slot {} has no place", super::text::quote_input(slot)))?;
+                Ok(RoundKind::Practice { session, seq })
+            }
+            _ => Err(format!(
+                "unknown round kind {} (or a practice round without a session)",
+                super::text::quote_input(kind)
+            )),
+        }
+    }
+
+    /// The leaderboard its points go to.
+    pub fn board(self) -> super::leaderboard::Board {
+        match self {
+            RoundKind::Daily => super::leaderboard::Board::Daily,
+            RoundKind::Practice { .. } => super::leaderboard::Board::Practice,
+        }
+    }
+
+    /// Whether answering it extends a member's streak (a streak is a run of a channel's daily
+    /// rounds; practice questions neither extend nor break it).
+    pub fn keeps_streaks(self) -> bool {
+        matches!(self, RoundKind::Daily)
+    }
+
+    /// The session a practice question belongs to.
+    pub fn session(self) -> Option<i64> {
+        match self {
+            RoundKind::Daily => None,
+            RoundKind::Practice { session, .. } => Some(session),
+        }
+    }
+
+    /// Discord's message nonce for the question post (at most 25 characters), the same in every
+    /// process that tries the same post, so a retried post is not duplicated.
+    pub fn post_nonce(self, channel: ChannelId, date: NaiveDate) -> String {
+        match self {
+            // "dq" + 6 date digits + at most 16 hex digits = 24 characters.
+            RoundKind::Daily => format!("dq{}{:x}", date.format("%y%m%d"), channel.0),
+            // "dp" + at most 16 hex digits + "." + at most 2 digits (a session asks ≤ 20).
+            RoundKind::Practice { session, seq } => format!("dp{session:x}.{seq}"),
+        }
+    }
+}
+
+/// One question asked in one channel: a channel's daily question on one local date, or one
+/// question of a practice session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Round {
     /// Database key.
@@ -120,7 +211,9 @@ pub struct Round {
     pub channel_id: ChannelId,
     /// The question's database key.
     pub question_id: i64,
-    /// 1, 2, 3 … per channel.
+    /// What kind of round it is.
+    pub kind: RoundKind,
+    /// 1, 2, 3 … per channel and kind.
     pub number: u64,
     /// The local date this round belongs to.
     pub scheduled_date: NaiveDate,
@@ -161,6 +254,16 @@ impl Round {
         self.state == RoundState::Pending && self.closes_at <= now
     }
 
+    /// How long its thread stays visible without activity, in minutes: the shortest of
+    /// Discord's auto-archive durations (1 h, 1 day, 3 days, 1 week) that covers its window.
+    pub fn archive_after_minutes(&self) -> u32 {
+        let window = (self.closes_at - self.opens_at).num_minutes();
+        [60, 1440, 4320]
+            .into_iter()
+            .find(|m| window <= i64::from(*m))
+            .unwrap_or(10080)
+    }
+
     /// An open round of guild 1, posted 2026-06-10 09:30 UTC with two hours to answer, for
     /// unit tests.
     #[cfg(test)]
@@ -172,6 +275,7 @@ impl Round {
             guild_id: GuildId(1),
             channel_id: ChannelId(2),
             question_id: 3,
+            kind: RoundKind::Daily,
             number: 1,
             scheduled_date: at.date_naive(),
             state: RoundState::Open,
@@ -226,6 +330,57 @@ mod round_rules {
         assert!(!r.missed_its_window(r.closes_at - Duration::seconds(1)));
         assert!(r.missed_its_window(r.closes_at));
         assert!(!round(RoundState::Open).missed_its_window(r.closes_at + Duration::days(1)));
+    }
+
+    #[test]
+    fn a_thread_stays_open_at_least_as_long_as_its_answer_window() {
+        let r = Round::example();
+        let with = |minutes| Round {
+            closes_at: r.opens_at + Duration::minutes(minutes),
+            ..r.clone()
+        };
+        assert_eq!(with(10).archive_after_minutes(), 60);
+        assert_eq!(with(60).archive_after_minutes(), 60);
+        assert_eq!(with(61).archive_after_minutes(), 1440);
+        assert_eq!(with(1441).archive_after_minutes(), 4320);
+        assert_eq!(with(4321).archive_after_minutes(), 10080);
+    }
+
+    #[test]
+    fn post_nonces_fit_discord_and_differ_by_channel_date_and_session() {
+        let d1 = NaiveDate::from_ymd_opt(2026, 6, 10).unwrap();
+        let d2 = NaiveDate::from_ymd_opt(2026, 6, 11).unwrap();
+        let (c1, c2) = (ChannelId(1_234_567_890_123_456_789), ChannelId(1_234_567_890_123_456_788));
+        let a = RoundKind::Daily.post_nonce(c1, d1);
+        assert!(a.len() <= 25, "{a}");
+        assert_eq!(a, RoundKind::Daily.post_nonce(c1, d1));
+        assert_ne!(a, RoundKind::Daily.post_nonce(c1, d2));
+        assert_ne!(a, RoundKind::Daily.post_nonce(c2, d1));
+        let p = |session, seq| RoundKind::Practice { session, seq }.post_nonce(c1, d1);
+        assert!(p(i64::MAX, 20).len() <= 25, "{}", p(i64::MAX, 20));
+        assert_ne!(p(1, 2), p(1, 3));
+        assert_ne!(p(1, 12), p(11, 2));
+        assert_ne!(p(1, 1), a);
+    }
+
+    #[test]
+    fn a_kind_reads_back_from_its_name_and_slot() {
+        let day = NaiveDate::from_ymd_opt(2026, 6, 10).unwrap();
+        for kind in [RoundKind::Daily, RoundKind::Practice { session: 7, seq: 3 }] {
+            assert_eq!(RoundKind::parse(kind.as_str(), &kind.slot(day), kind.session()), Ok(kind));
+        }
+        assert!(RoundKind::parse("practice", "2026-06-10", None).is_err());
+        assert!(RoundKind::parse("blind", "x", None).is_err());
+    }
+
+    #[test]
+    fn only_daily_rounds_keep_streaks_and_practice_points_go_to_their_own_board() {
+        use crate::domain::leaderboard::Board;
+        let practice = RoundKind::Practice { session: 1, seq: 1 };
+        assert!(RoundKind::Daily.keeps_streaks());
+        assert!(!practice.keeps_streaks());
+        assert_eq!(RoundKind::Daily.board(), Board::Daily);
+        assert_eq!(practice.board(), Board::Practice);
     }
 
     #[test]

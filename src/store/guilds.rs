@@ -1,7 +1,7 @@
 //! Guild settings.
 
 use super::{Result, Store, StoreError, corrupt, ms, sf, unsf};
-use crate::domain::GuildId;
+use crate::domain::{GuildId, RoleId};
 use crate::domain::round::GuildSettings;
 use crate::domain::schedule::Timezone;
 use crate::domain::scoring::ScoringWeights;
@@ -31,6 +31,8 @@ fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
         min_answer_chars: u32::try_from(min).map_err(corrupt("guilds"))?,
         rotation_seed: unsf(row.try_get(6)?),
         standings_current: row.try_get::<i64, _>(7)? == 1,
+        practice_role: row.try_get::<Option<i64>, _>(8)?.map(|r| RoleId(unsf(r))),
+        practice_on_daily: row.try_get::<i64, _>(9)? != 0,
     })
 }
 
@@ -105,7 +107,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn guild_settings(&self, guild: GuildId) -> Result<Option<GuildSettings>> {
         let sql = "SELECT guild_id, timezone, points_answer, points_per_voter, points_top_answer, min_answer_chars, rotation_seed,
-                          CASE WHEN standings_tz = timezone THEN 1 ELSE 0 END
+                          CASE WHEN standings_tz = timezone THEN 1 ELSE 0 END, practice_role_id, practice_on_daily
                    FROM guilds WHERE guild_id = $1";
         let row = sqlx::query(sql)
             .bind(sf(guild.0))
@@ -151,6 +153,31 @@ impl Store {
             super::standings::rebuild(&mut tx, guild, tz).await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets who may start practice sessions besides Manage Server (`None`: only Manage Server)
+    /// and whether practice points also count on the daily board (from the next question on).
+    #[tracing::instrument(skip(self))]
+    pub async fn set_practice_settings(
+        &self,
+        guild: GuildId,
+        role: Option<RoleId>,
+        on_daily: bool,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE guilds SET practice_role_id = $2, practice_on_daily = $3, updated_at = $4 WHERE guild_id = $1",
+        )
+        .bind(sf(guild.0))
+        .bind(role.map(|r| sf(r.0)))
+        .bind(i64::from(on_daily))
+        .bind(ms(now))
+        .execute(self.writer()?)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("guild"));
+        }
         Ok(())
     }
 

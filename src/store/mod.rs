@@ -19,6 +19,7 @@ mod votes;
 
 pub use guilds::GuildArrival;
 pub use questions::SyncReport;
+pub use practice::SessionProgress;
 pub use rounds::NewRound;
 pub use votes::MAX_VOTE_BATCH;
 

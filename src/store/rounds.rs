@@ -2,7 +2,8 @@
 
 use super::{Backend, Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
 use crate::domain::leaderboard::standing_changes;
-use crate::domain::round::{Round, RoundState};
+use crate::domain::leaderboard::Board;
+use crate::domain::round::{Round, RoundKind, RoundState};
 use crate::domain::scoring::{Award, AwardKind};
 use crate::domain::streaks::{Streak, recompute};
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
@@ -17,7 +18,8 @@ macro_rules! select_rounds {
         concat!(
             "SELECT r.id, r.guild_id, r.channel_id, r.question_id, r.round_number, r.scheduled_date, r.state, ",
             "r.nonce, r.message_id, r.thread_id, r.opens_at, r.closes_at, r.revealed_at, ",
-            "r.answer_message_id, r.summary_message_id, r.post_attempts, r.reveal_attempts FROM rounds r ",
+            "r.answer_message_id, r.summary_message_id, r.post_attempts, r.reveal_attempts, r.kind, r.slot, ",
+            "r.session_id FROM rounds r ",
             $rest
         )
     };
@@ -26,7 +28,11 @@ macro_rules! select_rounds {
 fn round_from_row(row: &AnyRow) -> Result<Round> {
     let number: i64 = row.try_get(4)?;
     let date: String = row.try_get(5)?;
+    let kind: String = row.try_get(17)?;
+    let slot: String = row.try_get(18)?;
+    let session: Option<i64> = row.try_get(19)?;
     Ok(Round {
+        kind: RoundKind::parse(&kind, &slot, session).map_err(corrupt("rounds"))?,
         id: row.try_get(0)?,
         guild_id: GuildId(unsf(row.try_get(1)?)),
         channel_id: ChannelId(unsf(row.try_get(2)?)),
@@ -57,6 +63,8 @@ pub struct NewRound {
     pub guild_id: GuildId,
     /// The channel.
     pub channel_id: ChannelId,
+    /// A daily round, or which question of which practice session.
+    pub kind: RoundKind,
     /// The question's database key.
     pub question_id: i64,
     /// The local date the round belongs to.
@@ -67,38 +75,35 @@ pub struct NewRound {
     pub closes_at: DateTime<Utc>,
 }
 
-/// Nonce for a round's post: derived from channel and date, ≤ 25 characters as Discord requires,
-/// so every process that tries the same post sends the same nonce.
-pub fn post_nonce(channel: ChannelId, date: NaiveDate) -> String {
-    // "dq" + 6 date digits + at most 16 hex digits = 24 characters.
-    format!("dq{}{:x}", date.format("%y%m%d"), channel.0)
-}
-
 impl Store {
-    /// Claims the round of `channel` on `date`. Returns it when this call created it, `None`
-    /// when it already existed (another process or an earlier attempt claimed it).
+    /// Claims the round of `new.channel_id` in its slot (a daily round's date, a practice
+    /// question's session and place). Returns it when this call created it, `None` when it
+    /// already existed (another process or an earlier attempt claimed it).
     #[tracing::instrument(skip(self))]
     pub async fn claim_round(&self, new: &NewRound, now: DateTime<Utc>) -> Result<Option<Round>> {
         let mut tx = self.begin_write().await?;
-        // Two processes claiming two dates of one channel would compute the same round number;
+        // Two processes claiming two slots of one channel would compute the same round number;
         // the channel lock makes the second wait and read the first one's row.
         self.lock_channel(&mut tx, new.channel_id).await?;
         let row = sqlx::query(
-            "INSERT INTO rounds (guild_id, channel_id, question_id, round_number, scheduled_date, state, nonce,
-                 opens_at, closes_at, created_at)
-             SELECT $1, $2, $3, COALESCE(MAX(round_number), 0) + 1, $4, 'pending', $5, $6, $7, $8
-             FROM rounds WHERE channel_id = $2
-             ON CONFLICT (channel_id, scheduled_date) DO NOTHING
+            "INSERT INTO rounds (guild_id, channel_id, question_id, kind, session_id, round_number, slot,
+                 scheduled_date, state, nonce, opens_at, closes_at, created_at)
+             SELECT $1, $2, $3, $9, $10, COALESCE(MAX(round_number), 0) + 1, $11, $4, 'pending', $5, $6, $7, $8
+             FROM rounds WHERE channel_id = $2 AND kind = $9
+             ON CONFLICT (channel_id, slot) DO NOTHING
              RETURNING id",
         )
         .bind(sf(new.guild_id.0))
         .bind(sf(new.channel_id.0))
         .bind(new.question_id)
         .bind(new.scheduled_date.to_string())
-        .bind(post_nonce(new.channel_id, new.scheduled_date))
+        .bind(new.kind.post_nonce(new.channel_id, new.scheduled_date))
         .bind(ms(new.opens_at))
         .bind(ms(new.closes_at))
         .bind(ms(now))
+        .bind(new.kind.as_str())
+        .bind(new.kind.session())
+        .bind(new.kind.slot(new.scheduled_date))
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -118,14 +123,18 @@ impl Store {
         round_from_row(&row.ok_or(StoreError::NotFound("round"))?)
     }
 
-    /// The round of a channel on a local date.
+    /// The daily round of a channel on a local date.
     #[tracing::instrument(skip(self))]
     pub async fn round_on(&self, channel: ChannelId, date: NaiveDate) -> Result<Option<Round>> {
-        let row = sqlx::query(select_rounds!(
-            "WHERE r.channel_id = $1 AND r.scheduled_date = $2"
-        ))
+        self.round_in_slot(channel, RoundKind::Daily.slot(date)).await
+    }
+
+    /// The round of a channel in a slot ([`RoundKind::slot`]).
+    #[tracing::instrument(skip(self))]
+    pub async fn round_in_slot(&self, channel: ChannelId, slot: String) -> Result<Option<Round>> {
+        let row = sqlx::query(select_rounds!("WHERE r.channel_id = $1 AND r.slot = $2"))
         .bind(sf(channel.0))
-        .bind(date.to_string())
+        .bind(slot)
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(round_from_row).transpose()
@@ -296,11 +305,23 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
+        // Practice points go to the practice board, and to the daily board too when the guild
+        // asked for it (recorded on each line, so a rebuild puts them where they were counted).
+        let board = round.kind.board();
+        let practice_on_daily: i64 = sqlx::query("SELECT practice_on_daily FROM guilds WHERE guild_id = $1")
+            .bind(sf(round.guild_id.0))
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(0);
+        let boards = board.counted_on(practice_on_daily != 0);
         let mut written = Vec::with_capacity(awards.len());
         for a in awards {
             let inserted = sqlx::query(
-                "INSERT INTO score_ledger (guild_id, channel_id, member_id, round_id, kind, points, awarded_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                "INSERT INTO score_ledger (guild_id, channel_id, member_id, round_id, kind, points, awarded_at,
+                     board, also_daily)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (round_id, member_id, kind) DO NOTHING",
             )
             .bind(sf(round.guild_id.0))
@@ -310,6 +331,8 @@ impl Store {
             .bind(a.kind.as_str())
             .bind(a.points)
             .bind(ms(round.opens_at))
+            .bind(board.as_str())
+            .bind(i64::from(boards.contains(&Board::Daily) && board != Board::Daily))
             .execute(&mut *tx)
             .await?;
             if inserted.rows_affected() == 1 {
@@ -321,11 +344,16 @@ impl Store {
             round.guild_id,
             round.channel_id,
             round.opens_at,
+            boards,
             &standing_changes(&written),
         )
         .await?;
+        if !round.kind.keeps_streaks() {
+            tx.commit().await?;
+            return Ok(true);
+        }
         let newer_closed: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM rounds WHERE channel_id = $1 AND state = 'closed' AND round_number > $2",
+            "SELECT COUNT(*) FROM rounds WHERE channel_id = $1 AND kind = 'daily' AND state = 'closed' AND round_number > $2",
         )
         .bind(sf(round.channel_id.0))
         .bind(round.number as i64)
@@ -388,11 +416,24 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The newest unfinished round of a channel.
+    /// The question of a practice session that is not revealed yet (pending, open or being
+    /// revealed), if any.
+    #[tracing::instrument(skip(self))]
+    pub async fn session_current_round(&self, session: i64) -> Result<Option<Round>> {
+        let row = sqlx::query(select_rounds!(
+            "WHERE r.session_id = $1 AND r.state IN ('pending', 'open', 'revealing') ORDER BY r.id DESC LIMIT 1"
+        ))
+        .bind(session)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(round_from_row).transpose()
+    }
+
+    /// The newest unfinished daily round of a channel.
     #[tracing::instrument(skip(self))]
     pub async fn current_round(&self, channel: ChannelId) -> Result<Option<Round>> {
         let row = sqlx::query(select_rounds!(
-            "WHERE r.channel_id = $1 AND r.state IN ('pending', 'open', 'revealing') ORDER BY r.id DESC LIMIT 1"
+            "WHERE r.channel_id = $1 AND r.kind = 'daily' AND r.state IN ('pending', 'open', 'revealing') ORDER BY r.id DESC LIMIT 1"
         ))
         .bind(sf(channel.0))
         .fetch_optional(self.pool())
@@ -526,7 +567,7 @@ impl Store {
 /// Streaks after the newest revealed round of a channel: each answering member's run grows by one.
 async fn extend_streaks(tx: &mut Transaction<'static, Any>, round: &Round, awards: &[Award]) -> Result<()> {
     let previous: Option<i64> = sqlx::query(
-        "SELECT MAX(round_number) FROM rounds WHERE channel_id = $1 AND state = 'closed' AND round_number < $2",
+        "SELECT MAX(round_number) FROM rounds WHERE channel_id = $1 AND kind = 'daily' AND state = 'closed' AND round_number < $2",
     )
     .bind(sf(round.channel_id.0))
     .bind(round.number as i64)
@@ -564,7 +605,7 @@ async fn extend_streaks(tx: &mut Transaction<'static, Any>, round: &Round, award
 /// answer lines (a round revealed after a newer one can join or break runs of any member).
 async fn recompute_channel_streaks(tx: &mut Transaction<'static, Any>, round: &Round) -> Result<()> {
     let closed: Vec<u64> =
-        sqlx::query("SELECT round_number FROM rounds WHERE channel_id = $1 AND state = 'closed'")
+        sqlx::query("SELECT round_number FROM rounds WHERE channel_id = $1 AND kind = 'daily' AND state = 'closed'")
             .bind(sf(round.channel_id.0))
             .fetch_all(&mut **tx)
             .await?
@@ -573,7 +614,7 @@ async fn recompute_channel_streaks(tx: &mut Transaction<'static, Any>, round: &R
             .collect::<std::result::Result<_, _>>()?;
     let rows = sqlx::query(
         "SELECT l.member_id, r.round_number FROM score_ledger l JOIN rounds r ON r.id = l.round_id
-         WHERE r.channel_id = $1 AND r.state = 'closed' AND l.kind = 'answer'",
+         WHERE r.channel_id = $1 AND r.kind = 'daily' AND r.state = 'closed' AND l.kind = 'answer'",
     )
     .bind(sf(round.channel_id.0))
     .fetch_all(&mut **tx)
@@ -616,20 +657,4 @@ async fn write_streak(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn post_nonces_fit_discord_and_differ_by_channel_and_date() {
-        let d1 = NaiveDate::from_ymd_opt(2026, 6, 10).unwrap();
-        let d2 = NaiveDate::from_ymd_opt(2026, 6, 11).unwrap();
-        let a = post_nonce(ChannelId(1_234_567_890_123_456_789), d1);
-        assert!(a.len() <= 25, "{a}");
-        assert_eq!(a, post_nonce(ChannelId(1_234_567_890_123_456_789), d1));
-        assert_ne!(a, post_nonce(ChannelId(1_234_567_890_123_456_789), d2));
-        assert_ne!(a, post_nonce(ChannelId(1_234_567_890_123_456_788), d1));
-    }
 }

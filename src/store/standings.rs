@@ -5,7 +5,7 @@
 //! a pass over the ledger.
 
 use super::{Result, Store, StoreError, corrupt, sf, unsf, value_rows};
-use crate::domain::leaderboard::{BoardPage, KEPT_PERIODS, PointsHistogram, Ranked, Standing, rank_page};
+use crate::domain::leaderboard::{Board, BoardPage, KEPT_PERIODS, PointsHistogram, Ranked, Standing, rank_page};
 use crate::domain::schedule::Timezone;
 use crate::domain::{ChannelId, GuildId, UserId};
 use chrono::{DateTime, TimeZone, Utc};
@@ -23,22 +23,26 @@ fn board_channel(channel: Option<ChannelId>) -> i64 {
 /// One standings row to add to: (channel or 0, bucket, member) → (points, answers).
 type Deltas = HashMap<(i64, String, UserId), (i64, i64)>;
 
-/// Adds `changes`, dated `at`, to every kept bucket of the guild board and of `channel`'s board.
+/// Adds `changes`, dated `at`, to every kept bucket of each of `boards` (daily, practice), for
+/// the whole guild and for `channel`.
 fn add_changes(
     deltas: &mut Deltas,
     tz: Timezone,
     channel: ChannelId,
     at: DateTime<Utc>,
+    boards: &[Board],
     changes: &[Standing],
 ) {
     for period in KEPT_PERIODS {
-        let bucket = period.bucket(tz, at);
+        for kind in boards {
+        let bucket = kind.bucket(period, tz, at);
         for board in [0, sf(channel.0)] {
             for s in changes {
                 let entry = deltas.entry((board, bucket.clone(), s.member)).or_default();
                 entry.0 += s.points;
                 entry.1 += s.answers;
             }
+        }
         }
     }
 }
@@ -174,6 +178,7 @@ pub(super) async fn apply_round(
     guild: GuildId,
     channel: ChannelId,
     opened: DateTime<Utc>,
+    boards: &[Board],
     changes: &[Standing],
 ) -> Result<()> {
     lock_guild_standings(tx, guild).await?;
@@ -189,7 +194,7 @@ pub(super) async fn apply_round(
         return rebuild(tx, guild, tz).await;
     }
     let mut deltas = Deltas::new();
-    add_changes(&mut deltas, tz, channel, opened, changes);
+    add_changes(&mut deltas, tz, channel, opened, boards, changes);
     upsert(tx, guild, deltas).await
 }
 
@@ -223,9 +228,9 @@ pub(super) async fn rebuild(tx: &mut Transaction<'static, Any>, guild: GuildId, 
     // Ledger lines are dated by their round's opening, so one group per round and member.
     let rows = sqlx::query(
         "SELECT channel_id, member_id, awarded_at, CAST(SUM(points) AS BIGINT),
-                CAST(SUM(CASE WHEN kind = 'answer' THEN 1 ELSE 0 END) AS BIGINT)
+                CAST(SUM(CASE WHEN kind = 'answer' THEN 1 ELSE 0 END) AS BIGINT), board, also_daily
          FROM score_ledger WHERE guild_id = $1
-         GROUP BY channel_id, member_id, awarded_at",
+         GROUP BY channel_id, member_id, awarded_at, board, also_daily",
     )
     .bind(sf(guild.0))
     .fetch_all(&mut **tx)
@@ -246,7 +251,20 @@ pub(super) async fn rebuild(tx: &mut Transaction<'static, Any>, guild: GuildId, 
             points: row.try_get(3)?,
             answers: row.try_get(4)?,
         };
-        add_changes(&mut deltas, tz, channel, at, std::slice::from_ref(&change));
+        let board: String = row.try_get(5)?;
+        let board = Board::parse(&board).ok_or_else(|| StoreError::Corrupt {
+            table: "score_ledger",
+            problem: format!("unknown board {board:?}"),
+        })?;
+        let also_daily = row.try_get::<i64, _>(6)? != 0;
+        add_changes(
+            &mut deltas,
+            tz,
+            channel,
+            at,
+            board.counted_on(also_daily),
+            std::slice::from_ref(&change),
+        );
     }
     upsert_rows(tx, guild, deltas).await?;
     sqlx::query(

@@ -11,7 +11,7 @@ impl Store {
     pub async fn streak(&self, channel: ChannelId, member: UserId) -> Result<(Streak, u64)> {
         let row = sqlx::query(
             "SELECT s.current, s.best, s.last_round,
-                    (SELECT COALESCE(MAX(r.round_number), 0) FROM rounds r WHERE r.channel_id = $1 AND r.state = 'closed')
+                    (SELECT COALESCE(MAX(r.round_number), 0) FROM rounds r WHERE r.channel_id = $1 AND r.kind = 'daily' AND r.state = 'closed')
              FROM streaks s WHERE s.channel_id = $1 AND s.member_id = $2",
         )
         .bind(sf(channel.0))
@@ -41,7 +41,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT s.channel_id, s.current, s.best, s.last_round,
                     (SELECT COALESCE(MAX(r.round_number), 0) FROM rounds r
-                      WHERE r.channel_id = s.channel_id AND r.state = 'closed')
+                      WHERE r.channel_id = s.channel_id AND r.kind = 'daily' AND r.state = 'closed')
              FROM streaks s WHERE s.guild_id = $1 AND s.member_id = $2 ORDER BY s.channel_id",
         )
         .bind(sf(guild.0))

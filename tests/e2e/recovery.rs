@@ -72,6 +72,7 @@ async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut Ap
     let at = start_instant() + Duration::hours(3) + Duration::minutes(30);
     let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
     let new = NewRound {
+        kind: dailyq::domain::round::RoundKind::Daily,
         guild_id: guild,
         channel_id: ChannelId(channel),
         question_id: question,

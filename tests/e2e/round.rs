@@ -188,6 +188,7 @@ async fn twelve_members_with_points(app: &App) -> u64 {
     app.store.ensure_guild(guild, now).await.unwrap();
     let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
     let new = dailyq::store::NewRound {
+        kind: dailyq::domain::round::RoundKind::Daily,
         guild_id: guild,
         channel_id: ChannelId(channel),
         question_id: question,

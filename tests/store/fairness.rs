@@ -41,6 +41,7 @@ async fn a_sunday_round_revealed_on_monday_counts_in_its_own_week(store: &Store)
     // Sunday 2026-06-14 20:00 UTC, revealed Monday 2026-06-15 10:00 after downtime.
     let sunday = Utc.with_ymd_and_hms(2026, 6, 14, 20, 0, 0).unwrap();
     let nr = NewRound {
+        kind: dailyq::domain::round::RoundKind::Daily,
         scheduled_date: NaiveDate::from_ymd_opt(2026, 6, 14).unwrap(),
         opens_at: sunday,
         closes_at: sunday + Duration::hours(3),

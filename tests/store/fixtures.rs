@@ -63,6 +63,7 @@ pub async fn seeded(store: &Store) -> Vec<i64> {
 pub fn new_round(question_id: i64, day: u32) -> NewRound {
     let opens_at = t0() + Duration::days(i64::from(day) - 10);
     NewRound {
+        kind: dailyq::domain::round::RoundKind::Daily,
         guild_id: GUILD,
         channel_id: CHANNEL,
         question_id,

@@ -4,19 +4,22 @@ use crate::common::TestDb;
 use sqlx::{Connection, Row};
 
 /// The access patterns of the scheduler, the event handlers and the reveal.
-const LOOP_QUERIES: [&str; 12] = [
+const LOOP_QUERIES: [&str; 15] = [
     "SELECT * FROM schedules WHERE paused = 0 AND next_post_at <= 5 ORDER BY next_post_at, channel_id",
     "SELECT MIN(next_post_at) FROM schedules WHERE paused = 0",
     "SELECT * FROM rounds r WHERE r.state IN ('open', 'revealing') AND r.closes_at <= 5",
     "SELECT MIN(closes_at) FROM rounds WHERE state IN ('open', 'revealing')",
     "SELECT * FROM rounds r WHERE r.thread_id = 5 OR r.message_id = 5",
-    "SELECT * FROM rounds r WHERE r.channel_id = 1 AND r.scheduled_date = '2026-06-10'",
+    "SELECT * FROM rounds r WHERE r.channel_id = 1 AND r.slot = '2026-06-10'",
     "SELECT * FROM answers WHERE round_id = 1 AND withdrawn_at IS NULL",
     "SELECT COUNT(*) FROM votes WHERE answer_message_id = 3",
     "SELECT v.voter_id FROM votes v JOIN answers a ON a.message_id = v.answer_message_id WHERE a.round_id = 1",
     "SELECT member_id, SUM(points) FROM score_ledger WHERE guild_id = 1 AND awarded_at >= 0 AND awarded_at < 9 GROUP BY member_id",
     "SELECT q.id, (SELECT COUNT(*) FROM rounds r WHERE r.guild_id = 1 AND r.question_id = q.id) FROM questions q WHERE q.retired = 0 AND q.owner_guild_id IN (0, 1)",
-    "SELECT MAX(round_number) FROM rounds WHERE channel_id = 1 AND state = 'closed' AND round_number < 3",
+    "SELECT MAX(round_number) FROM rounds WHERE channel_id = 1 AND kind = 'daily' AND state = 'closed' AND round_number < 3",
+    "SELECT COALESCE(MAX(round_number), 0) + 1 FROM rounds WHERE channel_id = 1 AND kind = 'practice'",
+    "SELECT * FROM rounds r WHERE r.session_id = 4 AND r.state IN ('pending', 'open', 'revealing')",
+    "SELECT * FROM practice_sessions s WHERE s.channel_id = 1 AND s.state = 'running'",
 ];
 
 #[tokio::test]

@@ -47,7 +47,16 @@ impl From<DifficultyChoice> for Difficulty {
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
     subcommands(
-        "setup", "status", "post", "reveal", "pause", "resume", "remove", "scoring", "check"
+        "setup",
+        "status",
+        "post",
+        "reveal",
+        "pause",
+        "resume",
+        "remove",
+        "scoring",
+        "practice_role",
+        "check"
     ),
     subcommand_required
 )]
@@ -55,7 +64,7 @@ pub async fn dailyq(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-fn discord(ctx: Context<'_>) -> Discord {
+pub(super) fn discord(ctx: Context<'_>) -> Discord {
     Discord {
         http: ctx.serenity_context().http.clone(),
         cache: ctx.serenity_context().cache.clone(),
@@ -370,7 +379,7 @@ pub async fn reveal(
     rounds::reveal(&discord(ctx), data, &round).await?;
     say_private(
         ctx,
-        format!("Revealed question #{} in <#{channel}>.", round.number),
+        format!("Revealed {} in <#{channel}>.", render::round_name(&round)),
     )
     .await
 }
@@ -442,6 +451,48 @@ pub async fn remove(
         ),
     )
     .await
+}
+
+/// Show or set who may start practice sessions, and whether practice points count on the daily board
+#[poise::command(slash_command, guild_only, rename = "practice-role")]
+pub async fn practice_role(
+    ctx: Context<'_>,
+    #[description = "Members with this role may start practice sessions (besides Manage Server)"] role: Option<
+        serenity::Role,
+    >,
+    #[description = "Let only Manage Server start sessions again"] clear: Option<bool>,
+    #[description = "Also count practice points on the daily leaderboard (default: no)"] count_on_daily: Option<
+        bool,
+    >,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    let current = data.store.ensure_guild(guild, now).await?;
+    if role.is_some() && clear == Some(true) {
+        return Err(user_error(
+            "Pick a role or clear it, not both in the same command.",
+        ));
+    }
+    if let Some(r) = &role
+        && r.guild_id.get() != guild.0
+    {
+        return Err(user_error("That role belongs to another server."));
+    }
+    let new_role = match (role, clear) {
+        (Some(r), _) => Some(RoleId(r.id.get())),
+        (None, Some(true)) => None,
+        (None, _) => current.practice_role,
+    };
+    let on_daily = count_on_daily.unwrap_or(current.practice_on_daily);
+    let changed = new_role != current.practice_role || on_daily != current.practice_on_daily;
+    if changed {
+        data.store
+            .set_practice_settings(guild, new_role, on_daily, now)
+            .await?;
+    }
+    say_private(ctx, render::practice_settings(changed, new_role, on_daily)).await
 }
 
 /// Show or set the points for answering, per upvoting member, and the top answer
@@ -571,7 +622,7 @@ pub async fn check(
 }
 
 /// What the bot lacks in `channel`, one line per permission with what breaks without it.
-async fn missing_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<Vec<String>, Error> {
+pub(super) async fn missing_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<Vec<String>, Error> {
     let permissions = bot_permissions(ctx, channel).await?;
     Ok(NEEDED
         .iter()

@@ -3,7 +3,7 @@
 use super::{Context, guild};
 use crate::discord::render;
 use crate::discord::{Data, Error};
-use crate::domain::leaderboard::Period;
+use crate::domain::leaderboard::{Board, Period};
 use crate::domain::{ChannelId, GuildId, UserId};
 use poise::serenity_prelude as serenity;
 
@@ -21,6 +21,26 @@ pub enum PeriodChoice {
     All,
 }
 
+/// Which leaderboard.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum BoardChoice {
+    /// The daily questions.
+    #[name = "daily"]
+    Daily,
+    /// Practice sessions.
+    #[name = "practice"]
+    Practice,
+}
+
+impl From<BoardChoice> for Board {
+    fn from(b: BoardChoice) -> Self {
+        match b {
+            BoardChoice::Daily => Board::Daily,
+            BoardChoice::Practice => Board::Practice,
+        }
+    }
+}
+
 impl From<PeriodChoice> for Period {
     fn from(p: PeriodChoice) -> Self {
         match p {
@@ -31,12 +51,14 @@ impl From<PeriodChoice> for Period {
     }
 }
 
-/// The standings bucket of `period` now, in the guild's zone, and whether `defer` was called.
+/// The standings bucket of `board` for `period` now, in the guild's zone, and whether `defer`
+/// was called.
 /// Builds the guild's standings first if its ledger predates them, after `defer` (that can take
 /// longer than Discord's 3 s); every other call reads kept standings and answers at once.
 async fn current_bucket<F, Fut>(
     data: &Data,
     guild: GuildId,
+    board: Board,
     period: Period,
     defer: F,
 ) -> Result<(String, bool), Error>
@@ -51,7 +73,7 @@ where
         defer().await?;
         data.store.build_standings(guild).await?;
     }
-    Ok((period.bucket(settings.timezone, now), deferred))
+    Ok((board.bucket(period, settings.timezone, now), deferred))
 }
 
 /// Top members by points, with your own rank
@@ -62,15 +84,17 @@ pub async fn leaderboard(
     #[description = "Only this channel's rounds (default: the whole server)"]
     #[channel_types("Text", "News")]
     channel: Option<serenity::GuildChannel>,
+    #[description = "daily or practice (default: daily)"] board: Option<BoardChoice>,
 ) -> Result<(), Error> {
     let guild = guild(ctx)?;
     if let Some(c) = &channel {
         super::same_guild(ctx, c)?;
     }
+    let kind = board.map(Board::from).unwrap_or_default();
     let period = period.map(Period::from).unwrap_or_default();
     let channel = channel.map(|c| ChannelId(c.id.get()));
     let me = UserId(ctx.author().id.get());
-    let (bucket, _) = current_bucket(ctx.data(), guild, period, || async {
+    let (bucket, _) = current_bucket(ctx.data(), guild, kind, period, || async {
         ctx.defer().await?;
         Ok(())
     })
@@ -85,9 +109,10 @@ pub async fn leaderboard(
         period,
         channel,
         page: 0,
+        board: kind,
     };
     let reply = poise::CreateReply::default()
-        .embed(render::leaderboard_embed(period, channel, &board))
+        .embed(render::leaderboard_embed(kind, period, channel, &board))
         .components(render::leaderboard_buttons(at, board.total as usize))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
@@ -111,7 +136,7 @@ pub async fn leaderboard_page(
     let me = UserId(click.user.id.get());
     let guild = GuildId(guild.get());
     let owner = asked.owner == me;
-    let (bucket, deferred) = current_bucket(data, guild, asked.period, || async {
+    let (bucket, deferred) = current_bucket(data, guild, asked.board, asked.period, || async {
         let defer = if owner {
             serenity::CreateInteractionResponse::Acknowledge
         } else {
@@ -140,7 +165,7 @@ pub async fn leaderboard_page(
         page: board.page as usize,
         ..asked
     };
-    let embed = render::leaderboard_embed(asked.period, asked.channel, &board);
+    let embed = render::leaderboard_embed(asked.board, asked.period, asked.channel, &board);
     let buttons = render::leaderboard_buttons(mine, board.total as usize);
     if deferred {
         let edit = serenity::EditInteractionResponse::new()
@@ -179,7 +204,7 @@ pub async fn stats(
     let user = member.as_ref().unwrap_or_else(|| ctx.author());
     let who = UserId(user.id.get());
     let data = ctx.data();
-    let (bucket, _) = current_bucket(data, guild, Period::AllTime, || async {
+    let (bucket, _) = current_bucket(data, guild, Board::Daily, Period::AllTime, || async {
         ctx.defer().await?;
         Ok(())
     })

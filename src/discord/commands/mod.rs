@@ -105,7 +105,7 @@ fn foreign_channel(here: Option<u64>, channel_guild: u64, channel: u64) -> Optio
 
 /// Why a daily question cannot live in a channel of this kind, if it cannot: only text and
 /// announcement channels take a question post and its thread.
-fn unusable_kind(channel: u64, kind: serenity::ChannelType) -> Option<String> {
+pub(super) fn unusable_kind(channel: u64, kind: serenity::ChannelType) -> Option<String> {
     use serenity::ChannelType as Kind;
     let what = match kind {
         Kind::Text | Kind::News => return None,
