@@ -554,8 +554,7 @@ pub fn scoreboard_embed(
 }
 
 /// The reply to `/practice start` where a session is already running.
-pub const SESSION_RUNNING: &str =
-    "A practice session is already running in this channel. Its starter or an admin can end it with `/practice stop`.";
+pub const SESSION_RUNNING: &str = "A practice session is already running in this channel. Its starter or an admin can end it with `/practice stop`.";
 /// The reply to `/practice next` or `/practice stop` where no session runs.
 pub const NO_SESSION: &str = "No practice session is running in this channel.";
 /// The reply to `/practice next` or `/practice stop` by someone who may not steer the session.
@@ -576,7 +575,11 @@ pub fn may_not_start(role: Option<RoleId>) -> String {
 
 /// The reply to `/dailyq practice-role`.
 pub fn practice_settings(changed: bool, role: Option<RoleId>, on_daily: bool) -> String {
-    let head = if changed { "Practice settings updated." } else { "Practice settings:" };
+    let head = if changed {
+        "Practice settings updated."
+    } else {
+        "Practice settings:"
+    };
     let who = match role {
         Some(r) => format!("members with <@&{r}> and members with Manage Server"),
         None => "members with Manage Server".to_owned(),
@@ -653,9 +656,9 @@ pub fn leaderboard_embed(
     let scope = channel.map(|c| format!(" in <#{c}>")).unwrap_or_default();
     let body = if rows.is_empty() {
         match kind {
-            Board::Daily => format!(
-                "No points yet{scope} for {period}. Answer today's question to get on the board!"
-            ),
+            Board::Daily => {
+                format!("No points yet{scope} for {period}. Answer today's question to get on the board!")
+            }
             Board::Practice => format!(
                 "No practice points yet{scope} for {period}. Join a practice session (`/practice start`) to get on this board!"
             ),

@@ -6,9 +6,9 @@
 use super::render;
 use super::rounds::{self, RoundRequest, StartOutcome};
 use super::{Data, Discord};
+use crate::domain::MessageId;
 use crate::domain::practice::{PracticeSession, SessionStep, best_answer, next_step, session_table};
 use crate::domain::round::RoundKind;
-use crate::domain::MessageId;
 use crate::store::SessionProgress;
 use poise::serenity_prelude as serenity;
 
@@ -18,7 +18,11 @@ pub fn has_work(progress: &SessionProgress) -> bool {
 }
 
 fn step(progress: &SessionProgress) -> SessionStep {
-    next_step(progress.session.plan.questions, progress.asked, progress.unfinished)
+    next_step(
+        progress.session.plan.questions,
+        progress.asked,
+        progress.unfinished,
+    )
 }
 
 /// Moves a session on: asks its next question, or posts its scoreboard and ends it. Safe to
@@ -50,7 +54,10 @@ async fn ask(discord: &Discord, data: &Data, session: &PracticeSession, seq: u32
     match rounds::start(discord, data, &request).await? {
         StartOutcome::Posted(_) | StartOutcome::AlreadyExists(_) => Ok(()),
         StartOutcome::NoQuestion => {
-            tracing::warn!(session = session.id, "no question matches the session's filter; ending it early");
+            tracing::warn!(
+                session = session.id,
+                "no question matches the session's filter; ending it early"
+            );
             data.store.stop_session(session.id).await?;
             data.wake.notify_one();
             Ok(())
@@ -89,7 +96,10 @@ async fn finish(discord: &Discord, data: &Data, session: &PracticeSession) -> an
                     tracing::error!(error = ?e, session = session.id, channel = %session.channel_id, "cannot post the session's scoreboard; ending the session without it");
                     None
                 }
-                Err(e) => return Err(anyhow::Error::new(e).context(format!("posting the scoreboard of session {}", session.id))),
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("posting the scoreboard of session {}", session.id)));
+                }
             }
         }
     };

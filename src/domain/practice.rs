@@ -39,8 +39,18 @@ impl SessionPlan {
             )),
         };
         Ok(SessionPlan {
-            questions: within(questions, &SESSION_QUESTIONS, DEFAULT_SESSION_QUESTIONS, "questions")?,
-            minutes: within(minutes, &SESSION_MINUTES, DEFAULT_SESSION_MINUTES, "minutes per question")?,
+            questions: within(
+                questions,
+                &SESSION_QUESTIONS,
+                DEFAULT_SESSION_QUESTIONS,
+                "questions",
+            )?,
+            minutes: within(
+                minutes,
+                &SESSION_MINUTES,
+                DEFAULT_SESSION_MINUTES,
+                "minutes per question",
+            )?,
         })
     }
 
@@ -202,18 +212,30 @@ mod tests {
     fn a_session_defaults_to_five_questions_of_ten_minutes_and_refuses_numbers_out_of_range() {
         assert_eq!(
             SessionPlan::new(None, None),
-            Ok(SessionPlan { questions: 5, minutes: 10 })
+            Ok(SessionPlan {
+                questions: 5,
+                minutes: 10
+            })
         );
         assert_eq!(
             SessionPlan::new(Some(1), Some(60)),
-            Ok(SessionPlan { questions: 1, minutes: 60 })
+            Ok(SessionPlan {
+                questions: 1,
+                minutes: 60
+            })
         );
         assert_eq!(
             SessionPlan::new(Some(20), Some(2)),
-            Ok(SessionPlan { questions: 20, minutes: 2 })
+            Ok(SessionPlan {
+                questions: 20,
+                minutes: 2
+            })
         );
         let too_many = SessionPlan::new(Some(21), None).unwrap_err();
-        assert!(too_many.contains("between 1 and 20 questions") && too_many.contains("21"), "{too_many}");
+        assert!(
+            too_many.contains("between 1 and 20 questions") && too_many.contains("21"),
+            "{too_many}"
+        );
         assert!(SessionPlan::new(Some(0), None).is_err());
         assert!(SessionPlan::new(Some(-3), None).is_err());
         let short = SessionPlan::new(None, Some(1)).unwrap_err();
@@ -241,7 +263,10 @@ mod tests {
             channel_id: ChannelId(2),
             started_by: UserId(3),
             filter: QuestionFilter::default(),
-            plan: SessionPlan { questions: 3, minutes: 5 },
+            plan: SessionPlan {
+                questions: 3,
+                minutes: 5,
+            },
             finished: false,
             scoreboard_message_id: None,
             finish_attempts: 0,
@@ -260,7 +285,10 @@ mod tests {
             thread: ChannelId(9),
             votes,
         };
-        assert_eq!(best_answer(&[a(5, 1), a(3, 2), a(4, 2)]).map(|b| b.message.0), Some(3));
+        assert_eq!(
+            best_answer(&[a(5, 1), a(3, 2), a(4, 2)]).map(|b| b.message.0),
+            Some(3)
+        );
         assert_eq!(best_answer(&[a(5, 0)]), None);
         assert_eq!(best_answer(&[]), None);
     }

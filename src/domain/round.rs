@@ -155,7 +155,9 @@ impl RoundKind {
                     .rsplit(':')
                     .next()
                     .and_then(|n| n.parse::<u32>().ok())
-                    .ok_or_else(|| format!("practice slot {} has no place", super::text::quote_input(slot)))?;
+                    .ok_or_else(|| {
+                        format!("practice slot {} has no place", super::text::quote_input(slot))
+                    })?;
                 Ok(RoundKind::Practice { session, seq })
             }
             _ => Err(format!(
@@ -350,7 +352,10 @@ mod round_rules {
     fn post_nonces_fit_discord_and_differ_by_channel_date_and_session() {
         let d1 = NaiveDate::from_ymd_opt(2026, 6, 10).unwrap();
         let d2 = NaiveDate::from_ymd_opt(2026, 6, 11).unwrap();
-        let (c1, c2) = (ChannelId(1_234_567_890_123_456_789), ChannelId(1_234_567_890_123_456_788));
+        let (c1, c2) = (
+            ChannelId(1_234_567_890_123_456_789),
+            ChannelId(1_234_567_890_123_456_788),
+        );
         let a = RoundKind::Daily.post_nonce(c1, d1);
         assert!(a.len() <= 25, "{a}");
         assert_eq!(a, RoundKind::Daily.post_nonce(c1, d1));
@@ -367,7 +372,10 @@ mod round_rules {
     fn a_kind_reads_back_from_its_name_and_slot() {
         let day = NaiveDate::from_ymd_opt(2026, 6, 10).unwrap();
         for kind in [RoundKind::Daily, RoundKind::Practice { session: 7, seq: 3 }] {
-            assert_eq!(RoundKind::parse(kind.as_str(), &kind.slot(day), kind.session()), Ok(kind));
+            assert_eq!(
+                RoundKind::parse(kind.as_str(), &kind.slot(day), kind.session()),
+                Ok(kind)
+            );
         }
         assert!(RoundKind::parse("practice", "2026-06-10", None).is_err());
         assert!(RoundKind::parse("blind", "x", None).is_err());

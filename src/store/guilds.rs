@@ -1,10 +1,10 @@
 //! Guild settings.
 
 use super::{Result, Store, StoreError, corrupt, ms, sf, unsf};
-use crate::domain::{GuildId, RoleId};
 use crate::domain::round::GuildSettings;
 use crate::domain::schedule::Timezone;
 use crate::domain::scoring::ScoringWeights;
+use crate::domain::{GuildId, RoleId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;

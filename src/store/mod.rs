@@ -18,8 +18,8 @@ mod streaks;
 mod votes;
 
 pub use guilds::GuildArrival;
-pub use questions::SyncReport;
 pub use practice::SessionProgress;
+pub use questions::SyncReport;
 pub use rounds::NewRound;
 pub use votes::MAX_VOTE_BATCH;
 

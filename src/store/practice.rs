@@ -241,7 +241,6 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         Ok((standings, answers))
     }
-
 }
 
 impl Store {

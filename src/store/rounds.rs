@@ -1,8 +1,8 @@
 //! Rounds: claimed once per channel and local date, posted, revealed once.
 
 use super::{Backend, Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
-use crate::domain::leaderboard::standing_changes;
 use crate::domain::leaderboard::Board;
+use crate::domain::leaderboard::standing_changes;
 use crate::domain::round::{Round, RoundKind, RoundState};
 use crate::domain::scoring::{Award, AwardKind};
 use crate::domain::streaks::{Streak, recompute};
@@ -133,10 +133,10 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn round_in_slot(&self, channel: ChannelId, slot: String) -> Result<Option<Round>> {
         let row = sqlx::query(select_rounds!("WHERE r.channel_id = $1 AND r.slot = $2"))
-        .bind(sf(channel.0))
-        .bind(slot)
-        .fetch_optional(self.pool())
-        .await?;
+            .bind(sf(channel.0))
+            .bind(slot)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(round_from_row).transpose()
     }
 
@@ -604,14 +604,15 @@ async fn extend_streaks(tx: &mut Transaction<'static, Any>, round: &Round, award
 /// Every streak of the round's channel from scratch, from the revealed rounds and the ledger's
 /// answer lines (a round revealed after a newer one can join or break runs of any member).
 async fn recompute_channel_streaks(tx: &mut Transaction<'static, Any>, round: &Round) -> Result<()> {
-    let closed: Vec<u64> =
-        sqlx::query("SELECT round_number FROM rounds WHERE channel_id = $1 AND kind = 'daily' AND state = 'closed'")
-            .bind(sf(round.channel_id.0))
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>(0).map(|n| n as u64))
-            .collect::<std::result::Result<_, _>>()?;
+    let closed: Vec<u64> = sqlx::query(
+        "SELECT round_number FROM rounds WHERE channel_id = $1 AND kind = 'daily' AND state = 'closed'",
+    )
+    .bind(sf(round.channel_id.0))
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<i64, _>(0).map(|n| n as u64))
+    .collect::<std::result::Result<_, _>>()?;
     let rows = sqlx::query(
         "SELECT l.member_id, r.round_number FROM score_ledger l JOIN rounds r ON r.id = l.round_id
          WHERE r.channel_id = $1 AND r.kind = 'daily' AND r.state = 'closed' AND l.kind = 'answer'",

@@ -5,7 +5,9 @@
 //! a pass over the ledger.
 
 use super::{Result, Store, StoreError, corrupt, sf, unsf, value_rows};
-use crate::domain::leaderboard::{Board, BoardPage, KEPT_PERIODS, PointsHistogram, Ranked, Standing, rank_page};
+use crate::domain::leaderboard::{
+    Board, BoardPage, KEPT_PERIODS, PointsHistogram, Ranked, Standing, rank_page,
+};
 use crate::domain::schedule::Timezone;
 use crate::domain::{ChannelId, GuildId, UserId};
 use chrono::{DateTime, TimeZone, Utc};
@@ -35,14 +37,14 @@ fn add_changes(
 ) {
     for period in KEPT_PERIODS {
         for kind in boards {
-        let bucket = kind.bucket(period, tz, at);
-        for board in [0, sf(channel.0)] {
-            for s in changes {
-                let entry = deltas.entry((board, bucket.clone(), s.member)).or_default();
-                entry.0 += s.points;
-                entry.1 += s.answers;
+            let bucket = kind.bucket(period, tz, at);
+            for board in [0, sf(channel.0)] {
+                for s in changes {
+                    let entry = deltas.entry((board, bucket.clone(), s.member)).or_default();
+                    entry.0 += s.points;
+                    entry.1 += s.answers;
+                }
             }
-        }
         }
     }
 }

@@ -14,6 +14,7 @@ mod practice;
 mod proxy;
 mod recovery;
 mod round;
+mod sessions;
 mod setup;
 mod shards;
 

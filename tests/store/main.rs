@@ -11,5 +11,6 @@ mod practice;
 mod questions;
 mod rounds;
 mod schedules;
+mod sessions;
 mod shards;
 mod standings;

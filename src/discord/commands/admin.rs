@@ -457,13 +457,11 @@ pub async fn remove(
 #[poise::command(slash_command, guild_only, rename = "practice-role")]
 pub async fn practice_role(
     ctx: Context<'_>,
-    #[description = "Members with this role may start practice sessions (besides Manage Server)"] role: Option<
-        serenity::Role,
-    >,
+    #[description = "Members with this role may start practice sessions (besides Manage Server)"]
+    role: Option<serenity::Role>,
     #[description = "Let only Manage Server start sessions again"] clear: Option<bool>,
-    #[description = "Also count practice points on the daily leaderboard (default: no)"] count_on_daily: Option<
-        bool,
-    >,
+    #[description = "Also count practice points on the daily leaderboard (default: no)"]
+    count_on_daily: Option<bool>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
     let guild = guild(ctx)?;

@@ -5,15 +5,15 @@
 use super::admin::DifficultyChoice;
 use super::admin::{discord, missing_permissions};
 use super::{Context, autocomplete_category, category_option, guild, say_private, user_error};
-use crate::discord::rounds;
-use crate::domain::practice::{PracticeSession, SessionPlan, may_steer};
-use crate::domain::round::{Round, RoundState};
-use crate::domain::{ChannelId, RoleId};
 use crate::discord::render::{self, SoloAction};
+use crate::discord::rounds;
 use crate::discord::{Data, Error};
+use crate::domain::practice::{PracticeSession, SessionPlan, may_steer};
 use crate::domain::practice::{SelfMark, pick_solo};
 use crate::domain::question::{Difficulty, Question};
 use crate::domain::rotation::QuestionFilter;
+use crate::domain::round::{Round, RoundState};
+use crate::domain::{ChannelId, RoleId};
 use crate::domain::{GuildId, UserId};
 use crate::store::StoreError;
 use poise::serenity_prelude as serenity;
@@ -95,7 +95,11 @@ pub async fn next(ctx: Context<'_>) -> Result<(), Error> {
     };
     ctx.defer_ephemeral().await?;
     reveal_early(ctx, &round).await?;
-    tracing::info!(session = session.id, round = round.id, "practice question skipped");
+    tracing::info!(
+        session = session.id,
+        round = round.id,
+        "practice question skipped"
+    );
     say_private(ctx, render::session_skipped(&round)).await
 }
 
