@@ -262,6 +262,103 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    narrate("18:00, the study group meets in #general: admin runs /practice start questions:2 minutes:5");
+    let general = fake.channel("general");
+    names.0.push((format!("<#{general}>"), "#general".to_owned()));
+    clock.set(start + Duration::hours(9) + Duration::minutes(1));
+    let started = admin
+        .slash(
+            general,
+            "practice",
+            vec![sub("start", vec![opt("questions", 2), opt("minutes", 5)])],
+        )
+        .wait_message(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#general", &started);
+    let mut question_threads = Vec::new();
+    for seq in 1..=2u32 {
+        let title = format!("Practice question {seq} ·");
+        let post = fake
+            .wait_for_bot_message(general, |m| m.text().starts_with(&title), WAIT)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        names.show("#general", &post);
+        let thread = fake
+            .wait_for_thread(general, |t| t.id == post.id, WAIT)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        let place = format!("#general › practice thread {seq}");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while store
+            .round_by_thread(dailyq::domain::ChannelId(thread.id))
+            .await?
+            .and_then(|r| r.thread_id)
+            .is_none()
+        {
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the bot did not record the practice thread"
+            );
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+        question_threads.push(thread.id);
+        if seq == 1 {
+            narrate("alice and carol answer; bob upvotes carol");
+            let a = alice.say(
+                thread.id,
+                "I would start from the access pattern and pick the simplest structure that serves it.",
+            );
+            let c = carol.say(
+                thread.id,
+                "Measure first: find the slow path, then change one thing at a time.",
+            );
+            for id in [a, c] {
+                if let Some(m) = fake.message(id) {
+                    names.show(&place, &m);
+                }
+            }
+            tokio::time::sleep(pause()).await;
+            bob.react(thread.id, c, "⬆️");
+            tokio::time::sleep(pause()).await;
+            narrate("five minutes pass: the bot reveals the reference answer and asks the next question");
+            clock.set(start + Duration::hours(9) + Duration::minutes(7));
+            let reveal = fake
+                .wait_for_bot_message(thread.id, |m| m.text().contains("Reference answer"), WAIT)
+                .await
+                .map_err(|e| anyhow!("{e:?}"))?;
+            names.show(&place, &reveal);
+        } else {
+            let a = alice.say(
+                thread.id,
+                "Name the trade-off first, then the failure mode it protects against.",
+            );
+            if let Some(m) = fake.message(a) {
+                names.show(&place, &m);
+            }
+            tokio::time::sleep(pause()).await;
+            narrate("the group has to leave: admin runs /practice stop");
+            let stopped = admin
+                .slash(general, "practice", vec![sub("stop", vec![])])
+                .wait_message(WAIT)
+                .await
+                .map_err(|e| anyhow!("{e:?}"))?;
+            names.show("#general (only admin)", &stopped);
+        }
+    }
+    let scoreboard = fake
+        .wait_for_bot_message(general, |m| m.text().contains("Practice session over"), WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#general", &scoreboard);
+    narrate("carol runs /leaderboard board:practice (practice points have their own board)");
+    let practice_board = carol
+        .slash(general, "leaderboard", vec![opt("board", 1)])
+        .wait_message(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#general", &practice_board);
+
     data.stop_background();
     shards.shutdown_all().await;
     let _ = bot.await;

@@ -1,4 +1,4 @@
-//! The demo runs a whole round and prints it.
+//! The demo runs a whole round and a short practice session, and prints them.
 
 #[test]
 fn the_demo_runs_a_whole_round_and_prints_the_transcript() {
@@ -23,6 +23,14 @@ fn the_demo_runs_a_whole_round_and_prints_the_transcript() {
         "Points: 7",
         "Practice · ",
         "Review later: it comes back",
+        "Practice session** started by @admin: 2 questions, 5 minutes each",
+        "Practice question 1 · ",
+        "Reference answer · practice question 1",
+        "Practice question 2 · ",
+        "Stopping the session: revealed practice question 2",
+        "Practice session over",
+        "🥇 @carol — **6** points · 1 answer",
+        "Practice leaderboard · all time",
     ] {
         assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
     }

@@ -1,6 +1,7 @@
 //! What happens when the bot (over REST) or a scripted member acts: checks in Discord's order,
 //! the change to the world, and the gateway events Discord would send.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -133,13 +134,13 @@ impl World {
             && self
                 .channel_permissions(msg.author_id, msg.channel_id)
                 .contains(Permissions::MENTION_EVERYONE);
+        // Posting in a thread joins it, from the message's own time.
+        let joined = crate::ids::timestamp_of(id);
         if let Some(channel) = self.channels.get_mut(&msg.channel_id) {
             channel.last_message_id = Some(id);
             if channel.is_thread() {
                 channel.message_count += 1;
-                if !channel.thread_members.contains(&msg.author_id) {
-                    channel.thread_members.push(msg.author_id);
-                }
+                channel.thread_members.entry(msg.author_id).or_insert(joined);
             }
         }
         self.messages.insert(id, msg);
@@ -499,9 +500,11 @@ impl World {
                     locked: false,
                     auto_archive_duration: u32::try_from(duration).unwrap_or(4320),
                     archive_timestamp: now.clone(),
-                    create_timestamp: now,
+                    create_timestamp: now.clone(),
                 }),
-                thread_members: vec![owner],
+                // Discord adds whoever starts a thread to it, so a private thread's creator
+                // sees it without MANAGE_THREADS.
+                thread_members: BTreeMap::from([(owner, now)]),
             },
         );
         let mut d = self.channel_json(&self.channels[&id]);
@@ -556,6 +559,146 @@ impl World {
         validate::thread(body, true)?;
         let id = self.ids.next();
         Ok(self.thread_from(id, channel_id, actor, kind, body))
+    }
+
+    /// The thread `thread_id`, or 10003 when unknown and 50024 when it is no thread.
+    fn thread_channel(&self, thread_id: u64) -> Result<&ChannelRec, ApiError> {
+        let channel = self.channel(thread_id)?;
+        if channel.is_thread() {
+            Ok(channel)
+        } else {
+            Err(ApiError::wrong_channel_type())
+        }
+    }
+
+    /// Add Thread Member: the actor must be able to send messages in the thread (seeing a
+    /// private thread already means being in it or managing threads), the thread must be
+    /// open and `user` a member of the guild. Adding someone already in it changes nothing.
+    pub(crate) fn add_thread_member(
+        &mut self,
+        actor: u64,
+        thread_id: u64,
+        user: u64,
+    ) -> Result<(), ApiError> {
+        self.thread_channel(thread_id)?;
+        self.require(actor, thread_id, Permissions::SEND_MESSAGES_IN_THREADS)?;
+        let manager = self
+            .channel_permissions(actor, thread_id)
+            .contains(Permissions::MANAGE_THREADS);
+        if self.is_archived(thread_id) || (self.is_locked(thread_id) && !manager) {
+            return Err(ApiError::thread_archived());
+        }
+        if !self.members.contains_key(&user) {
+            return Err(ApiError::unknown_member());
+        }
+        let now = self.ids.now_iso();
+        let c = self.channels.get_mut(&thread_id).expect("checked above");
+        if c.thread_members.contains_key(&user) {
+            return Ok(());
+        }
+        c.thread_members.insert(user, now);
+        self.emit_thread_members(thread_id, Some(user), None);
+        Ok(())
+    }
+
+    /// Remove Thread Member: needs MANAGE_THREADS, or being the creator of a private thread;
+    /// the thread must not be archived. Removing someone not in it changes nothing.
+    pub(crate) fn remove_thread_member(
+        &mut self,
+        actor: u64,
+        thread_id: u64,
+        user: u64,
+    ) -> Result<(), ApiError> {
+        let thread = self.thread_channel(thread_id)?;
+        let creator = thread.is_private_thread() && thread.owner_id == Some(actor);
+        self.require(actor, thread_id, Permissions::NONE)?;
+        let manager = self
+            .channel_permissions(actor, thread_id)
+            .contains(Permissions::MANAGE_THREADS);
+        if !(manager || creator) {
+            return Err(ApiError::missing_permissions());
+        }
+        if self.is_archived(thread_id) {
+            return Err(ApiError::thread_archived());
+        }
+        let c = self.channels.get_mut(&thread_id).expect("checked above");
+        if c.thread_members.remove(&user).is_some() {
+            self.emit_thread_members(thread_id, None, Some(user));
+        }
+        Ok(())
+    }
+
+    /// List Thread Members: thread member objects by user id, `after` exclusive, `limit`
+    /// 1–100 (default 100). Discord only lists them to applications granted GUILD_MEMBERS.
+    pub(crate) fn list_thread_members(
+        &self,
+        actor: u64,
+        thread_id: u64,
+        with_member: bool,
+        after: u64,
+        limit: Option<u64>,
+    ) -> Result<Vec<Value>, ApiError> {
+        let thread = self.thread_channel(thread_id)?;
+        self.require(actor, thread_id, Permissions::NONE)?;
+        if self.granted_intents & intents::GUILD_MEMBERS == 0 {
+            return Err(ApiError::missing_access());
+        }
+        let limit = limit.unwrap_or(100);
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::invalid_form(&[FieldError::new(
+                "limit",
+                "NUMBER_TYPE_MAX",
+                "Int value should be less than or equal to 100.",
+            )]));
+        }
+        Ok(thread
+            .thread_members
+            .keys()
+            .filter(|u| **u > after)
+            .take(usize::try_from(limit).unwrap_or(100))
+            .map(|u| self.thread_member_json(thread_id, *u, with_member))
+            .collect())
+    }
+
+    /// Get Thread Member: 10007 Unknown Member when `user` is not in the thread.
+    pub(crate) fn get_thread_member(
+        &self,
+        actor: u64,
+        thread_id: u64,
+        user: u64,
+        with_member: bool,
+    ) -> Result<Value, ApiError> {
+        let thread = self.thread_channel(thread_id)?;
+        self.require(actor, thread_id, Permissions::NONE)?;
+        if !thread.thread_members.contains_key(&user) {
+            return Err(ApiError::unknown_member());
+        }
+        Ok(self.thread_member_json(thread_id, user, with_member))
+    }
+
+    /// THREAD_MEMBERS_UPDATE: to sessions with GUILD_MEMBERS, and to those with only GUILDS
+    /// when the bot itself was added or removed, as Discord does.
+    fn emit_thread_members(&mut self, thread_id: u64, added: Option<u64>, removed: Option<u64>) {
+        let Some(thread) = self.channels.get(&thread_id) else {
+            return;
+        };
+        let d = json!({
+            "id": thread_id.to_string(),
+            "guild_id": thread.guild_id.to_string(),
+            "member_count": thread.thread_members.len().min(50),
+            "added_members": added
+                .map(|u| self.thread_member_json(thread_id, u, true))
+                .into_iter()
+                .collect::<Vec<_>>(),
+            "removed_member_ids": removed.map(|u| u.to_string()).into_iter().collect::<Vec<_>>(),
+        });
+        let about_bot = added.or(removed) == Some(self.bot_id);
+        let intent = if about_bot {
+            intents::GUILD_MEMBERS | intents::GUILDS
+        } else {
+            intents::GUILD_MEMBERS
+        };
+        self.emit("THREAD_MEMBERS_UPDATE", d, intent, false);
     }
 
     /// Modify Channel: archive, lock, rename threads; rename and re-permission channels.

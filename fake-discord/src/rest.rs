@@ -454,11 +454,36 @@ fn route_request(
             if !c.is_thread() {
                 return Err(ApiError::wrong_channel_type());
             }
-            let c = w.channels.get_mut(&channel).expect("checked above");
-            c.thread_members.retain(|u| *u != bot);
+            // Nobody joins a private thread they cannot see (not invited, no MANAGE_THREADS).
             if method == Method::PUT {
-                c.thread_members.push(bot);
+                w.require(bot, channel, crate::permissions::Permissions::NONE)?;
             }
+            let now = w.ids.now_iso();
+            let c = w.channels.get_mut(&channel).expect("checked above");
+            if method == Method::PUT {
+                c.thread_members.entry(bot).or_insert(now);
+            } else {
+                c.thread_members.remove(&bot);
+            }
+            no_content()
+        }
+        ("GET", ["channels", channel, "thread-members"]) => {
+            let with_member = query.get("with_member").is_some_and(|v| v == "true");
+            let after = num("after").unwrap_or(0);
+            let members = w.list_thread_members(bot, id(channel), with_member, after, num("limit"))?;
+            ok(Value::Array(members))
+        }
+        ("GET", ["channels", channel, "thread-members", user]) => {
+            let user = if *user == "@me" { bot } else { id(user) };
+            let with_member = query.get("with_member").is_some_and(|v| v == "true");
+            ok(w.get_thread_member(bot, id(channel), user, with_member)?)
+        }
+        ("PUT", ["channels", channel, "thread-members", user]) => {
+            w.add_thread_member(bot, id(channel), id(user))?;
+            no_content()
+        }
+        ("DELETE", ["channels", channel, "thread-members", user]) => {
+            w.remove_thread_member(bot, id(channel), id(user))?;
             no_content()
         }
         ("POST", ["interactions", interaction, token, "callback"]) => {
@@ -499,7 +524,15 @@ fn route_request(
                 .filter(|c| c.guild_id == id(guild) && c.thread.as_ref().is_some_and(|t| !t.archived))
                 .map(|c| w.channel_json(c))
                 .collect();
-            ok(json!({ "threads": threads, "members": [] }))
+            // The bot's own thread member object for each listed thread it is in.
+            let members: Vec<Value> = w
+                .channels
+                .values()
+                .filter(|c| c.guild_id == id(guild) && c.thread.as_ref().is_some_and(|t| !t.archived))
+                .filter(|c| c.thread_members.contains_key(&bot))
+                .map(|c| w.thread_member_json(c.id, bot, false))
+                .collect();
+            ok(json!({ "threads": threads, "members": members }))
         }
         ("GET", ["guilds", guild, "roles"]) => {
             check_guild(w, guild)?;
@@ -638,6 +671,19 @@ mod tests {
         let (route, major) = template(&Method::POST, &segments("interactions/77/tok/callback"));
         assert_eq!(route, "POST /interactions/{interaction_id}/{token}/callback");
         assert_eq!(major, "77/tok");
+        // Adding members to one thread shares a bucket whoever is added; joining is its own.
+        let (route, major) = template(&Method::PUT, &segments("channels/12/thread-members/56"));
+        assert_eq!(
+            (route.as_str(), major.as_str()),
+            ("PUT /channels/{channel_id}/thread-members/{user_id}", "12")
+        );
+        let (route, _) = template(&Method::PUT, &segments("channels/12/thread-members/@me"));
+        assert_eq!(route, "PUT /channels/{channel_id}/thread-members/@me");
+        let (route, major) = template(&Method::GET, &segments("channels/12/thread-members"));
+        assert_eq!(
+            (route.as_str(), major.as_str()),
+            ("GET /channels/{channel_id}/thread-members", "12")
+        );
     }
 
     #[test]

@@ -194,6 +194,10 @@ pub struct ThreadInfo {
     pub auto_archive_duration: u32,
     /// Messages sent in it.
     pub message_count: u32,
+    /// A private thread (type 12): only its members and those who manage threads see it.
+    pub private: bool,
+    /// User ids of its members (whoever started it, was added, or posted in it), sorted.
+    pub members: Vec<u64>,
 }
 
 pub(crate) fn thread_info(world: &World, id: u64) -> Option<ThreadInfo> {
@@ -208,6 +212,8 @@ pub(crate) fn thread_info(world: &World, id: u64) -> Option<ThreadInfo> {
         locked: meta.locked,
         auto_archive_duration: meta.auto_archive_duration,
         message_count: c.message_count,
+        private: c.is_private_thread(),
+        members: c.thread_members.keys().copied().collect(),
     })
 }
 

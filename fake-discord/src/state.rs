@@ -69,7 +69,8 @@ pub(crate) struct ChannelRec {
     pub(crate) last_message_id: Option<u64>,
     pub(crate) message_count: u32,
     pub(crate) thread: Option<ThreadMeta>,
-    pub(crate) thread_members: Vec<u64>,
+    /// Members of a thread: user id to the ISO 8601 time they joined.
+    pub(crate) thread_members: BTreeMap<u64, String>,
 }
 
 impl ChannelRec {
@@ -88,12 +89,17 @@ impl ChannelRec {
             last_message_id: None,
             message_count: 0,
             thread: None,
-            thread_members: Vec::new(),
+            thread_members: BTreeMap::new(),
         }
     }
 
     pub(crate) fn is_thread(&self) -> bool {
         self.thread.is_some()
+    }
+
+    /// A private thread (type 12): only its members and those who manage threads see it.
+    pub(crate) fn is_private_thread(&self) -> bool {
+        self.thread.is_some() && self.kind == PRIVATE_THREAD
     }
 }
 
@@ -436,19 +442,50 @@ impl World {
         let Some(member) = self.members.get(&user_id) else {
             return Permissions::NONE;
         };
-        let Some(mut channel) = self.channels.get(&channel_id) else {
+        let Some(target) = self.channels.get(&channel_id) else {
             return Permissions::NONE;
         };
-        if let Some(parent) = channel.parent_id.and_then(|p| self.channels.get(&p)) {
-            channel = parent;
-        }
-        permissions::compute(
+        let channel = target
+            .parent_id
+            .and_then(|p| self.channels.get(&p))
+            .unwrap_or(target);
+        let perms = permissions::compute(
             self.base_permissions(user_id),
             channel.guild_id,
             &member.roles,
             user_id,
             &channel.overwrites,
-        )
+        );
+        // A private thread is hidden from everyone who is neither in it nor allowed to manage
+        // threads (ADMINISTRATOR implies that): Discord answers them 403 Missing Access.
+        if target.is_private_thread()
+            && !target.thread_members.contains_key(&user_id)
+            && !perms.contains(Permissions::MANAGE_THREADS)
+        {
+            return Permissions::NONE;
+        }
+        perms
+    }
+
+    /// A thread member object; `with_member` adds the guild member, as List Thread Members
+    /// with `with_member=true` and THREAD_MEMBERS_UPDATE do.
+    pub(crate) fn thread_member_json(&self, thread: u64, user: u64, with_member: bool) -> Value {
+        let joined = self
+            .channels
+            .get(&thread)
+            .and_then(|c| c.thread_members.get(&user))
+            .cloned()
+            .unwrap_or_default();
+        let mut value = json!({
+            "id": thread.to_string(),
+            "user_id": user.to_string(),
+            "join_timestamp": joined,
+            "flags": 0,
+        });
+        if with_member && self.members.contains_key(&user) {
+            value["member"] = self.member_json(user, true);
+        }
+        value
     }
 
     // ---------------------------------------------------------------- rendering

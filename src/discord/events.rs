@@ -78,23 +78,31 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
             ingest::on_reaction_event(&ctx.cache, data, removed_reaction, false).await?
         }
         serenity::FullEvent::InteractionCreate {
-            interaction: serenity::Interaction::Component(click),
-        } if render::parse_leaderboard_button(&click.data.custom_id).is_some() => {
-            commands::leaderboard_page(ctx, data, click).await?;
-        }
-        serenity::FullEvent::InteractionCreate {
-            interaction: serenity::Interaction::Component(click),
-        } if render::parse_hint_button(&click.data.custom_id).is_some() => {
-            show_hints(ctx, data, click).await?;
-        }
-        serenity::FullEvent::InteractionCreate {
-            interaction: serenity::Interaction::Component(click),
-        } if render::parse_solo_button(&click.data.custom_id).is_some() => {
-            commands::solo_click(ctx, data, click).await?;
-        }
+            interaction: serenity::Interaction::Component(press),
+        } => on_button(ctx, data, press).await?,
         _ => {}
     }
     Ok(())
+}
+
+/// Routes a button press by its custom id's prefix; each handler parses (and refuses) the rest.
+async fn on_button(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let id = press.data.custom_id.as_str();
+    if id.starts_with("dq:lb:") {
+        commands::leaderboard_page(ctx, data, press).await
+    } else if id.starts_with("dq:hint:") {
+        show_hints(ctx, data, press).await
+    } else if id.starts_with("dq:solo:") {
+        commands::solo_click(ctx, data, press).await
+    } else if id.starts_with("dq:pair:") {
+        super::pairing::click(ctx, data, press).await
+    } else {
+        Ok(())
+    }
 }
 
 /// Answers a *Hint* press with the question's hints, privately, to whoever pressed it (any

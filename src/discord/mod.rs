@@ -8,6 +8,7 @@ mod events;
 pub mod guilds;
 pub mod ingest;
 pub mod pace;
+pub mod pairing;
 pub mod render;
 pub mod rounds;
 pub mod scheduler;

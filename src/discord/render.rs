@@ -2,6 +2,7 @@
 
 use crate::domain::RoleId;
 use crate::domain::leaderboard::{Board, BoardPage, MemberStats, Period, Standing};
+use crate::domain::pairing::{Pair, PoolEntry, Rubric, RubricAverage, SCORES};
 use crate::domain::practice::{PracticeSession, SessionAnswer};
 use crate::domain::question::{Difficulty, Question};
 use crate::domain::round::{ChannelSchedule, Round, RoundKind};
@@ -608,6 +609,230 @@ pub fn session_stopping(current: Option<&Round>) -> String {
     }
 }
 
+/// A pair's private thread name, which also marks it (a retry adopts a thread an earlier
+/// attempt opened but could not record).
+pub fn pair_thread_name(pair: i64) -> String {
+    format!("Mock interview · pair {pair}")
+}
+
+/// The footer that marks a pair's intro message.
+pub fn pair_marker(pair: i64) -> String {
+    format!("dailyq · pair {pair}")
+}
+
+/// The footer that marks a pairing's announcement.
+pub fn pairing_marker(pairing: i64) -> String {
+    format!("dailyq · pairing {pairing}")
+}
+
+/// A button under a pair's intro message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairButton {
+    /// Show the presser's interviewer packet.
+    Packet(i64),
+    /// Rate the partner on a rubric.
+    Rate(i64, Rubric, u8),
+}
+
+/// Custom id of a pair button: `dq:pair:k:{pair}` or `dq:pair:r:{pair}:{rubric code}:{score}`.
+pub fn pair_button_id(b: PairButton) -> String {
+    match b {
+        PairButton::Packet(pair) => format!("dq:pair:k:{pair}"),
+        PairButton::Rate(pair, rubric, score) => format!("dq:pair:r:{pair}:{}:{score}", rubric.code()),
+    }
+}
+
+/// Parses a pair button id; anything else (or a forged, malformed one) is `None`.
+pub fn parse_pair_button(id: &str) -> Option<PairButton> {
+    let mut parts = id.strip_prefix("dq:pair:")?.split(':');
+    let kind = parts.next()?;
+    let pair: i64 = parts.next()?.parse().ok().filter(|p| *p > 0)?;
+    let button = match kind {
+        "k" => PairButton::Packet(pair),
+        "r" => {
+            let rubric = Rubric::from_code(parts.next()?)?;
+            let score: u8 = parts.next()?.parse().ok().filter(|s| SCORES.contains(s))?;
+            PairButton::Rate(pair, rubric, score)
+        }
+        _ => return None,
+    };
+    parts.next().is_none().then_some(button)
+}
+
+/// The first message in a pair's thread: who interviews whom, the packet button, and the
+/// rating buttons.
+pub fn pair_intro(pair: &Pair) -> (String, serenity::CreateEmbed, Vec<serenity::CreateActionRow>) {
+    let content = format!("<@{}> <@{}>", pair.a, pair.b);
+    let embed = serenity::CreateEmbed::new()
+        .title("Your mock interview")
+        .description(format!(
+            "You two are paired for a mock interview. Pick a time that suits you both.\n\n\
+             **First half:** <@{a}> interviews <@{b}>.\n**Second half:** roles swap: <@{b}> \
+             interviews <@{a}>.\n\nPress **My interviewer packet** for the question you ask, \
+             its reference answer, hints and follow-ups (only you see it). Afterwards, rate your \
+             partner on each line below, 1 (weak) to 5 (strong). Ratings are private: your \
+             partner sees only their averages, in their own `/stats`.",
+            a = pair.a,
+            b = pair.b
+        ))
+        .colour(serenity::Colour::new(0x5865F2))
+        .footer(serenity::CreateEmbedFooter::new(pair_marker(pair.id)));
+    let mut rows = vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(pair_button_id(PairButton::Packet(pair.id)))
+            .label("My interviewer packet")
+            .emoji('📋')
+            .style(serenity::ButtonStyle::Primary),
+    ])];
+    for rubric in Rubric::ALL {
+        rows.push(serenity::CreateActionRow::Buttons(
+            SCORES
+                .map(|score| {
+                    serenity::CreateButton::new(pair_button_id(PairButton::Rate(pair.id, rubric, score)))
+                        .label(format!("{} {score}", rubric.title()))
+                        .style(serenity::ButtonStyle::Secondary)
+                })
+                .collect(),
+        ));
+    }
+    (content, embed, rows)
+}
+
+/// A member's interviewer packet: the question they ask their partner, then its reference
+/// answer (shortened to keep the message within Discord's 6,000 characters of embeds).
+pub fn packet_embeds(q: &Question, partner: UserId, first_half: bool) -> Vec<serenity::CreateEmbed> {
+    let when = if first_half { "first half" } else { "second half" };
+    let mut ask = serenity::CreateEmbed::new()
+        .title(format!(
+            "Your interviewer packet · {} · {}",
+            q.category.title(),
+            q.difficulty
+        ))
+        .description(truncate(
+            &format!("In the {when}, ask <@{partner}>:\n\n{}", q.prompt),
+            1_500,
+        ))
+        .colour(colour(q.difficulty));
+    if !q.hints.is_empty() {
+        ask = ask.field(
+            "Hints to give if they are stuck",
+            truncate(&numbered(&q.hints), 1024),
+            false,
+        );
+    }
+    if !q.follow_ups.is_empty() {
+        ask = ask.field("Follow-ups to ask", bullets(&q.follow_ups), false);
+    }
+    let answer = serenity::CreateEmbed::new()
+        .title("Reference answer (for you, the interviewer)")
+        .description(truncate(&q.answer, 2_000))
+        .colour(colour(q.difficulty))
+        .footer(serenity::CreateEmbedFooter::new("Only you can see this."));
+    vec![ask, answer]
+}
+
+/// The reply to a rating.
+pub fn rated(partner: UserId, rubric: Rubric, score: u8) -> String {
+    format!(
+        "Saved: {} {score}/5 for <@{partner}>. Press another number on that line to change it; \
+         your partner sees only their averages.",
+        rubric.title()
+    )
+}
+
+/// The reply to a pair button pressed by someone outside the pair.
+pub fn pair_not_yours(pair: &Pair) -> String {
+    format!(
+        "This mock interview is between <@{}> and <@{}>; only they can use its buttons. `/pair join` puts you in the next pairing.",
+        pair.a, pair.b
+    )
+}
+
+/// The reply to a pair button whose pair this server does not have.
+pub const PAIR_GONE: &str = "This mock interview is not one of this server's pairs.";
+
+/// The announcement of a pairing in its channel.
+pub fn pairing_announcement(pairing: i64, pairs: &[Pair], waiting: Option<UserId>) -> serenity::CreateEmbed {
+    let mut lines: Vec<String> = pairs
+        .iter()
+        .map(|p| match p.thread_id {
+            Some(t) => format!("- <@{}> & <@{}> in <#{t}>", p.a, p.b),
+            None => format!("- <@{}> & <@{}>", p.a, p.b),
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push("Not enough members joined this time. `/pair join` to be in the next one!".to_owned());
+    }
+    if let Some(w) = waiting {
+        lines.push(format!(
+            "\n<@{w}>: an odd number joined, so you wait this time; you are first in line next time."
+        ));
+    }
+    serenity::CreateEmbed::new()
+        .title("Mock interviews are paired")
+        .description(truncate(&lines.join("\n"), DESCRIPTION_LIMIT))
+        .colour(serenity::Colour::new(0x5865F2))
+        .footer(serenity::CreateEmbedFooter::new(pairing_marker(pairing)))
+}
+
+/// The reply to `/pair join`.
+pub fn pool_joined(entry: &PoolEntry, next: Option<DateTime<Utc>>) -> String {
+    let level = entry.level.map(|l| format!(" as **{l}**")).unwrap_or_default();
+    let topics = if entry.topics.is_empty() {
+        "any topic".to_owned()
+    } else {
+        entry
+            .topics
+            .iter()
+            .map(|t| t.title().to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let when = match next {
+        Some(at) => format!(
+            "The next pairing is {} ({}): you'll get a private thread with your partner.",
+            timestamp(at, 'F'),
+            timestamp(at, 'R')
+        ),
+        None => "No pairing time is set yet; an admin sets one with `/dailyq pairing`.".to_owned(),
+    };
+    format!(
+        "You're in the mock-interview pool{level}, for questions on {topics}. {when} `/pair leave` takes you out."
+    )
+}
+
+/// The reply to `/dailyq pairing`.
+pub fn pairing_set(settings: &crate::domain::pairing::PairingSettings) -> String {
+    format!(
+        "Mock-interview pairing: {} {} ({}) in <#{}>; next {} ({}). Members join with `/pair join`.",
+        settings.time.time,
+        settings.time.timezone,
+        settings.time.weekdays,
+        settings.channel_id,
+        timestamp(settings.next_at, 'F'),
+        timestamp(settings.next_at, 'R')
+    )
+}
+
+/// The mock-interview ratings a member received, shown only to them.
+pub fn ratings_embed(ratings: &[RubricAverage]) -> serenity::CreateEmbed {
+    let lines: Vec<String> = ratings
+        .iter()
+        .map(|r| {
+            format!(
+                "**{}**: {:.1} / 5 ({} rating{})",
+                r.rubric.title(),
+                r.average,
+                r.count,
+                if r.count == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    serenity::CreateEmbed::new()
+        .title("Your mock-interview ratings")
+        .description(lines.join("\n"))
+        .footer(serenity::CreateEmbedFooter::new("Only you can see this."))
+}
+
 /// A schedule line for `/dailyq status` and `/dailyq setup`.
 pub fn schedule_line(s: &ChannelSchedule) -> String {
     let filter = match (&s.filter.category, s.filter.difficulty) {
@@ -885,6 +1110,31 @@ mod tests {
         assert_eq!(leaderboard_button_id(b), old);
         assert_eq!(parse_leaderboard_button("dq:lb:5:week:0:2:daily"), None);
         assert_eq!(parse_leaderboard_button("dq:lb:5:week:0:2:blind"), None);
+    }
+
+    #[test]
+    fn pair_button_ids_round_trip_and_forged_ones_are_refused() {
+        for b in [
+            PairButton::Packet(i64::MAX),
+            PairButton::Rate(7, Rubric::Depth, 5),
+            PairButton::Rate(7, Rubric::Communication, 1),
+        ] {
+            let id = pair_button_id(b);
+            assert!(id.len() <= 100, "{id}");
+            assert_eq!(parse_pair_button(&id), Some(b));
+        }
+        for forged in [
+            "dq:pair:r:7:c:6",
+            "dq:pair:r:7:c:0",
+            "dq:pair:r:7:x:3",
+            "dq:pair:k:0",
+            "dq:pair:k:-4",
+            "dq:pair:k:7:extra",
+            "dq:pair:z:7",
+            "dq:pair:",
+        ] {
+            assert_eq!(parse_pair_button(forged), None, "{forged}");
+        }
     }
 
     #[test]

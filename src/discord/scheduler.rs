@@ -68,6 +68,8 @@ enum Job {
     Post(ChannelId),
     /// Ask a practice session's next question, or post its scoreboard.
     Session(i64),
+    /// Make a guild's due mock-interview pairing, or finish one.
+    Pairing(GuildId),
 }
 
 /// What a job needs, loaded by the tick.
@@ -77,6 +79,7 @@ enum Work {
     Publish(Round),
     Post(ChannelSchedule),
     Session(SessionProgress),
+    Pairing(GuildId),
 }
 
 impl Work {
@@ -85,6 +88,7 @@ impl Work {
             Work::Reveal(r) | Work::Publish(r) => r.guild_id,
             Work::Post(s) => s.guild_id,
             Work::Session(p) => p.session.guild_id,
+            Work::Pairing(g) => *g,
         }
     }
 
@@ -94,6 +98,7 @@ impl Work {
             Work::Publish(r) => Job::Publish(r.id),
             Work::Post(s) => Job::Post(s.channel_id),
             Work::Session(p) => Job::Session(p.session.id),
+            Work::Pairing(g) => Job::Pairing(*g),
         }
     }
 }
@@ -139,7 +144,8 @@ async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) 
     let now = data.clock.now();
     let next_post = data.store.earliest_next_post_after(now).await.ok().flatten();
     let next_reveal = data.store.earliest_reveal_after(now).await.ok().flatten();
-    let due = [next_post, next_reveal]
+    let next_pairing = data.store.earliest_pairing_after(now).await.ok().flatten();
+    let due = [next_post, next_reveal, next_pairing]
         .into_iter()
         .flatten()
         .min()
@@ -214,6 +220,14 @@ async fn tick(
             }
         }
         Err(e) => tracing::error!(error = ?e, "cannot read practice sessions; will retry"),
+    }
+    match data.store.pairing_work(now).await {
+        Ok(guilds) => {
+            for (guild, channel) in guilds {
+                by_channel.entry(channel).or_default().push(Work::Pairing(guild));
+            }
+        }
+        Err(e) => tracing::error!(error = ?e, "cannot read mock-interview pairings; will retry"),
     }
 
     let ready = Instant::now();
@@ -356,6 +370,7 @@ async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<(
         }
         Work::Post(schedule) => post_due(discord, data, &schedule).await,
         Work::Session(progress) => sessions::advance(discord, data, &progress).await,
+        Work::Pairing(guild) => super::pairing::run(discord, data, guild).await,
     }
 }
 

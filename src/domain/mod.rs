@@ -4,6 +4,7 @@ pub mod answers;
 pub mod ids;
 pub mod leaderboard;
 pub mod limits;
+pub mod pairing;
 pub mod practice;
 pub mod question;
 pub mod retry;

@@ -8,6 +8,7 @@
 
 mod answers;
 mod guilds;
+mod pairing;
 mod practice;
 mod questions;
 mod rounds;
@@ -18,6 +19,7 @@ mod streaks;
 mod votes;
 
 pub use guilds::GuildArrival;
+pub use pairing::PendingPairing;
 pub use practice::SessionProgress;
 pub use questions::SyncReport;
 pub use rounds::NewRound;

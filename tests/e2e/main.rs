@@ -10,6 +10,7 @@ mod fairness;
 mod harness;
 mod ingest;
 mod logs;
+mod pairing;
 mod practice;
 mod proxy;
 mod recovery;

@@ -14,3 +14,4 @@ mod schedules;
 mod sessions;
 mod shards;
 mod standings;
+mod upgrade;

@@ -6,7 +6,7 @@ use fake_discord::{FakeDiscord, Permissions, ResponseKind, focused, opt, sub};
 use poise::serenity_prelude as serenity;
 use serde_json::Value;
 use serenity::{
-    AutoArchiveDuration, ChannelId, CreateMessage, CreateThread, EditMessage, EditThread, Event,
+    AutoArchiveDuration, ChannelId, ChannelType, CreateMessage, CreateThread, EditMessage, EditThread, Event,
     GatewayEvent, GetMessages, GuildId, ReactionType, UserId,
 };
 
@@ -95,6 +95,26 @@ async fn exercise_everything(fake: &FakeDiscord, bot: &Bot) {
         .edit_thread(http, EditThread::new().archived(true))
         .await
         .expect("archive");
+    let pair = channel
+        .create_thread(
+            http,
+            CreateThread::new("mock interview").kind(ChannelType::PrivateThread),
+        )
+        .await
+        .expect("private thread");
+    pair.id
+        .add_thread_member(http, UserId::new(alice.id))
+        .await
+        .expect("add thread member");
+    pair.id.get_thread_members(http).await.expect("thread members");
+    pair.id
+        .get_thread_member(http, UserId::new(alice.id), true)
+        .await
+        .expect("thread member");
+    pair.id
+        .remove_thread_member(http, UserId::new(alice.id))
+        .await
+        .expect("remove thread member");
     fake.set_bot_permissions(dailyq, Permissions::EVERYONE_DEFAULT);
 
     let ping = alice.slash(general, "ping", vec![]);
@@ -205,7 +225,8 @@ fn deserialize_response(method: &str, path: &str, body: &Value) -> Result<(), St
         ("GET", ["guilds", _, "members", _]) => {
             check(serde_json::from_value::<serenity::Member>(value).map(drop))
         }
-        ("GET" | "PATCH", ["channels", _]) | ("POST", ["channels", _, "messages", _, "threads"]) => {
+        ("GET" | "PATCH", ["channels", _])
+        | ("POST", ["channels", _, "messages", _, "threads"] | ["channels", _, "threads"]) => {
             check(serde_json::from_value::<serenity::Channel>(value).map(drop))
         }
         ("POST", ["channels", _, "messages"])
@@ -219,6 +240,12 @@ fn deserialize_response(method: &str, path: &str, body: &Value) -> Result<(), St
         }
         ("GET", ["channels", _, "messages", _, "reactions", _]) => {
             check(serde_json::from_value::<Vec<serenity::User>>(value).map(drop))
+        }
+        ("GET", ["channels", _, "thread-members"]) => {
+            check(serde_json::from_value::<Vec<serenity::ThreadMember>>(value).map(drop))
+        }
+        ("GET", ["channels", _, "thread-members", _]) => {
+            check(serde_json::from_value::<serenity::ThreadMember>(value).map(drop))
         }
         (_, ["applications", .., "commands"]) => {
             check(serde_json::from_value::<Vec<serenity::Command>>(value).map(drop))

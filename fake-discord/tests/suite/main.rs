@@ -11,3 +11,4 @@ mod records;
 mod rest;
 mod scripting;
 mod shards;
+mod threads;

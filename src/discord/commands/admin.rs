@@ -56,6 +56,7 @@ impl From<DifficultyChoice> for Difficulty {
         "remove",
         "scoring",
         "practice_role",
+        "pairing",
         "check"
     ),
     subcommand_required
@@ -451,6 +452,109 @@ pub async fn remove(
         ),
     )
     .await
+}
+
+/// Set when and where members are paired for mock interviews (or turn it off)
+#[poise::command(slash_command, guild_only)]
+pub async fn pairing(
+    ctx: Context<'_>,
+    #[description = "Channel where pairs get their private threads"]
+    #[channel_types("Text")]
+    channel: Option<serenity::GuildChannel>,
+    #[description = "Local time of the pairing, 24-hour HH:MM (for example 18:00)"] time: Option<String>,
+    #[description = "IANA time zone (default: the server's)"]
+    #[autocomplete = "autocomplete_timezone"]
+    timezone: Option<String>,
+    #[description = "Days, such as mon or mon,thu (default: mon)"] days: Option<String>,
+    #[description = "Turn pairing off (the pool is kept)"] off: Option<bool>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    if off == Some(true) {
+        let removed = data.store.remove_pairing(guild).await?;
+        return say_private(
+            ctx,
+            if removed {
+                "Mock-interview pairing is off. Members stay in the pool until they leave."
+            } else {
+                "Mock-interview pairing was not on."
+            },
+        )
+        .await;
+    }
+    let (Some(channel), Some(time)) = (channel, time) else {
+        return match data.store.pairing_settings(guild).await? {
+            Some(s) => say_private(ctx, render::pairing_set(&s)).await,
+            None => Err(user_error(
+                "Give a channel and a time to set up pairing, for example `/dailyq pairing channel:#mock-interviews time:18:00 days:mon`.",
+            )),
+        };
+    };
+    let channel = usable_channel(ctx, &channel)?;
+    let settings = data.store.ensure_guild(guild, now).await?;
+    let time = LocalTime::parse(&time).map_err(user_error)?;
+    let timezone = match timezone {
+        Some(tz) => Timezone::parse(&tz).map_err(user_error)?,
+        None => settings.timezone,
+    };
+    let weekdays = Weekdays::parse(days.as_deref().unwrap_or("mon")).map_err(user_error)?;
+    let post_time = PostTime {
+        time,
+        timezone,
+        weekdays,
+    };
+    let missing = missing_pairing_permissions(ctx, channel).await?;
+    let pairing = crate::domain::pairing::PairingSettings {
+        guild_id: guild,
+        channel_id: channel,
+        time: post_time,
+        next_at: post_time.next_after(now).at,
+    };
+    data.store.set_pairing(&pairing, now).await?;
+    ctx.data().wake.notify_one();
+    let mut text = render::pairing_set(&pairing);
+    if !missing.is_empty() {
+        text.push_str(&format!(
+            "\n⚠️ In <#{channel}> I am missing:\n{}",
+            missing.join("\n")
+        ));
+    }
+    say_private(ctx, text).await
+}
+
+/// What the bot lacks in a pairing channel: posting, and opening private threads and adding
+/// members to them.
+async fn missing_pairing_permissions(ctx: Context<'_>, channel: ChannelId) -> Result<Vec<String>, Error> {
+    let permissions = bot_permissions(ctx, channel).await?;
+    let needed = [
+        (
+            serenity::Permissions::VIEW_CHANNEL,
+            "View Channel",
+            "the bot cannot see the channel",
+        ),
+        (
+            serenity::Permissions::SEND_MESSAGES,
+            "Send Messages",
+            "the pairing cannot be announced",
+        ),
+        (
+            serenity::Permissions::CREATE_PRIVATE_THREADS,
+            "Create Private Threads",
+            "pairs get no private thread",
+        ),
+        (
+            serenity::Permissions::SEND_MESSAGES_IN_THREADS,
+            "Send Messages in Threads",
+            "pairs get no packets or rating buttons",
+        ),
+    ];
+    Ok(needed
+        .iter()
+        .filter(|(p, _, _)| !permissions.contains(*p))
+        .map(|(_, name, why)| format!("- **{name}**: without it, {why}."))
+        .collect())
 }
 
 /// Show or set who may start practice sessions, and whether practice points count on the daily board

@@ -227,5 +227,17 @@ pub async fn stats(
             .allowed_mentions(serenity::CreateAllowedMentions::new()),
     )
     .await?;
+    // Mock-interview ratings are never shown publicly per person: only to the member, privately.
+    if who == UserId(ctx.author().id.get()) {
+        let ratings = data.store.ratings_received(guild, who).await?;
+        if !ratings.is_empty() {
+            ctx.send(
+                poise::CreateReply::default()
+                    .embed(render::ratings_embed(&ratings))
+                    .ephemeral(true),
+            )
+            .await?;
+        }
+    }
     Ok(())
 }

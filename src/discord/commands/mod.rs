@@ -2,6 +2,7 @@
 
 mod admin;
 mod board;
+mod pair;
 mod practice;
 
 use super::{Data, Error};
@@ -32,6 +33,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         board::leaderboard(),
         board::stats(),
         practice::practice(),
+        pair::pair(),
         help(),
     ]
 }
@@ -185,9 +187,10 @@ reference answer at the deadline.\n\n\
 **Members:** answer in the question's thread; upvote strong answers (not your own) with ⬆️. \
 Points: answering, each member who upvoted you, and the most-upvoted answer. \
 `/leaderboard` shows the standings, `/stats` your record and streak. \
-`/practice solo` gives you a question of your own, with hints, its answer and a review queue.\n\
+`/practice start` runs a practice session in a channel (questions back to back, a scoreboard at the end; \
+`/practice next` and `/practice stop` steer it); `/practice solo` gives you a question of your own, with hints, its answer and a review queue.\n\
 **Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days; \
-`/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, and `check` (permission diagnostics).";
+`/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), and `check` (permission diagnostics).";
 
 /// Shows users a sentence; logs everything else with its chain.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
