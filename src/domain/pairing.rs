@@ -364,6 +364,18 @@ mod tests {
     }
 
     #[test]
+    fn a_member_listed_twice_is_matched_once() {
+        let pool = vec![
+            entry(1, None, &[], 0, false),
+            entry(2, None, &[], 1, false),
+            entry(1, None, &[], 2, true),
+        ];
+        let m = match_pool(&pool, &BTreeSet::new());
+        assert_eq!(m.pairs, vec![(UserId(1), UserId(2))]);
+        assert_eq!(m.waiting, None);
+    }
+
+    #[test]
     fn whoever_waited_last_time_is_paired_first() {
         let mut pool: Vec<PoolEntry> = (1..=5).map(|m| entry(m, None, &[], m as i64, false)).collect();
         pool[4].waiting = true;
@@ -491,8 +503,11 @@ mod tests {
             members in proptest::collection::vec((1u64..40, any::<bool>(), 0i64..50), 0..25),
             recent in proptest::collection::vec((1u64..40, 1u64..40), 0..20),
         ) {
+            // The store keeps one entry per member.
+            let mut ids = BTreeSet::new();
             let pool: Vec<PoolEntry> = members
                 .iter()
+                .filter(|(m, _, _)| ids.insert(*m))
                 .map(|(m, waiting, minute)| entry(*m, None, &[], *minute, *waiting))
                 .collect();
             let recent: BTreeSet<_> = recent.iter().map(|(a, b)| pair_key(UserId(*a), UserId(*b))).collect();

@@ -184,20 +184,22 @@ impl Store {
     pub async fn pairing_work(&self, now: DateTime<Utc>) -> Result<Vec<(GuildId, ChannelId)>> {
         let (n, a, b) = self.shard_binds();
         let rows = sqlx::query(
-            "SELECT guild_id, channel_id FROM pairing_settings WHERE next_at <= $1
-             UNION SELECT guild_id, channel_id FROM pairings WHERE state = 'pending'",
+            "SELECT w.guild_id, w.channel_id FROM (
+                 SELECT guild_id, channel_id FROM pairing_settings WHERE next_at <= $1
+                 UNION SELECT guild_id, channel_id FROM pairings WHERE state = 'pending') w
+             WHERE ((w.guild_id >> 22) % $2) BETWEEN $3 AND $4
+               AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = w.guild_id AND g.left_at IS NOT NULL)",
         )
         .bind(ms(now))
+        .bind(n)
+        .bind(a)
+        .bind(b)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
-        for row in rows {
-            let guild = GuildId(unsf(row.try_get(0)?));
-            let shard = ((sf(guild.0) >> 22) % n) as i64;
-            if (a..=b).contains(&shard) && !self.guild_left(guild).await? {
-                out.push((guild, ChannelId(unsf(row.try_get(1)?))));
-            }
-        }
+        let mut out = rows
+            .iter()
+            .map(|r| Ok((GuildId(unsf(r.try_get(0)?)), ChannelId(unsf(r.try_get(1)?)))))
+            .collect::<Result<Vec<_>>>()?;
         out.sort();
         out.dedup_by_key(|(g, _)| *g);
         Ok(out)

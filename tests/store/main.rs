@@ -6,6 +6,7 @@ mod common;
 mod concurrency;
 mod fairness;
 mod fixtures;
+mod pairing;
 mod plans;
 mod practice;
 mod questions;

@@ -188,9 +188,10 @@ reference answer at the deadline.\n\n\
 Points: answering, each member who upvoted you, and the most-upvoted answer. \
 `/leaderboard` shows the standings, `/stats` your record and streak. \
 `/practice start` runs a practice session in a channel (questions back to back, a scoreboard at the end; \
-`/practice next` and `/practice stop` steer it); `/practice solo` gives you a question of your own, with hints, its answer and a review queue.\n\
+`/practice next` and `/practice stop` steer it); `/practice solo` gives you a question of your own, with hints, its answer and a review queue; \
+`/pair join` puts you in the next mock-interview pairing.\n\
 **Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days; \
-`/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), and `check` (permission diagnostics).";
+`/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), `pairing` (when members are paired for mock interviews), and `check` (permission diagnostics).";
 
 /// Shows users a sentence; logs everything else with its chain.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
