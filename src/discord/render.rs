@@ -574,6 +574,35 @@ pub fn may_not_start(role: Option<RoleId>) -> String {
     }
 }
 
+/// The reply to `/pair leave`.
+pub const POOL_LEFT: &str = "You left the mock-interview pool; `/pair join` puts you back.";
+/// The reply to `/pair leave` from someone not in the pool.
+pub const NOT_IN_POOL: &str = "You are not in the mock-interview pool.";
+/// The refusal of more than five topics.
+pub const TOO_MANY_TOPICS: &str = "Pick at most 5 topics.";
+
+/// The refusal of a topic the bank does not have.
+pub fn unknown_topic(word: &str, known: &[crate::domain::question::Category]) -> String {
+    format!(
+        "{} is not a category of the question bank; the categories are: {}.",
+        crate::domain::text::quote_input(word),
+        known.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// The refusal of `/practice start` where the bot lacks permissions (one line per permission).
+pub fn session_lacks_permissions(channel: ChannelId, missing: &[String]) -> String {
+    format!(
+        "I cannot run a practice session in <#{channel}>; I am missing:\n{}",
+        missing.join("\n")
+    )
+}
+
+/// The refusal of a role argument from another server.
+pub const ROLE_OF_ANOTHER_SERVER: &str = "That role belongs to another server.";
+/// The refusal of `/dailyq practice-role` given both a role and `clear`.
+pub const ROLE_OR_CLEAR: &str = "Pick a role or clear it, not both in the same command.";
+
 /// The reply to `/dailyq practice-role`.
 pub fn practice_settings(changed: bool, role: Option<RoleId>, on_daily: bool) -> String {
     let head = if changed {

@@ -210,6 +210,14 @@ impl Store {
         }
     }
 
+    /// Counts an attempt at a step that posts on Discord (`sql` adds one to the row's counter),
+    /// before it is made: a retry with the counter above zero looks for what an earlier attempt
+    /// posted before it could record it.
+    pub(crate) async fn count_attempt(&self, sql: &'static str, id: i64) -> Result<()> {
+        sqlx::query(sql).bind(id).execute(self.writer()?).await?;
+        Ok(())
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         self.accesses.fetch_add(1, Ordering::Relaxed);
         &self.pool

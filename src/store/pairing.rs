@@ -366,11 +366,11 @@ impl Store {
     /// Counts an attempt to open a pair's thread, before it is made.
     #[tracing::instrument(skip(self))]
     pub async fn note_pair_attempt(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE pairs SET thread_attempts = thread_attempts + 1 WHERE id = $1")
-            .bind(id)
-            .execute(self.writer()?)
-            .await?;
-        Ok(())
+        self.count_attempt(
+            "UPDATE pairs SET thread_attempts = thread_attempts + 1 WHERE id = $1",
+            id,
+        )
+        .await
     }
 
     /// Records a pair's private thread.
@@ -426,11 +426,11 @@ impl Store {
     /// Counts an attempt to post a pairing's announcement, before it is made.
     #[tracing::instrument(skip(self))]
     pub async fn note_announce_attempt(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE pairings SET summary_attempts = summary_attempts + 1 WHERE id = $1")
-            .bind(id)
-            .execute(self.writer()?)
-            .await?;
-        Ok(())
+        self.count_attempt(
+            "UPDATE pairings SET summary_attempts = summary_attempts + 1 WHERE id = $1",
+            id,
+        )
+        .await
     }
 
     /// Records a pairing's announcement (or none, when it failed for good) and ends it.

@@ -167,11 +167,11 @@ impl Store {
     /// Counts an attempt to post a session's scoreboard, before it is made.
     #[tracing::instrument(skip(self))]
     pub async fn note_finish_attempt(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE practice_sessions SET finish_attempts = finish_attempts + 1 WHERE id = $1")
-            .bind(id)
-            .execute(self.writer()?)
-            .await?;
-        Ok(())
+        self.count_attempt(
+            "UPDATE practice_sessions SET finish_attempts = finish_attempts + 1 WHERE id = $1",
+            id,
+        )
+        .await
     }
 
     /// Records a session's scoreboard (if it could be posted) and ends the session. Returns

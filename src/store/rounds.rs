@@ -461,21 +461,21 @@ impl Store {
     /// Counts an attempt to post a round's question, before it is made.
     #[tracing::instrument(skip(self))]
     pub async fn note_post_attempt(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE rounds SET post_attempts = post_attempts + 1 WHERE id = $1")
-            .bind(id)
-            .execute(self.writer()?)
-            .await?;
-        Ok(())
+        self.count_attempt(
+            "UPDATE rounds SET post_attempts = post_attempts + 1 WHERE id = $1",
+            id,
+        )
+        .await
     }
 
     /// Counts an attempt to reveal a round, before it is made.
     #[tracing::instrument(skip(self))]
     pub async fn note_reveal_attempt(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE rounds SET reveal_attempts = reveal_attempts + 1 WHERE id = $1")
-            .bind(id)
-            .execute(self.writer()?)
-            .await?;
-        Ok(())
+        self.count_attempt(
+            "UPDATE rounds SET reveal_attempts = reveal_attempts + 1 WHERE id = $1",
+            id,
+        )
+        .await
     }
 
     /// Takes (or renews) the lease on a revealing round for `owner` until `until`: only when

@@ -128,11 +128,7 @@ pub async fn setup(
     };
     let now = data.clock.now();
     let category = super::category_option(data, guild, category).await?;
-    if let Some(role) = &ping_role
-        && role.guild_id != serenity::GuildId::new(guild.0)
-    {
-        return Err(user_error("That role belongs to another server."));
-    }
+    same_guild_role(guild, ping_role.as_ref())?;
     let post_time = PostTime {
         time,
         timezone,
@@ -454,6 +450,14 @@ pub async fn remove(
     .await
 }
 
+/// Checks that a role argument belongs to this guild (a client can send any role).
+fn same_guild_role(guild: crate::domain::GuildId, role: Option<&serenity::Role>) -> Result<(), Error> {
+    match role {
+        Some(r) if r.guild_id.get() != guild.0 => Err(user_error(render::ROLE_OF_ANOTHER_SERVER)),
+        _ => Ok(()),
+    }
+}
+
 /// Set when and where members are paired for mock interviews (or turn it off)
 #[poise::command(slash_command, guild_only)]
 pub async fn pairing(
@@ -573,15 +577,9 @@ pub async fn practice_role(
     let now = data.clock.now();
     let current = data.store.ensure_guild(guild, now).await?;
     if role.is_some() && clear == Some(true) {
-        return Err(user_error(
-            "Pick a role or clear it, not both in the same command.",
-        ));
+        return Err(user_error(render::ROLE_OR_CLEAR));
     }
-    if let Some(r) = &role
-        && r.guild_id.get() != guild.0
-    {
-        return Err(user_error("That role belongs to another server."));
-    }
+    same_guild_role(guild, role.as_ref())?;
     let new_role = match (role, clear) {
         (Some(r), _) => Some(RoleId(r.id.get())),
         (None, Some(true)) => None,

@@ -75,13 +75,16 @@ pub async fn leave(ctx: Context<'_>) -> Result<(), Error> {
     say_private(
         ctx,
         if left {
-            "You left the mock-interview pool; `/pair join` puts you back."
+            render::POOL_LEFT
         } else {
-            "You are not in the mock-interview pool."
+            render::NOT_IN_POOL
         },
     )
     .await
 }
+
+/// How many topics a member may pick.
+const MAX_TOPICS: usize = 5;
 
 /// Topics as typed (`databases, caching`), each checked against the bank's categories.
 async fn parse_topics(data: &Data, guild: GuildId, input: Option<&str>) -> Result<Vec<Category>, Error> {
@@ -95,19 +98,13 @@ async fn parse_topics(data: &Data, guild: GuildId, input: Option<&str>) -> Resul
         let found = known
             .iter()
             .find(|k| k.as_str() == wanted || k.title().to_ascii_lowercase() == wanted)
-            .ok_or_else(|| {
-                user_error(format!(
-                    "{} is not a category of the question bank; the categories are: {}.",
-                    crate::domain::text::quote_input(word),
-                    known.iter().map(Category::as_str).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
+            .ok_or_else(|| user_error(render::unknown_topic(word, &known)))?;
         if !topics.contains(found) {
             topics.push(found.clone());
         }
     }
-    if topics.len() > 5 {
-        return Err(user_error("Pick at most 5 topics."));
+    if topics.len() > MAX_TOPICS {
+        return Err(user_error(render::TOO_MANY_TOPICS));
     }
     Ok(topics)
 }

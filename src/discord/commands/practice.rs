@@ -57,10 +57,7 @@ pub async fn start(
     let channel = session_channel(ctx)?;
     let missing = missing_permissions(ctx, channel).await?;
     if !missing.is_empty() {
-        return Err(user_error(format!(
-            "I cannot run a practice session in <#{channel}>; I am missing:\n{}",
-            missing.join("\n")
-        )));
+        return Err(user_error(render::session_lacks_permissions(channel, &missing)));
     }
     let candidates = data.store.rotation_candidates(guild).await?;
     if crate::domain::rotation::pick_next(&candidates, &filter, settings.rotation_seed).is_none() {
