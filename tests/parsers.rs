@@ -498,3 +498,39 @@ proptest! {
         }
     }
 }
+
+fn pair_id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "dq:pair:[krz]?:[0-9+-]{0,21}(:[cdmx]{0,2}(:[0-9-]{0,4})?)?(:[0-9]{0,3})?",
+        (any::<i64>(), 0u8..8).prop_map(|(p, s)| format!("dq:pair:r:{p}:d:{s}")),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn pair_button_ids_are_decoded_totally_and_round_trip(id in pair_id()) {
+        use dailyq::discord::render::{PairButton, pair_button_id, parse_pair_button};
+        if let Some(b) = parse_pair_button(&id) {
+            match b {
+                PairButton::Packet(p) => prop_assert!(p > 0),
+                PairButton::Rate(p, _, s) => prop_assert!(p > 0 && (1..=5).contains(&s)),
+            }
+            let again = pair_button_id(b);
+            prop_assert_eq!(parse_pair_button(&again), Some(b));
+            prop_assert!(again.len() <= 100);
+        }
+    }
+
+    #[test]
+    fn message_links_are_parsed_totally(link in prop_oneof![
+        any::<String>(),
+        "https://(ptb\\.|canary\\.)?discord(app)?\\.com/channels/[0-9@me]{0,22}/[0-9]{0,22}/[0-9]{0,22}(/[0-9]{0,3})?",
+    ]) {
+        if let Ok((g, c, m)) = dailyq::domain::ids::parse_message_link(&link) {
+            prop_assert!(g.0 > 0 && c.0 > 0 && m.0 > 0);
+            let again = format!("https://discord.com/channels/{g}/{c}/{m}");
+            prop_assert_eq!(dailyq::domain::ids::parse_message_link(&again), Ok((g, c, m)));
+        }
+    }
+}

@@ -574,6 +574,79 @@ pub fn may_not_start(role: Option<RoleId>) -> String {
     }
 }
 
+/// The refusal of points for a bot.
+pub const NO_POINTS_FOR_BOTS: &str = "Bots don't take part, so they have no points to adjust.";
+/// The refusal of a correction without a reason.
+pub const REASON_NEEDED: &str = "Give a reason; members see it in `/dailyq points-log`.";
+/// The refusal of a reason over 200 characters.
+pub const REASON_TOO_LONG: &str = "Keep the reason under 200 characters.";
+/// The refusal of a message link from another server.
+pub const LINK_OF_ANOTHER_SERVER: &str = "That message is not in this server.";
+/// The refusal of a message that is not a recorded answer.
+pub const NOT_AN_ANSWER: &str =
+    "That message is not an answer dailyq recorded (only messages in a question's thread are answers).";
+/// The refusal of a second disqualification.
+pub const ALREADY_DISQUALIFIED: &str = "That answer is already disqualified.";
+
+/// The reply to `/dailyq points`.
+pub fn points_adjusted(member: UserId, points: i64, reason: &str) -> String {
+    format!(
+        "{} <@{member}> {} point{} ({}). It shows in `/dailyq points-log` and on the leaderboards.",
+        if points > 0 { "Gave" } else { "Took from" },
+        points.unsigned_abs(),
+        if points.unsigned_abs() == 1 { "" } else { "s" },
+        truncate(reason, 200)
+    )
+}
+
+/// The reply to `/dailyq disqualify`.
+pub fn disqualified(author: UserId, round: &Round, changes: &[Standing]) -> String {
+    if round.state != crate::domain::round::RoundState::Closed {
+        return format!(
+            "Disqualified <@{author}>'s answer to {}: it no longer counts, and the reveal leaves it out.",
+            round_name(round)
+        );
+    }
+    let lines: Vec<String> = changes
+        .iter()
+        .map(|c| format!("- <@{}>: {:+} points", c.member, c.points))
+        .collect();
+    format!(
+        "Disqualified <@{author}>'s answer to {} (already revealed). Points corrected in the ledger:\n{}",
+        round_name(round),
+        if lines.is_empty() {
+            "- no change".to_owned()
+        } else {
+            lines.join("\n")
+        }
+    )
+}
+
+/// `/dailyq points-log`.
+pub fn points_log(log: &[crate::store::Correction]) -> String {
+    if log.is_empty() {
+        return "No points adjustments or disqualifications yet.".to_owned();
+    }
+    let lines: Vec<String> = log
+        .iter()
+        .map(|c| {
+            let what = match c.round_id {
+                None => "adjustment".to_owned(),
+                Some(r) => format!("disqualification (round {r})"),
+            };
+            format!(
+                "{} <@{}> {:+} · {what} by <@{}>: {}",
+                timestamp(c.at, 'd'),
+                c.member,
+                c.points,
+                c.admin,
+                truncate(&c.reason, 120)
+            )
+        })
+        .collect();
+    truncate(&lines.join("\n"), 1_900)
+}
+
 /// The reply to `/pair leave`.
 pub const POOL_LEFT: &str = "You left the mock-interview pool; `/pair join` puts you back.";
 /// The reply to `/pair leave` from someone not in the pool.

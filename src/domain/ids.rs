@@ -52,6 +52,36 @@ pub fn snowflake_at(at: chrono::DateTime<chrono::Utc>) -> u64 {
     u64::try_from(since).unwrap_or(0) << 22
 }
 
+/// A message link as Discord's "Copy Message Link" gives it
+/// (`https://discord.com/channels/{guild}/{channel}/{message}`, also from `ptb.`/`canary.` or
+/// the old `discordapp.com`): its guild, channel and message. The error is a sentence.
+pub fn parse_message_link(link: &str) -> Result<(GuildId, ChannelId, MessageId), String> {
+    let bad = || {
+        format!(
+            "{} is not a message link; use **Copy Message Link** on the answer.",
+            super::text::quote_input(link)
+        )
+    };
+    let rest = link.trim().strip_prefix("https://").ok_or_else(bad)?;
+    let (host, path) = rest.split_once('/').ok_or_else(bad)?;
+    let known = [
+        "discord.com",
+        "ptb.discord.com",
+        "canary.discord.com",
+        "discordapp.com",
+    ];
+    if !known.contains(&host) {
+        return Err(bad());
+    }
+    let mut parts = path.strip_prefix("channels/").ok_or_else(bad)?.split('/');
+    let mut id = || -> Option<u64> { parts.next()?.parse().ok().filter(|v| *v > 0) };
+    let (guild, channel, message) = (id(), id(), id());
+    match (guild, channel, message, parts.next()) {
+        (Some(g), Some(c), Some(m), None) => Ok((GuildId(g), ChannelId(c), MessageId(m))),
+        _ => Err(bad()),
+    }
+}
+
 impl MessageId {
     /// When Discord created the message.
     pub fn created_at(self) -> chrono::DateTime<chrono::Utc> {
@@ -90,5 +120,36 @@ mod tests {
         }
         let _ = snowflake_at(chrono::DateTime::<Utc>::MIN_UTC);
         let _ = snowflake_at(chrono::DateTime::<Utc>::MAX_UTC);
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn message_links_from_every_client_parse_and_anything_else_is_a_sentence() {
+        let want = Ok((GuildId(1), ChannelId(2), MessageId(3)));
+        for link in [
+            "https://discord.com/channels/1/2/3",
+            " https://ptb.discord.com/channels/1/2/3 ",
+            "https://canary.discord.com/channels/1/2/3",
+            "https://discordapp.com/channels/1/2/3",
+        ] {
+            assert_eq!(parse_message_link(link), want, "{link}");
+        }
+        for bad in [
+            "",
+            "https://discord.com/channels/1/2",
+            "https://discord.com/channels/1/2/3/4",
+            "https://evil.example/channels/1/2/3",
+            "http://discord.com/channels/1/2/3",
+            "https://discord.com/channels/@me/2/3",
+            "https://discord.com/channels/1/2/0",
+            "https://discord.com/channels/1/2/99999999999999999999999",
+        ] {
+            let e = parse_message_link(bad).unwrap_err();
+            assert!(e.contains("Copy Message Link"), "{bad}: {e}");
+        }
     }
 }

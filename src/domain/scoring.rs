@@ -163,6 +163,46 @@ pub fn top_authors(answers: &[CountedAnswer]) -> BTreeSet<UserId> {
         .collect()
 }
 
+/// What removing answers changes in a round's points: for each member, their points under
+/// `after` less their points under `before` (both scored with the same weights), and whether they
+/// gained or lost the round as answered (+1, -1); members with no change left out, in member
+/// order. A disqualification after the reveal writes these as correction lines, so the ledger
+/// only ever grows.
+pub fn award_changes(before: &[Award], after: &[Award]) -> Vec<super::leaderboard::Standing> {
+    let mut totals: std::collections::BTreeMap<UserId, (i64, i64)> = std::collections::BTreeMap::new();
+    for (awards, sign) in [(after, 1), (before, -1)] {
+        for a in awards {
+            let t = totals.entry(a.member).or_default();
+            t.0 += sign * a.points;
+            if a.kind == AwardKind::Answer {
+                t.1 += sign;
+            }
+        }
+    }
+    totals
+        .into_iter()
+        .filter(|(_, (p, n))| *p != 0 || *n != 0)
+        .map(|(member, (points, answers))| super::leaderboard::Standing {
+            member,
+            points,
+            answers,
+        })
+        .collect()
+}
+
+/// Whether an admin's points adjustment is acceptable: not zero, at most 1,000 either way.
+pub fn check_adjustment(points: i64) -> Result<i64, String> {
+    if points == 0 {
+        Err("An adjustment of 0 points changes nothing; give a positive or negative number.".to_owned())
+    } else if points.unsigned_abs() > 1000 {
+        Err(format!(
+            "An adjustment is at most 1000 points either way; {points} is out of range."
+        ))
+    } else {
+        Ok(points)
+    }
+}
+
 /// The `n` most-upvoted answers for the summary: most votes first, the earlier message first
 /// among equals; answers without a vote are not listed.
 pub fn top_answers(answers: &[CountedAnswer], n: usize) -> Vec<&CountedAnswer> {
@@ -180,6 +220,30 @@ pub fn top_answers(answers: &[CountedAnswer], n: usize) -> Vec<&CountedAnswer> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disqualifying_the_top_answer_takes_its_points_and_may_crown_another() {
+        let w = ScoringWeights::default();
+        let all = [answer(10, 1, &[2, 3]), answer(11, 2, &[1])];
+        let without = [answer(11, 2, &[1])];
+        let changes: Vec<(u64, i64, i64)> = award_changes(&score_round(&all, w), &score_round(&without, w))
+            .iter()
+            .map(|s| (s.member.0, s.points, s.answers))
+            .collect();
+        // Member 1 loses answering (2), two voters (2), the top answer (3) and the round;
+        // member 2 becomes the top answer (+3).
+        assert_eq!(changes, vec![(1, -7, -1), (2, 3, 0)]);
+        assert!(award_changes(&score_round(&all, w), &score_round(&all, w)).is_empty());
+    }
+
+    #[test]
+    fn an_adjustment_is_non_zero_and_bounded() {
+        assert_eq!(check_adjustment(-5), Ok(-5));
+        assert_eq!(check_adjustment(1000), Ok(1000));
+        assert!(check_adjustment(0).is_err());
+        assert!(check_adjustment(1001).unwrap_err().contains("1001"));
+        assert!(check_adjustment(i64::MIN).is_err());
+    }
 
     #[test]
     fn top_answers_rank_by_votes_then_by_who_answered_first() {

@@ -81,7 +81,7 @@ impl Store {
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE answers SET withdrawn_at = NULL, content = $2, edited_at = $3
-             WHERE message_id = $1 AND withdrawn_at IS NOT NULL",
+             WHERE message_id = $1 AND withdrawn_at IS NOT NULL AND disqualified_at IS NULL",
         )
         .bind(sf(message.0))
         .bind(content)

@@ -7,6 +7,7 @@
 //! and rows never leave this module: methods return domain types.
 
 mod answers;
+mod corrections;
 mod guilds;
 mod pairing;
 mod practice;
@@ -18,6 +19,7 @@ mod standings;
 mod streaks;
 mod votes;
 
+pub use corrections::Correction;
 pub use guilds::GuildArrival;
 pub use pairing::PendingPairing;
 pub use practice::SessionProgress;

@@ -322,7 +322,7 @@ impl Store {
                 "INSERT INTO score_ledger (guild_id, channel_id, member_id, round_id, kind, points, awarded_at,
                      board, also_daily)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (round_id, member_id, kind) DO NOTHING",
+                 ON CONFLICT (round_id, member_id, kind) WHERE kind IN ('answer', 'votes', 'top_answer') DO NOTHING",
             )
             .bind(sf(round.guild_id.0))
             .bind(sf(round.channel_id.0))

@@ -26,7 +26,8 @@ fn board_channel(channel: Option<ChannelId>) -> i64 {
 type Deltas = HashMap<(i64, String, UserId), (i64, i64)>;
 
 /// Adds `changes`, dated `at`, to every kept bucket of each of `boards` (daily, practice), for
-/// the whole guild and for `channel`.
+/// the whole guild and for `channel` (channel 0: the whole guild only, as for an admin's
+/// adjustment).
 fn add_changes(
     deltas: &mut Deltas,
     tz: Timezone,
@@ -38,7 +39,7 @@ fn add_changes(
     for period in KEPT_PERIODS {
         for kind in boards {
             let bucket = kind.bucket(period, tz, at);
-            for board in [0, sf(channel.0)] {
+            for board in std::iter::once(0).chain((channel.0 != 0).then(|| sf(channel.0))) {
                 for s in changes {
                     let entry = deltas.entry((board, bucket.clone(), s.member)).or_default();
                     entry.0 += s.points;
@@ -230,7 +231,7 @@ pub(super) async fn rebuild(tx: &mut Transaction<'static, Any>, guild: GuildId, 
     // Ledger lines are dated by their round's opening, so one group per round and member.
     let rows = sqlx::query(
         "SELECT channel_id, member_id, awarded_at, CAST(SUM(points) AS BIGINT),
-                CAST(SUM(CASE WHEN kind = 'answer' THEN 1 ELSE 0 END) AS BIGINT), board, also_daily
+                CAST(SUM(CASE WHEN kind = 'answer' THEN 1 ELSE 0 END) + SUM(answers_delta) AS BIGINT), board, also_daily
          FROM score_ledger WHERE guild_id = $1
          GROUP BY channel_id, member_id, awarded_at, board, also_daily",
     )

@@ -5,6 +5,7 @@ mod common;
 
 mod answers;
 mod binary;
+mod corrections;
 mod crash;
 mod fairness;
 mod harness;

@@ -1,5 +1,6 @@
-//! Upgrading a database made before practice sessions: SQLite rebuilds `rounds` (it cannot drop
-//! a UNIQUE constraint), so every daily round, and what hangs off it, must come through intact.
+//! Upgrading a database made before practice sessions and admin corrections: SQLite rebuilds
+//! `rounds` and `score_ledger` (it cannot drop a UNIQUE constraint or relax NOT NULL), so every
+//! daily round, its ledger lines, and what hangs off them, must come through intact.
 
 use chrono::NaiveDate;
 use dailyq::domain::round::{RoundKind, RoundState};
@@ -60,6 +61,11 @@ async fn a_database_from_before_practice_sessions_keeps_its_rounds_answers_votes
         store.answer_voters(MessageId(41)).await.unwrap(),
         [UserId(8)].into_iter().collect()
     );
+    assert_eq!(
+        store.round_awards(round.id).await.unwrap(),
+        vec![(UserId(9), "answer".to_owned(), 2)],
+        "the ledger, rebuilt for corrections, keeps its lines"
+    );
     let (streak, latest) = store.streak(ChannelId(2), UserId(9)).await.unwrap();
     assert_eq!((streak.current, latest), (1, 1));
 
@@ -113,6 +119,12 @@ async fn a_database_from_before_practice_sessions_keeps_its_rounds_answers_votes
         .map(|r| r.get(0))
         .collect();
     assert_eq!(kinds, ["daily", "daily"]);
+    let orphan_line = sqlx::query(
+        "INSERT INTO score_ledger (guild_id, channel_id, member_id, round_id, kind, points, awarded_at) VALUES (1, 2, 9, 999, 'answer', 1, 0)",
+    )
+    .execute(&pool)
+    .await;
+    assert!(orphan_line.is_err(), "ledger lines must still reference rounds");
     pool.close().await;
     store.close().await;
 }

@@ -57,6 +57,9 @@ impl From<DifficultyChoice> for Difficulty {
         "scoring",
         "practice_role",
         "pairing",
+        "points",
+        "points_log",
+        "disqualify",
         "check"
     ),
     subcommand_required
@@ -455,6 +458,138 @@ fn same_guild_role(guild: crate::domain::GuildId, role: Option<&serenity::Role>)
     match role {
         Some(r) if r.guild_id.get() != guild.0 => Err(user_error(render::ROLE_OF_ANOTHER_SERVER)),
         _ => Ok(()),
+    }
+}
+
+/// Add or take away a member's points, with a reason (kept in the ledger)
+#[poise::command(slash_command, guild_only)]
+pub async fn points(
+    ctx: Context<'_>,
+    #[description = "Whose points"] member: serenity::User,
+    #[description = "Points to add (negative to take away), -1000 to 1000"]
+    #[min = -1000]
+    #[max = 1000]
+    points: i64,
+    #[description = "Why (members can see it in /dailyq points-log)"] reason: String,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let points = crate::domain::scoring::check_adjustment(points).map_err(user_error)?;
+    let reason = check_reason(&reason)?;
+    if member.bot {
+        return Err(user_error(render::NO_POINTS_FOR_BOTS));
+    }
+    let data = ctx.data();
+    let now = data.clock.now();
+    data.store.ensure_guild(guild, now).await?;
+    let who = UserId(member.id.get());
+    data.store
+        .adjust_points(
+            guild,
+            who,
+            points,
+            UserId(ctx.author().id.get()),
+            &reason,
+            ctx.id(),
+            now,
+        )
+        .await?;
+    say_private(ctx, render::points_adjusted(who, points, &reason)).await
+}
+
+/// List the points adjustments and disqualifications, newest first
+#[poise::command(slash_command, guild_only, rename = "points-log")]
+pub async fn points_log(
+    ctx: Context<'_>,
+    #[description = "Only this member's"] member: Option<serenity::User>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let log = ctx
+        .data()
+        .store
+        .points_log(guild, member.map(|m| UserId(m.id.get())), 20)
+        .await?;
+    say_private(ctx, render::points_log(&log)).await
+}
+
+/// Disqualify an answer: it stops counting, and after the reveal its points are corrected
+#[poise::command(slash_command, guild_only)]
+pub async fn disqualify(
+    ctx: Context<'_>,
+    #[description = "The answer's message link (Copy Message Link)"] message_link: String,
+    #[description = "Why (kept in the ledger, shown in /dailyq points-log)"] reason: String,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let reason = check_reason(&reason)?;
+    let (link_guild, _, message) =
+        crate::domain::ids::parse_message_link(&message_link).map_err(user_error)?;
+    if link_guild != guild {
+        return Err(user_error(render::LINK_OF_ANOTHER_SERVER));
+    }
+    ctx.defer_ephemeral().await?;
+    let data = ctx.data();
+    let answer = data
+        .store
+        .answer(message)
+        .await?
+        .ok_or_else(|| user_error(render::NOT_AN_ANSWER))?;
+    let round = data.store.round(answer.round_id).await?;
+    if round.guild_id != guild {
+        return Err(user_error(render::LINK_OF_ANOTHER_SERVER));
+    }
+    let now = data.clock.now();
+    // After the reveal, the round is scored again without the answer and the difference is
+    // written as corrections; before it, the reveal simply leaves it out.
+    let changes = if round.state == RoundState::Closed {
+        let settings = data.store.ensure_guild(guild, now).await?;
+        let answers = data.store.round_answers(round.id).await?;
+        let votes = data.store.round_votes(round.id).await?;
+        let counted = |skip: Option<crate::domain::MessageId>| -> Vec<crate::domain::scoring::CountedAnswer> {
+            answers
+                .iter()
+                .filter(|a| Some(a.message_id) != skip)
+                .map(|a| crate::domain::scoring::CountedAnswer {
+                    message: a.message_id,
+                    author: a.author_id,
+                    voters: votes.get(&a.message_id).cloned().unwrap_or_default(),
+                })
+                .collect()
+        };
+        let score = |c: &[crate::domain::scoring::CountedAnswer]| {
+            crate::domain::scoring::score_round(c, settings.weights)
+        };
+        crate::domain::scoring::award_changes(&score(&counted(None)), &score(&counted(Some(message))))
+    } else {
+        Vec::new()
+    };
+    let done = data
+        .store
+        .disqualify_answer(
+            &round,
+            message,
+            &changes,
+            UserId(ctx.author().id.get()),
+            &reason,
+            ctx.id(),
+            now,
+        )
+        .await?;
+    if !done {
+        return Err(user_error(render::ALREADY_DISQUALIFIED));
+    }
+    tracing::info!(round = round.id, message = %message, corrections = changes.len(), "answer disqualified");
+    say_private(ctx, render::disqualified(answer.author_id, &round, &changes)).await
+}
+
+/// A correction's reason: 1 to 200 characters.
+fn check_reason(reason: &str) -> Result<String, Error> {
+    let reason = reason.trim();
+    match reason.chars().count() {
+        0 => Err(user_error(render::REASON_NEEDED)),
+        n if n > 200 => Err(user_error(render::REASON_TOO_LONG)),
+        _ => Ok(reason.to_owned()),
     }
 }
 
