@@ -65,6 +65,7 @@ async fn main() {
             filter: Default::default(),
             answer_window: window,
             ping_role: None,
+            remind_before: None,
             paused: false,
             next_post_at: post_time.next_after(start).at,
             created_by: UserId(1),

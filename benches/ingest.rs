@@ -61,6 +61,7 @@ async fn prepared_store(
         .claim_round(
             &NewRound {
                 kind: dailyq::domain::round::RoundKind::Daily,
+                remind_at: None,
                 guild_id: guild,
                 channel_id: ChannelId(fake.channel("dailyq")),
                 question_id: 1,

@@ -34,6 +34,7 @@ async fn bench(label: &str, store: &Store) {
         .claim_round(
             &NewRound {
                 kind: dailyq::domain::round::RoundKind::Daily,
+                remind_at: None,
                 guild_id: guild,
                 channel_id: ChannelId(1),
                 question_id: question,
@@ -82,6 +83,7 @@ async fn bench(label: &str, store: &Store) {
         let date = now.date_naive() + Duration::days(r as i64 + 1);
         let new = NewRound {
             kind: dailyq::domain::round::RoundKind::Daily,
+            remind_at: None,
             guild_id: guild,
             channel_id: ChannelId(2),
             question_id: question,

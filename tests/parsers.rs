@@ -534,3 +534,24 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn reminder_parse_is_total_and_stays_inside_the_window(s in user_input(), window in 10i64..8640) {
+        use dailyq::domain::schedule::{AnswerWindow, parse_reminder};
+        let window = AnswerWindow::new(chrono::Duration::minutes(window)).unwrap();
+        if let Ok(d) = parse_reminder(&s, window) {
+            prop_assert!(d >= chrono::Duration::minutes(5));
+            prop_assert!(d <= window.duration() - chrono::Duration::minutes(5));
+        }
+    }
+
+    #[test]
+    fn remind_button_ids_are_decoded_totally(id in prop_oneof![any::<String>(), "dq:remind:[0-9+-]{0,22}(:[0-9]{0,3})?"]) {
+        use dailyq::discord::render::{parse_remind_button, remind_button_id};
+        if let Some(round) = parse_remind_button(&id) {
+            prop_assert!(round > 0);
+            prop_assert_eq!(parse_remind_button(&remind_button_id(round)), Some(round));
+        }
+    }
+}

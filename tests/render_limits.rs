@@ -125,6 +125,7 @@ fn round(number: u64, id: i64, closes_at: DateTime<Utc>) -> Round {
         channel_id: ChannelId(u64::MAX),
         question_id: i64::MAX,
         kind: RoundKind::Daily,
+        remind_at: None,
         number,
         scheduled_date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         state: RoundState::Open,

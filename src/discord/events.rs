@@ -98,6 +98,8 @@ async fn on_button(
         show_hints(ctx, data, press).await
     } else if id.starts_with("dq:solo:") {
         commands::solo_click(ctx, data, press).await
+    } else if id.starts_with("dq:remind:") {
+        super::reminders::toggle(ctx, data, press).await
     } else if id.starts_with("dq:pair:") {
         super::pairing::click(ctx, data, press).await
     } else {

@@ -9,6 +9,7 @@ pub mod guilds;
 pub mod ingest;
 pub mod pace;
 pub mod pairing;
+pub mod reminders;
 pub mod render;
 pub mod rounds;
 pub mod scheduler;

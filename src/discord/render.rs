@@ -117,17 +117,93 @@ pub fn parse_hint_button(id: &str) -> Option<i64> {
     (round > 0).then_some(round)
 }
 
-/// The buttons under a question post: *Hint*, when the question has hints.
+/// The buttons under a question post: *Hint*, when the question has hints, and *Remind me*,
+/// when the round has a reminder.
 pub fn question_buttons(round: &Round, q: &Question) -> Vec<serenity::CreateActionRow> {
-    if q.hints.is_empty() {
-        return Vec::new();
+    let mut buttons = Vec::new();
+    if !q.hints.is_empty() {
+        buttons.push(
+            serenity::CreateButton::new(hint_button_id(round.id))
+                .label("Hint")
+                .emoji('💡')
+                .style(serenity::ButtonStyle::Secondary),
+        );
     }
-    vec![serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(hint_button_id(round.id))
-            .label("Hint")
-            .emoji('💡')
-            .style(serenity::ButtonStyle::Secondary),
-    ])]
+    if round.remind_at.is_some() {
+        buttons.push(
+            serenity::CreateButton::new(remind_button_id(round.id))
+                .label("Remind me")
+                .emoji('🔔')
+                .style(serenity::ButtonStyle::Secondary),
+        );
+    }
+    if buttons.is_empty() {
+        Vec::new()
+    } else {
+        vec![serenity::CreateActionRow::Buttons(buttons)]
+    }
+}
+
+/// Custom id of the Remind me button on a question post: `dq:remind:{round id}`.
+pub fn remind_button_id(round_id: i64) -> String {
+    format!("dq:remind:{round_id}")
+}
+
+/// Parses a Remind me button id; anything else is `None`.
+pub fn parse_remind_button(id: &str) -> Option<i64> {
+    let round: i64 = id.strip_prefix("dq:remind:")?.parse().ok()?;
+    (round > 0).then_some(round)
+}
+
+/// The reply to a Remind me press whose round this server does not have.
+pub const REMIND_GONE: &str =
+    "This question is not one of this server's rounds, so I have nothing to remind you of.";
+
+/// The reply to a Remind me press.
+pub fn reminders_toggled(on: bool, channel: ChannelId) -> String {
+    if on {
+        format!(
+            "I'll remind you in the thread before each deadline in <#{channel}>, unless you have \
+             already answered. Press **Remind me** again to stop."
+        )
+    } else {
+        format!("No more reminders in <#{channel}>. Press **Remind me** again to get them back.")
+    }
+}
+
+/// The footer that marks a round's reminder (found again after a crash).
+pub fn reminder_marker(round: &Round) -> String {
+    format!("dailyq · reminder · round {}", round.id)
+}
+
+/// A round's reminder: its mentions (only the opted-in members who have not answered), and an
+/// embed with the deadline, the answers so far and each streak at stake.
+pub fn reminder(
+    round: &Round,
+    answers: usize,
+    targets: &[(UserId, Option<u32>)],
+) -> (String, serenity::CreateEmbed) {
+    let mentions = targets
+        .iter()
+        .map(|(m, _)| format!("<@{m}>"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut lines = vec![format!(
+        "The reference answer is revealed {} ({}). {answers} answer{} so far.",
+        timestamp(round.closes_at, 'R'),
+        timestamp(round.closes_at, 't'),
+        if answers == 1 { "" } else { "s" }
+    )];
+    for (member, streak) in targets {
+        if let Some(days) = streak {
+            lines.push(format!("<@{member}>: answer to keep your {days}-day streak 🔥"));
+        }
+    }
+    let embed = serenity::CreateEmbed::new()
+        .title(format!("⏰ Reminder · {}", round_name(round)))
+        .description(truncate(&lines.join("\n"), DESCRIPTION_LIMIT))
+        .footer(serenity::CreateEmbedFooter::new(reminder_marker(round)));
+    (truncate(&mentions, 2000), embed)
 }
 
 /// The hints of a round's question, shown only to the member who pressed *Hint*.
@@ -1342,6 +1418,7 @@ mod tests {
             revealed_at: None,
             post_attempts: 0,
             reveal_attempts: 0,
+            remind_at: None,
         };
         let name = thread_name(&round, &q);
         assert!(name.chars().count() <= 100);

@@ -79,6 +79,8 @@ pub struct RoundRequest {
     pub filter: QuestionFilter,
     /// A role to mention with the post.
     pub ping_role: Option<RoleId>,
+    /// How long before the deadline opted-in members are reminded, if at all.
+    pub remind_before: Option<chrono::Duration>,
 }
 
 /// Claims and posts the daily round of `schedule` for `post` (a scheduled post), or for today's
@@ -106,6 +108,7 @@ pub async fn start_round(
         closes_at,
         filter: schedule.filter.clone(),
         ping_role: schedule.ping_role,
+        remind_before: schedule.remind_before,
     };
     start(discord, data, &request).await
 }
@@ -131,6 +134,11 @@ pub async fn start(discord: &Discord, data: &Data, request: &RoundRequest) -> an
         scheduled_date: request.date,
         opens_at: now,
         closes_at: request.closes_at,
+        // A reminder only while there is still time to answer after it.
+        remind_at: request
+            .remind_before
+            .map(|d| request.closes_at - d)
+            .filter(|at| *at > now),
     };
     let Some(round) = data.store.claim_round(&new, now).await? else {
         let existing = data

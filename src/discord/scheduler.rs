@@ -70,6 +70,8 @@ enum Job {
     Session(i64),
     /// Make a guild's due mock-interview pairing, or finish one.
     Pairing(GuildId),
+    /// Post a round's reminder.
+    Remind(i64),
 }
 
 /// What a job needs, loaded by the tick.
@@ -80,12 +82,13 @@ enum Work {
     Post(ChannelSchedule),
     Session(SessionProgress),
     Pairing(GuildId),
+    Remind(Round),
 }
 
 impl Work {
     fn guild(&self) -> GuildId {
         match self {
-            Work::Reveal(r) | Work::Publish(r) => r.guild_id,
+            Work::Reveal(r) | Work::Publish(r) | Work::Remind(r) => r.guild_id,
             Work::Post(s) => s.guild_id,
             Work::Session(p) => p.session.guild_id,
             Work::Pairing(g) => *g,
@@ -99,6 +102,7 @@ impl Work {
             Work::Post(s) => Job::Post(s.channel_id),
             Work::Session(p) => Job::Session(p.session.id),
             Work::Pairing(g) => Job::Pairing(*g),
+            Work::Remind(r) => Job::Remind(r.id),
         }
     }
 }
@@ -145,7 +149,8 @@ async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) 
     let next_post = data.store.earliest_next_post_after(now).await.ok().flatten();
     let next_reveal = data.store.earliest_reveal_after(now).await.ok().flatten();
     let next_pairing = data.store.earliest_pairing_after(now).await.ok().flatten();
-    let due = [next_post, next_reveal, next_pairing]
+    let next_reminder = data.store.earliest_reminder_after(now).await.ok().flatten();
+    let due = [next_post, next_reveal, next_pairing, next_reminder]
         .into_iter()
         .flatten()
         .min()
@@ -220,6 +225,14 @@ async fn tick(
             }
         }
         Err(e) => tracing::error!(error = ?e, "cannot read practice sessions; will retry"),
+    }
+    match data.store.due_reminders(now).await {
+        Ok(rounds) => {
+            for r in rounds {
+                by_channel.entry(r.channel_id).or_default().push(Work::Remind(r));
+            }
+        }
+        Err(e) => tracing::error!(error = ?e, "cannot read due reminders; will retry"),
     }
     match data.store.pairing_work(now).await {
         Ok(guilds) => {
@@ -371,6 +384,7 @@ async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<(
         Work::Post(schedule) => post_due(discord, data, &schedule).await,
         Work::Session(progress) => sessions::advance(discord, data, &progress).await,
         Work::Pairing(guild) => super::pairing::run(discord, data, guild).await,
+        Work::Remind(round) => super::reminders::remind(discord, data, &round).await,
     }
 }
 

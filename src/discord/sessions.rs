@@ -50,6 +50,7 @@ async fn ask(discord: &Discord, data: &Data, session: &PracticeSession, seq: u32
         closes_at: now + session.plan.window(),
         filter: session.filter.clone(),
         ping_role: None,
+        remind_before: None,
     };
     match rounds::start(discord, data, &request).await? {
         StartOutcome::Posted(_) | StartOutcome::AlreadyExists(_) => Ok(()),

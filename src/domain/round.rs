@@ -46,6 +46,8 @@ pub struct ChannelSchedule {
     pub answer_window: AnswerWindow,
     /// A role to mention with each post.
     pub ping_role: Option<RoleId>,
+    /// How long before each deadline opted-in members are reminded, if at all.
+    pub remind_before: Option<chrono::Duration>,
     /// A paused schedule posts nothing (open rounds are still revealed).
     pub paused: bool,
     /// The next post instant, kept in the database so any process can find due posts.
@@ -241,6 +243,8 @@ pub struct Round {
     pub post_attempts: u32,
     /// How many times the reveal was attempted (a retry looks for earlier reveal messages).
     pub reveal_attempts: u32,
+    /// When its reminder is due, if its schedule reminds.
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 impl Round {
@@ -291,6 +295,7 @@ impl Round {
             revealed_at: None,
             post_attempts: 0,
             reveal_attempts: 0,
+            remind_at: None,
         }
     }
 }

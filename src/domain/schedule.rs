@@ -267,62 +267,18 @@ impl AnswerWindow {
     /// Total on any text: numbers are added up in checked minutes, and a window is built only
     /// once it is known to be in range, so `999999999999999d` is refused instead of overflowing.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let text = s.trim().to_ascii_lowercase().replace(' ', "");
-        let bad = || {
+        let out_of_range = |why: &str| {
             format!(
-                "{} is not a duration: use for example 30m, 23h, 2d or 1h30m",
+                "an answer window of {} is out of range: {why}use between 10m and 6d",
                 quote_input(s)
             )
         };
-        let too_long = || {
-            format!(
-                "an answer window of {} is out of range: use between 10m and 6d",
-                quote_input(s)
-            )
-        };
-        if text.starts_with('-') {
-            return Err(format!(
-                "an answer window of {} is out of range: it cannot be negative; use between 10m and 6d",
-                quote_input(s)
-            ));
+        match duration_minutes(s) {
+            Ok(minutes) => AnswerWindow::from_minutes(minutes),
+            Err(DurationError::NotADuration) => Err(not_a_duration(s)),
+            Err(DurationError::Negative) => Err(out_of_range("it cannot be negative; ")),
+            Err(DurationError::TooLong) => Err(out_of_range("")),
         }
-        if text.is_empty() {
-            return Err(bad());
-        }
-        if text.bytes().all(|b| b.is_ascii_digit()) {
-            // Only digits, so parsing fails only when the number does not fit: far too long.
-            let minutes: i64 = text.parse().map_err(|_| too_long())?;
-            return AnswerWindow::from_minutes(minutes);
-        }
-        let mut total: i64 = 0;
-        let mut number = String::new();
-        let mut seen = Vec::new();
-        for c in text.chars() {
-            if c.is_ascii_digit() {
-                number.push(c);
-                continue;
-            }
-            let per_unit: i64 = match c {
-                'd' => 24 * 60,
-                'h' => 60,
-                'm' => 1,
-                _ => return Err(bad()),
-            };
-            if number.is_empty() || seen.contains(&c) {
-                return Err(bad());
-            }
-            seen.push(c);
-            let n: i64 = number.parse().map_err(|_| too_long())?;
-            number.clear();
-            total = n
-                .checked_mul(per_unit)
-                .and_then(|m| total.checked_add(m))
-                .ok_or_else(too_long)?;
-        }
-        if !number.is_empty() {
-            return Err(bad());
-        }
-        AnswerWindow::from_minutes(total)
     }
 
     /// Builds a window from minutes, checking the range before making a [`Duration`] (which
@@ -369,6 +325,87 @@ fn humanize_minutes(minutes: i64) -> String {
         out.push_str(&format!("{mins}m"));
     }
     out
+}
+
+/// Why a duration did not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DurationError {
+    NotADuration,
+    Negative,
+    TooLong,
+}
+
+fn not_a_duration(s: &str) -> String {
+    format!(
+        "{} is not a duration: use for example 30m, 23h, 2d or 1h30m",
+        quote_input(s)
+    )
+}
+
+/// Minutes in `90m`, `23h`, `2d`, `1h30m` or a bare number of minutes; total on any text
+/// (numbers are added up in checked arithmetic).
+fn duration_minutes(s: &str) -> Result<i64, DurationError> {
+    let text = s.trim().to_ascii_lowercase().replace(' ', "");
+    if text.starts_with('-') {
+        return Err(DurationError::Negative);
+    }
+    if text.is_empty() {
+        return Err(DurationError::NotADuration);
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        // Only digits, so parsing fails only when the number does not fit: far too long.
+        return text.parse().map_err(|_| DurationError::TooLong);
+    }
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    let mut seen = Vec::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let per_unit: i64 = match c {
+            'd' => 24 * 60,
+            'h' => 60,
+            'm' => 1,
+            _ => return Err(DurationError::NotADuration),
+        };
+        if number.is_empty() || seen.contains(&c) {
+            return Err(DurationError::NotADuration);
+        }
+        seen.push(c);
+        let n: i64 = number.parse().map_err(|_| DurationError::TooLong)?;
+        number.clear();
+        total = n
+            .checked_mul(per_unit)
+            .and_then(|m| total.checked_add(m))
+            .ok_or(DurationError::TooLong)?;
+    }
+    if !number.is_empty() {
+        return Err(DurationError::NotADuration);
+    }
+    Ok(total)
+}
+
+/// How long before a round's deadline its reminder is posted: at least 5 minutes, and at least
+/// 5 minutes after the post (shorter than the answer window).
+pub fn parse_reminder(s: &str, window: AnswerWindow) -> Result<Duration, String> {
+    let minutes = match duration_minutes(s) {
+        Ok(m) => m,
+        Err(DurationError::NotADuration) => return Err(not_a_duration(s)),
+        Err(DurationError::Negative | DurationError::TooLong) => i64::MAX,
+    };
+    let longest = window.duration().num_minutes() - 5;
+    if (5..=longest).contains(&minutes) {
+        Ok(Duration::minutes(minutes))
+    } else {
+        Err(format!(
+            "A reminder {} before the deadline does not fit a {} answer window: use between 5m and {}.",
+            quote_input(s),
+            window,
+            humanize_minutes(longest.max(5))
+        ))
+    }
 }
 
 /// When and where a channel posts.
@@ -422,6 +459,24 @@ impl PostTime {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_reminder_fits_inside_the_answer_window() {
+        let window = AnswerWindow::parse("2h").unwrap();
+        assert_eq!(parse_reminder("1h", window), Ok(Duration::hours(1)));
+        assert_eq!(parse_reminder("5m", window), Ok(Duration::minutes(5)));
+        assert_eq!(parse_reminder("115m", window), Ok(Duration::minutes(115)));
+        for bad in ["2h", "4m", "-1h", "0", "9999999999999999999d"] {
+            let e = parse_reminder(bad, window).unwrap_err();
+            assert!(e.contains("between 5m and 1h55m"), "{bad}: {e}");
+        }
+        assert!(
+            parse_reminder("soon", window)
+                .unwrap_err()
+                .contains("not a duration")
+        );
+    }
+
     use super::*;
 
     fn utc(s: &str) -> DateTime<Utc> {

@@ -12,6 +12,7 @@ mod guilds;
 mod pairing;
 mod practice;
 mod questions;
+mod reminders;
 mod rounds;
 mod schedules;
 mod scores;

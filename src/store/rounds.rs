@@ -19,7 +19,7 @@ macro_rules! select_rounds {
             "SELECT r.id, r.guild_id, r.channel_id, r.question_id, r.round_number, r.scheduled_date, r.state, ",
             "r.nonce, r.message_id, r.thread_id, r.opens_at, r.closes_at, r.revealed_at, ",
             "r.answer_message_id, r.summary_message_id, r.post_attempts, r.reveal_attempts, r.kind, r.slot, ",
-            "r.session_id FROM rounds r ",
+            "r.session_id, r.remind_at FROM rounds r ",
             $rest
         )
     };
@@ -53,6 +53,10 @@ fn round_from_row(row: &AnyRow) -> Result<Round> {
         summary_message_id: row.try_get::<Option<i64>, _>(14)?.map(|v| MessageId(unsf(v))),
         post_attempts: u32::try_from(row.try_get::<i64, _>(15)?).map_err(corrupt("rounds"))?,
         reveal_attempts: u32::try_from(row.try_get::<i64, _>(16)?).map_err(corrupt("rounds"))?,
+        remind_at: row
+            .try_get::<Option<i64>, _>(20)?
+            .map(|v| from_ms("rounds", v))
+            .transpose()?,
     })
 }
 
@@ -73,6 +77,8 @@ pub struct NewRound {
     pub opens_at: DateTime<Utc>,
     /// When it is revealed.
     pub closes_at: DateTime<Utc>,
+    /// When opted-in members are reminded, if at all.
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -87,8 +93,8 @@ impl Store {
         self.lock_channel(&mut tx, new.channel_id).await?;
         let row = sqlx::query(
             "INSERT INTO rounds (guild_id, channel_id, question_id, kind, session_id, round_number, slot,
-                 scheduled_date, state, nonce, opens_at, closes_at, created_at)
-             SELECT $1, $2, $3, $9, $10, COALESCE(MAX(round_number), 0) + 1, $11, $4, 'pending', $5, $6, $7, $8
+                 scheduled_date, state, nonce, opens_at, closes_at, created_at, remind_at)
+             SELECT $1, $2, $3, $9, $10, COALESCE(MAX(round_number), 0) + 1, $11, $4, 'pending', $5, $6, $7, $8, $12
              FROM rounds WHERE channel_id = $2 AND kind = $9
              ON CONFLICT (channel_id, slot) DO NOTHING
              RETURNING id",
@@ -104,6 +110,7 @@ impl Store {
         .bind(new.kind.as_str())
         .bind(new.kind.session())
         .bind(new.kind.slot(new.scheduled_date))
+        .bind(new.remind_at.map(ms))
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -207,6 +214,44 @@ impl Store {
         let row = sqlx::query(
             "SELECT MIN(r.closes_at) FROM rounds r WHERE r.state IN ('open', 'revealing') AND r.closes_at > $1
              AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
+             AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4",
+        )
+        .bind(ms(now))
+        .bind(n)
+        .bind(a)
+        .bind(b)
+        .fetch_one(self.pool())
+        .await?;
+        row.try_get::<Option<i64>, _>(0)?
+            .map(|v| from_ms("rounds", v))
+            .transpose()
+    }
+
+    /// Open rounds of this store's shards whose reminder is due at `now` and not posted yet.
+    #[tracing::instrument(skip(self))]
+    pub async fn due_reminders(&self, now: DateTime<Utc>) -> Result<Vec<Round>> {
+        let (n, a, b) = self.shard_binds();
+        let rows = sqlx::query(select_rounds!(
+            "WHERE r.reminded = 0 AND r.remind_at <= $1 AND r.state = 'open'
+             AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
+             AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4 ORDER BY r.remind_at, r.id"
+        ))
+        .bind(ms(now))
+        .bind(n)
+        .bind(a)
+        .bind(b)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_from_row).collect()
+    }
+
+    /// The earliest reminder after `now` of this store's shards, so the scheduler knows how long
+    /// to sleep.
+    #[tracing::instrument(skip(self))]
+    pub async fn earliest_reminder_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let (n, a, b) = self.shard_binds();
+        let row = sqlx::query(
+            "SELECT MIN(r.remind_at) FROM rounds r WHERE r.reminded = 0 AND r.remind_at > $1 AND r.state IN ('pending', 'open')
              AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4",
         )
         .bind(ms(now))

@@ -15,6 +15,7 @@ mod pairing;
 mod practice;
 mod proxy;
 mod recovery;
+mod reminders;
 mod round;
 mod sessions;
 mod setup;

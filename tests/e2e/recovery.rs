@@ -73,6 +73,7 @@ async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut Ap
     let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
     let new = NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
+        remind_at: None,
         guild_id: guild,
         channel_id: ChannelId(channel),
         question_id: question,
@@ -503,6 +504,7 @@ async fn schedule_in(app: &App, guild: GuildId, channel: u64, time: &str) {
         filter: Default::default(),
         answer_window: AnswerWindow::default_window(),
         ping_role: None,
+        remind_before: None,
         paused: false,
         next_post_at: post_time.next_after(start_instant()).at,
         created_by: dailyq::domain::UserId(app.member("admin").id),

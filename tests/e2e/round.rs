@@ -189,6 +189,7 @@ async fn twelve_members_with_points(app: &App) -> u64 {
     let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
     let new = dailyq::store::NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
+        remind_at: None,
         guild_id: guild,
         channel_id: ChannelId(channel),
         question_id: question,

@@ -63,6 +63,7 @@ fn due_schedule(
         filter: QuestionFilter::default(),
         answer_window: AnswerWindow::new(window).unwrap(),
         ping_role: None,
+        remind_before: None,
         paused: false,
         next_post_at: at,
         created_by: UserId(owner),

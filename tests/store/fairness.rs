@@ -42,6 +42,7 @@ async fn a_sunday_round_revealed_on_monday_counts_in_its_own_week(store: &Store)
     let sunday = Utc.with_ymd_and_hms(2026, 6, 14, 20, 0, 0).unwrap();
     let nr = NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
+        remind_at: None,
         scheduled_date: NaiveDate::from_ymd_opt(2026, 6, 14).unwrap(),
         opens_at: sunday,
         closes_at: sunday + Duration::hours(3),

@@ -64,6 +64,7 @@ pub fn new_round(question_id: i64, day: u32) -> NewRound {
     let opens_at = t0() + Duration::days(i64::from(day) - 10);
     NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
+        remind_at: None,
         guild_id: GUILD,
         channel_id: CHANNEL,
         question_id,

@@ -78,6 +78,7 @@ async fn a_database_from_before_practice_sessions_keeps_its_rounds_answers_votes
         scheduled_date: date,
         opens_at: round.closes_at,
         closes_at: round.closes_at + chrono::Duration::hours(1),
+        remind_at: None,
     };
     let tomorrow = day.succ_opt().unwrap();
     let daily = store

@@ -115,6 +115,8 @@ pub async fn setup(
     #[description = "How long answers stay open: 10m to 6d, for example 23h or 90m (default: 23h)"]
     answer_window: Option<String>,
     #[description = "Role to mention with each question"] ping_role: Option<serenity::Role>,
+    #[description = "Remind opted-in members this long before the deadline, for example 2h"]
+    remind_before: Option<String>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
     // Validation, the database and the permission check can take more than Discord's 3 s.
@@ -129,6 +131,10 @@ pub async fn setup(
         Some(w) => AnswerWindow::parse(&w).map_err(user_error)?,
         None => AnswerWindow::default_window(),
     };
+    let remind_before = remind_before
+        .map(|r| crate::domain::schedule::parse_reminder(&r, answer_window))
+        .transpose()
+        .map_err(user_error)?;
     let now = data.clock.now();
     let category = super::category_option(data, guild, category).await?;
     same_guild_role(guild, ping_role.as_ref())?;
@@ -164,6 +170,7 @@ pub async fn setup(
         paused: previous.as_ref().is_some_and(|p| p.paused),
         next_post_at: post_time.next_after(now).at,
         created_by: UserId(ctx.author().id.get()),
+        remind_before,
     };
     if data
         .store
