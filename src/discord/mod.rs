@@ -3,6 +3,7 @@
 //! Commands stay thin (parse → call the store and domain → render); wording lives here, rules in
 //! `domain`, SQL in `store`.
 
+pub mod chart;
 mod commands;
 mod events;
 pub mod guilds;
@@ -13,6 +14,7 @@ pub mod reminders;
 pub mod render;
 pub mod rounds;
 pub mod scheduler;
+pub mod seasons;
 pub mod sessions;
 
 use crate::bank;

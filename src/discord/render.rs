@@ -650,6 +650,17 @@ pub fn may_not_start(role: Option<RoleId>) -> String {
     }
 }
 
+/// The refusal of `period:season` when seasons are off.
+pub const SEASONS_OFF: &str = "Seasons are off on this server; an admin turns them on with `/dailyq season`.";
+
+/// The refusal of a season number that does not exist.
+pub fn no_such_season(number: i64) -> String {
+    format!("There is no finished season {number} yet. Each recap names its season's number.")
+}
+
+/// The reply when the guild's row is missing (it is created on first use, so only a race).
+pub const GUILD_UNKNOWN: &str = "I don't know this server yet; try again in a moment.";
+
 /// The refusal of points for a bot.
 pub const NO_POINTS_FOR_BOTS: &str = "Bots don't take part, so they have no points to adjust.";
 /// The refusal of a correction without a reason.
@@ -1009,6 +1020,116 @@ pub fn ratings_embed(ratings: &[RubricAverage]) -> serenity::CreateEmbed {
         .title("Your mock-interview ratings")
         .description(lines.join("\n"))
         .footer(serenity::CreateEmbedFooter::new("Only you can see this."))
+}
+
+/// The file name of a recap's participation chart.
+pub const CHART_FILE: &str = "participation.png";
+
+/// The footer that marks a season's recap (found again after a crash).
+pub fn season_marker(number: u32) -> String {
+    format!("dailyq · season {number} recap")
+}
+
+/// Said in the recap when the champion role could not be moved.
+pub const CHAMPION_ROLE_REFUSED: &str = "I could not move the champion role: I need **Manage Roles**, and my own role must be above the champion role in the server's role list. `/dailyq check` shows it.";
+
+/// A season's recap.
+pub fn recap_embed(
+    season: &crate::domain::seasons::Season,
+    tz: crate::domain::schedule::Timezone,
+    recap: &crate::domain::seasons::SeasonRecap,
+    role: Option<RoleId>,
+    role_problem: Option<&str>,
+) -> serenity::CreateEmbed {
+    let label = crate::domain::seasons::season_label(season.number, season.kind, tz, season.starts_at);
+    let podium: Vec<String> = recap
+        .top
+        .iter()
+        .take(3)
+        .enumerate()
+        .map(|(i, r)| {
+            let medal = ["🥇", "🥈", "🥉"][i];
+            format!("{medal} <@{}> — **{}** pts", r.standing.member, r.standing.points)
+        })
+        .collect();
+    let rounds = recap.per_round.len();
+    let mut embed = serenity::CreateEmbed::new()
+        .title(format!("🏆 {label} is over"))
+        .description(if podium.is_empty() {
+            "Nobody scored this season.".to_owned()
+        } else {
+            podium.join("\n")
+        })
+        .field(
+            "Rounds and members",
+            format!(
+                "{rounds} round{} · {} member{} answered",
+                if rounds == 1 { "" } else { "s" },
+                recap.participants,
+                if recap.participants == 1 { "" } else { "s" }
+            ),
+            true,
+        )
+        .colour(serenity::Colour::new(0xF1C40F))
+        .image(format!("attachment://{CHART_FILE}"))
+        .footer(serenity::CreateEmbedFooter::new(format!(
+            "Answers per round, oldest first · {}",
+            season_marker(season.number)
+        )));
+    if let Some(b) = &recap.best {
+        embed = embed.field(
+            "Most upvoted answer",
+            format!(
+                "<@{}> — {} {UPVOTE} — [jump to answer]({})",
+                b.author,
+                b.votes,
+                jump_link(season.guild_id, b.thread, b.message)
+            ),
+            false,
+        );
+    }
+    if let Some((member, days)) = recap.longest_streak {
+        embed = embed.field(
+            "Longest active streak",
+            format!("<@{member}> — {days} rounds 🔥"),
+            true,
+        );
+    }
+    let winners = recap.winners();
+    match (role, role_problem) {
+        (Some(_), Some(problem)) => embed = embed.field("Champion role", problem, false),
+        (Some(role), None) if !winners.is_empty() => {
+            let names: Vec<String> = winners.iter().map(|w| format!("<@{w}>")).collect();
+            embed = embed.field(
+                "Champion role",
+                format!("<@&{role}> goes to {}", names.join(", ")),
+                false,
+            );
+        }
+        _ => {}
+    }
+    embed
+}
+
+/// The reply to `/dailyq season`.
+pub fn season_settings(
+    kind: crate::domain::seasons::SeasonKind,
+    recap_channel: Option<ChannelId>,
+    role: Option<RoleId>,
+    next_recap: Option<DateTime<Utc>>,
+) -> String {
+    use crate::domain::seasons::SeasonKind;
+    if kind == SeasonKind::Off {
+        return "Seasons are off: the leaderboards run on without a season board or recaps.".to_owned();
+    }
+    let recap = match (recap_channel, next_recap) {
+        (Some(c), Some(at)) => format!("recaps in <#{c}>, the next {}", timestamp(at, 'F')),
+        _ => "no recap channel yet (`recap_channel:` to post recaps)".to_owned(),
+    };
+    let role = role
+        .map(|r| format!("; the champion role <@&{r}> moves to each season's winners"))
+        .unwrap_or_default();
+    format!("Seasons are **{kind}**: {recap}{role}. `/leaderboard period:season` shows the current one.")
 }
 
 /// A schedule line for `/dailyq status` and `/dailyq setup`.

@@ -72,6 +72,8 @@ enum Job {
     Pairing(GuildId),
     /// Post a round's reminder.
     Remind(i64),
+    /// Recap a guild's finished season.
+    Season(GuildId),
 }
 
 /// What a job needs, loaded by the tick.
@@ -83,6 +85,7 @@ enum Work {
     Session(SessionProgress),
     Pairing(GuildId),
     Remind(Round),
+    Season(GuildId),
 }
 
 impl Work {
@@ -91,7 +94,7 @@ impl Work {
             Work::Reveal(r) | Work::Publish(r) | Work::Remind(r) => r.guild_id,
             Work::Post(s) => s.guild_id,
             Work::Session(p) => p.session.guild_id,
-            Work::Pairing(g) => *g,
+            Work::Pairing(g) | Work::Season(g) => *g,
         }
     }
 
@@ -103,6 +106,7 @@ impl Work {
             Work::Session(p) => Job::Session(p.session.id),
             Work::Pairing(g) => Job::Pairing(*g),
             Work::Remind(r) => Job::Remind(r.id),
+            Work::Season(g) => Job::Season(*g),
         }
     }
 }
@@ -150,7 +154,8 @@ async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) 
     let next_reveal = data.store.earliest_reveal_after(now).await.ok().flatten();
     let next_pairing = data.store.earliest_pairing_after(now).await.ok().flatten();
     let next_reminder = data.store.earliest_reminder_after(now).await.ok().flatten();
-    let due = [next_post, next_reveal, next_pairing, next_reminder]
+    let next_recap = data.store.earliest_recap_after(now).await.ok().flatten();
+    let due = [next_post, next_reveal, next_pairing, next_reminder, next_recap]
         .into_iter()
         .flatten()
         .min()
@@ -233,6 +238,14 @@ async fn tick(
             }
         }
         Err(e) => tracing::error!(error = ?e, "cannot read due reminders; will retry"),
+    }
+    match data.store.season_work(now).await {
+        Ok(guilds) => {
+            for (guild, channel) in guilds {
+                by_channel.entry(channel).or_default().push(Work::Season(guild));
+            }
+        }
+        Err(e) => tracing::error!(error = ?e, "cannot read season recaps; will retry"),
     }
     match data.store.pairing_work(now).await {
         Ok(guilds) => {
@@ -385,6 +398,7 @@ async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<(
         Work::Session(progress) => sessions::advance(discord, data, &progress).await,
         Work::Pairing(guild) => super::pairing::run(discord, data, guild).await,
         Work::Remind(round) => super::reminders::remind(discord, data, &round).await,
+        Work::Season(guild) => super::seasons::run(discord, data, guild).await,
     }
 }
 

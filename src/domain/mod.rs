@@ -12,6 +12,7 @@ pub mod rotation;
 pub mod round;
 pub mod schedule;
 pub mod scoring;
+pub mod seasons;
 pub mod shards;
 pub mod streaks;
 pub mod text;

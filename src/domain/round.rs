@@ -29,6 +29,12 @@ pub struct GuildSettings {
     pub practice_role: Option<RoleId>,
     /// Whether practice points also count on the daily leaderboard.
     pub practice_on_daily: bool,
+    /// How long its seasons last.
+    pub season_kind: super::seasons::SeasonKind,
+    /// Where season recaps are posted (no recap without one).
+    pub recap_channel: Option<ChannelId>,
+    /// The role that moves to each season's winners.
+    pub champion_role: Option<RoleId>,
 }
 
 /// A channel's daily-question schedule.

@@ -4,7 +4,8 @@ use super::{Result, Store, StoreError, corrupt, ms, sf, unsf};
 use crate::domain::round::GuildSettings;
 use crate::domain::schedule::Timezone;
 use crate::domain::scoring::ScoringWeights;
-use crate::domain::{GuildId, RoleId};
+use crate::domain::seasons::SeasonKind;
+use crate::domain::{ChannelId, GuildId, RoleId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -33,6 +34,15 @@ fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
         standings_current: row.try_get::<i64, _>(7)? == 1,
         practice_role: row.try_get::<Option<i64>, _>(8)?.map(|r| RoleId(unsf(r))),
         practice_on_daily: row.try_get::<i64, _>(9)? != 0,
+        season_kind: {
+            let kind: String = row.try_get(10)?;
+            SeasonKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                table: "guilds",
+                problem: format!("unknown season kind {kind:?}"),
+            })?
+        },
+        recap_channel: row.try_get::<Option<i64>, _>(11)?.map(|c| ChannelId(unsf(c))),
+        champion_role: row.try_get::<Option<i64>, _>(12)?.map(|r| RoleId(unsf(r))),
     })
 }
 
@@ -107,7 +117,8 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn guild_settings(&self, guild: GuildId) -> Result<Option<GuildSettings>> {
         let sql = "SELECT guild_id, timezone, points_answer, points_per_voter, points_top_answer, min_answer_chars, rotation_seed,
-                          CASE WHEN standings_tz = timezone THEN 1 ELSE 0 END, practice_role_id, practice_on_daily
+                          CASE WHEN standings_tz = timezone THEN 1 ELSE 0 END, practice_role_id, practice_on_daily,
+                          season_kind, recap_channel_id, champion_role_id
                    FROM guilds WHERE guild_id = $1";
         let row = sqlx::query(sql)
             .bind(sf(guild.0))

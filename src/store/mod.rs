@@ -16,6 +16,7 @@ mod reminders;
 mod rounds;
 mod schedules;
 mod scores;
+mod seasons;
 mod standings;
 mod streaks;
 mod votes;
@@ -26,6 +27,7 @@ pub use pairing::PendingPairing;
 pub use practice::SessionProgress;
 pub use questions::SyncReport;
 pub use rounds::NewRound;
+pub use seasons::SeasonSettings;
 pub use votes::MAX_VOTE_BATCH;
 
 use crate::domain::shards::ShardRange;

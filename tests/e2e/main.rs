@@ -17,6 +17,7 @@ mod proxy;
 mod recovery;
 mod reminders;
 mod round;
+mod seasons;
 mod sessions;
 mod setup;
 mod shards;

@@ -57,6 +57,7 @@ impl From<DifficultyChoice> for Difficulty {
         "scoring",
         "practice_role",
         "pairing",
+        "season",
         "points",
         "points_log",
         "disqualify",
@@ -466,6 +467,83 @@ fn same_guild_role(guild: crate::domain::GuildId, role: Option<&serenity::Role>)
         Some(r) if r.guild_id.get() != guild.0 => Err(user_error(render::ROLE_OF_ANOTHER_SERVER)),
         _ => Ok(()),
     }
+}
+
+/// How long seasons last.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum SeasonChoice {
+    /// Calendar months.
+    #[name = "monthly"]
+    Monthly,
+    /// Weeks from Monday.
+    #[name = "weekly"]
+    Weekly,
+    /// No seasons.
+    #[name = "off"]
+    Off,
+}
+
+/// Show or set seasons: monthly, weekly or off, the recap channel and the champion role
+#[poise::command(slash_command, guild_only)]
+pub async fn season(
+    ctx: Context<'_>,
+    #[description = "monthly (default), weekly or off"] kind: Option<SeasonChoice>,
+    #[description = "Where each season's recap is posted"]
+    #[channel_types("Text", "News")]
+    recap_channel: Option<serenity::GuildChannel>,
+    #[description = "A role that moves to each season's winners (needs Manage Roles)"] champion_role: Option<
+        serenity::Role,
+    >,
+    #[description = "Stop moving a champion role"] clear_role: Option<bool>,
+) -> Result<(), Error> {
+    use crate::domain::seasons::{SeasonKind, recaps_start};
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    same_guild_role(guild, champion_role.as_ref())?;
+    if champion_role.is_some() && clear_role == Some(true) {
+        return Err(user_error(render::ROLE_OR_CLEAR));
+    }
+    let recap_channel = recap_channel.map(|c| usable_channel(ctx, &c)).transpose()?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    let settings = data.store.ensure_guild(guild, now).await?;
+    let current = data
+        .store
+        .season_settings(guild)
+        .await?
+        .ok_or_else(|| user_error(render::GUILD_UNKNOWN))?;
+    let kind = kind.map_or(current.kind, |k| match k {
+        SeasonChoice::Monthly => SeasonKind::Monthly,
+        SeasonChoice::Weekly => SeasonKind::Weekly,
+        SeasonChoice::Off => SeasonKind::Off,
+    });
+    let channel = recap_channel.or(current.recap_channel);
+    let role = match (champion_role, clear_role) {
+        (Some(r), _) => Some(RoleId(r.id.get())),
+        (None, Some(true)) => None,
+        (None, _) => current.champion_role,
+    };
+    // Recaps start with the current season when they are turned on or the kind changes; past
+    // seasons are not recapped.
+    let restart = kind != current.kind || current.recapped_until.is_none();
+    let until = match (channel, kind) {
+        (Some(_), k) if k != SeasonKind::Off => {
+            if restart {
+                recaps_start(kind, settings.timezone, now)
+            } else {
+                current.recapped_until
+            }
+        }
+        _ => None,
+    };
+    let next = until
+        .and_then(|u| kind.bounds(settings.timezone, u))
+        .map(|(_, end)| end);
+    data.store
+        .set_seasons(guild, kind, channel, role, until, next, now)
+        .await?;
+    data.wake.notify_one();
+    say_private(ctx, render::season_settings(kind, channel, role, next)).await
 }
 
 /// Add or take away a member's points, with a reason (kept in the ledger)

@@ -19,6 +19,9 @@ pub enum PeriodChoice {
     /// All time.
     #[name = "all"]
     All,
+    /// The current season (monthly or weekly, as the server set it).
+    #[name = "season"]
+    Season,
 }
 
 /// Which leaderboard.
@@ -47,6 +50,7 @@ impl From<PeriodChoice> for Period {
             PeriodChoice::Week => Period::Week,
             PeriodChoice::Month => Period::Month,
             PeriodChoice::All => Period::AllTime,
+            PeriodChoice::Season => Period::Month,
         }
     }
 }
@@ -85,13 +89,32 @@ pub async fn leaderboard(
     #[channel_types("Text", "News")]
     channel: Option<serenity::GuildChannel>,
     #[description = "daily or practice (default: daily)"] board: Option<BoardChoice>,
+    #[description = "A finished season, by number (see its recap)"]
+    #[min = 1]
+    season: Option<i64>,
 ) -> Result<(), Error> {
     let guild = guild(ctx)?;
     if let Some(c) = &channel {
         super::same_guild(ctx, c)?;
     }
     let kind = board.map(Board::from).unwrap_or_default();
-    let period = period.map(Period::from).unwrap_or_default();
+    if let Some(n) = season {
+        return past_season(ctx, guild, n, kind, channel).await;
+    }
+    let period = match period {
+        Some(PeriodChoice::Season) => {
+            let settings = ctx
+                .data()
+                .store
+                .ensure_guild(guild, ctx.data().clock.now())
+                .await?;
+            settings
+                .season_kind
+                .period()
+                .ok_or_else(|| super::user_error(render::SEASONS_OFF))?
+        }
+        other => other.map(Period::from).unwrap_or_default(),
+    };
     let channel = channel.map(|c| ChannelId(c.id.get()));
     let me = UserId(ctx.author().id.get());
     let (bucket, _) = current_bucket(ctx.data(), guild, kind, period, || async {
@@ -116,6 +139,43 @@ pub async fn leaderboard(
         .components(render::leaderboard_buttons(at, board.total as usize))
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
+    Ok(())
+}
+
+/// The board of a finished season (its top page; seasons past are read, not paged).
+async fn past_season(
+    ctx: Context<'_>,
+    guild: GuildId,
+    number: i64,
+    kind: Board,
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    let data = ctx.data();
+    let found = match u32::try_from(number) {
+        Ok(n) => data.store.season(guild, n).await?,
+        Err(_) => None,
+    };
+    let Some(season) = found else {
+        return Err(super::user_error(render::no_such_season(number)));
+    };
+    let bucket = match kind {
+        Board::Daily => season.bucket.clone(),
+        Board::Practice => format!("practice:{}", season.bucket),
+    };
+    let channel = channel.map(|c| ChannelId(c.id.get()));
+    let me = UserId(ctx.author().id.get());
+    let board = data
+        .store
+        .leaderboard_page(guild, channel, &bucket, 0, render::LEADERBOARD_PAGE as u64, me)
+        .await?;
+    let tz = data.store.ensure_guild(guild, data.clock.now()).await?.timezone;
+    let title = crate::domain::seasons::season_label(season.number, season.kind, tz, season.starts_at);
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(render::leaderboard_embed(kind, Period::AllTime, channel, &board).title(title))
+            .allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
     Ok(())
 }
 
