@@ -55,7 +55,9 @@ pub struct GuildSpec {
     pub owner: String,
     /// Permissions of `@everyone`.
     pub everyone: Permissions,
-    /// Roles besides `@everyone` and the bot's managed role.
+    /// Roles besides `@everyone` and the bot's managed role, lowest first: the first takes
+    /// position 1 (just above `@everyone`), the next 2, and so on. The bot's managed role is
+    /// above them all unless [`FakeConfig::bot_role_below`] names one of them.
     pub roles: Vec<RoleSpec>,
     /// Members besides the owner and the bot.
     pub members: Vec<MemberSpec>,
@@ -177,7 +179,17 @@ pub struct FakeConfig {
     pub shards: u32,
     /// Further guilds the bot is in (none by default); see [`BackgroundGuilds`].
     pub background_guilds: BackgroundGuilds,
+    /// Where the bot's managed role sits in the role hierarchy: `None` (the default) puts it
+    /// above every role of [`GuildSpec::roles`]; `Some(name)` puts it directly below the role
+    /// called `name`. See [`FakeConfig::with_bot_role_below`].
+    pub bot_role_below: Option<String>,
+    /// The most bytes the files of one message may add up to (Discord's default: 25 MiB);
+    /// more is refused with 413 (40005). Interactions announce it as `attachment_size_limit`.
+    pub upload_limit: usize,
 }
+
+/// Discord's default upload limit for the files of one message: 25 MiB.
+pub const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
 impl Default for FakeConfig {
     fn default() -> Self {
@@ -197,6 +209,8 @@ impl Default for FakeConfig {
             guilds: 1,
             shards: 1,
             background_guilds: BackgroundGuilds::default(),
+            bot_role_below: None,
+            upload_limit: DEFAULT_UPLOAD_LIMIT,
         }
     }
 }
@@ -208,6 +222,36 @@ impl FakeConfig {
             name: name.to_owned(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         });
+        self
+    }
+
+    /// Adds a role granting `permissions` guild-wide, above the roles already listed (roles
+    /// take positions 1, 2, … in the order of [`GuildSpec::roles`]; `@everyone` is 0). The
+    /// bot's managed role stays above it unless [`FakeConfig::with_bot_role_below`] says
+    /// otherwise.
+    pub fn with_role(mut self, name: &str, permissions: Permissions) -> Self {
+        self.guild.roles.push(RoleSpec {
+            name: name.to_owned(),
+            permissions,
+        });
+        self
+    }
+
+    /// Puts the bot's managed role directly below the role called `name` (and above the roles
+    /// listed before it), so the bot cannot give or take that role or any above it: Discord
+    /// answers 403 Missing Permissions (50013). [`FakeDiscord::start`] panics when the guild
+    /// has no such role.
+    ///
+    /// [`FakeDiscord::start`]: crate::FakeDiscord::start
+    pub fn with_bot_role_below(mut self, name: &str) -> Self {
+        self.bot_role_below = Some(name.to_owned());
+        self
+    }
+
+    /// Sets the most bytes the files of one message may add up to (see
+    /// [`FakeConfig::upload_limit`]).
+    pub fn with_upload_limit(mut self, bytes: usize) -> Self {
+        self.upload_limit = bytes;
         self
     }
 

@@ -81,6 +81,9 @@ impl ApiError {
     pub(crate) fn unknown_message() -> Self {
         Self::new(404, 10008, "Unknown Message")
     }
+    pub(crate) fn unknown_role() -> Self {
+        Self::new(404, 10011, "Unknown Role")
+    }
     pub(crate) fn unknown_user() -> Self {
         Self::new(404, 10013, "Unknown User")
     }
@@ -95,6 +98,16 @@ impl ApiError {
     }
     pub(crate) fn unknown_command() -> Self {
         Self::new(404, 10063, "Unknown application command")
+    }
+    pub(crate) fn too_many_attachments() -> Self {
+        Self::new(
+            400,
+            30015,
+            "Maximum number of attachments in a message reached (10)",
+        )
+    }
+    pub(crate) fn entity_too_large() -> Self {
+        Self::new(413, 40005, "Request entity too large")
     }
     pub(crate) fn already_acknowledged() -> Self {
         Self::new(400, 40060, "Interaction has already been acknowledged.")

@@ -4,6 +4,7 @@
 //!
 //! See `README.md` for an example.
 
+mod attachments;
 mod background;
 mod config;
 mod error;
@@ -30,7 +31,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-pub use config::{BackgroundGuilds, FakeConfig, GuildSpec, MemberSpec, RateLimitConfig, RoleSpec, intents};
+pub use config::{
+    BackgroundGuilds, DEFAULT_UPLOAD_LIMIT, FakeConfig, GuildSpec, MemberSpec, RateLimitConfig, RoleSpec,
+    intents,
+};
 pub use error::ApiError;
 pub use gateway::{FloodReaction, GatewayStats};
 pub use ids::TimeSource;
@@ -38,8 +42,8 @@ pub use limits::Faults;
 pub use permissions::Permissions;
 pub use record::{Direction, GatewayRecord, Record, RestRecord};
 pub use script::{
-    FakeMessage, Interaction, InteractionResponse, Member, Opt, Reaction, ResponseKind, ThreadInfo, Timeout,
-    focused, opt, sub,
+    FakeAttachment, FakeMessage, Interaction, InteractionResponse, Member, ModalInfo, Opt, Reaction,
+    ResponseKind, TextInput, TextInputStyle, ThreadInfo, Timeout, attachment, focused, opt, sub,
 };
 
 use crate::shared::Shared;
@@ -71,7 +75,8 @@ impl FakeDiscord {
         let addr = listener.local_addr()?;
         let tls = tls::generate()?;
         let recorder = record::Recorder::new(config.record_file.as_deref())?;
-        let world = state::World::new(&config, gateway::Hub::default());
+        let mut world = state::World::new(&config, gateway::Hub::default());
+        world.cdn_base = format!("http://{addr}");
         let heartbeat_ms = u64::try_from(config.heartbeat_interval.as_millis()).unwrap_or(41_250);
         let shared = Arc::new(Shared::new(
             world,
@@ -194,6 +199,26 @@ impl FakeDiscord {
         self.shared
             .read(|w| w.role_by_name(name))
             .unwrap_or_else(|| panic!("no role named {name:?}"))
+    }
+
+    /// The ids of the roles a member holds (besides `@everyone`), in the order they got them;
+    /// empty for an unknown user.
+    pub fn member_roles(&self, user: u64) -> Vec<u64> {
+        self.shared
+            .read(|w| w.members.get(&user).map(|m| m.roles.clone()).unwrap_or_default())
+    }
+
+    /// A role's position in the hierarchy (`@everyone` is 0; higher is more senior); panics if
+    /// there is no such role.
+    pub fn role_position(&self, role: u64) -> u16 {
+        self.shared
+            .read(|w| w.roles.get(&role).map(|r| r.position))
+            .unwrap_or_else(|| panic!("no role {role}"))
+    }
+
+    /// The bot's own managed role.
+    pub fn bot_role(&self) -> u64 {
+        self.shared.read(|w| w.bot_role)
     }
 
     /// A scriptable member by username; panics if there is none.

@@ -236,7 +236,9 @@ impl Faults {
 
     /// Answers every REST request whose path (e.g. `/api/v10/channels/123/messages`) contains
     /// `fragment` with `status` (a 5xx: an outage of that route only) until [`Faults::clear`]
-    /// or [`Faults::heal_path`].
+    /// or [`Faults::heal_path`]. Attachment downloads count too (their paths start with
+    /// `/attachments/` or `/ephemeral-attachments/`): `fail_path("/attachments/", 503)` is a
+    /// CDN outage.
     pub fn fail_path(&self, fragment: &str, status: u16) {
         self.with(|s| s.failing_paths.push((fragment.to_owned(), status)));
     }
@@ -367,6 +369,16 @@ impl Faults {
 
     pub(crate) fn delay(&self) -> Duration {
         self.with(|s| s.delay)
+    }
+
+    /// The status of a [`Faults::fail_path`] matching `path`, if any (random faults aside).
+    pub(crate) fn failing_status(&self, path: &str) -> Option<u16> {
+        self.with(|s| {
+            s.failing_paths
+                .iter()
+                .find(|(f, _)| path.contains(f.as_str()))
+                .map(|(_, status)| *status)
+        })
     }
 
     pub(crate) fn draw_rest(&self, path: &str) -> RestFault {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::attachments::Upload;
 use crate::config::intents;
 use crate::error::{ApiError, FieldError};
 use crate::permissions::Permissions;
@@ -170,23 +171,39 @@ impl World {
             origin: None,
             reference: None,
             pinned: false,
+            attachments: Vec::new(),
         }
     }
 
-    /// Create Message, as the bot over REST or a member in the client. Returns the message id
-    /// and whether it is new (false when `enforce_nonce` found an earlier one).
+    /// Create Message without files; see [`World::create_message_with`].
     pub(crate) fn create_message(
         &mut self,
         author: u64,
         channel_id: u64,
         body: &Value,
     ) -> Result<(u64, bool), ApiError> {
+        self.create_message_with(author, channel_id, body, &[])
+    }
+
+    /// Create Message, as the bot over REST or a member in the client, with the files of a
+    /// multipart request (they need ATTACH_FILES). Returns the message id and whether it is
+    /// new (false when `enforce_nonce` found an earlier one).
+    pub(crate) fn create_message_with(
+        &mut self,
+        author: u64,
+        channel_id: u64,
+        body: &Value,
+        uploads: &[Upload],
+    ) -> Result<(u64, bool), ApiError> {
         let channel = self.channel(channel_id)?;
-        let needed = if channel.is_thread() {
+        let mut needed = if channel.is_thread() {
             Permissions::SEND_MESSAGES_IN_THREADS
         } else {
             Permissions::SEND_MESSAGES
         };
+        if !uploads.is_empty() {
+            needed = needed | Permissions::ATTACH_FILES;
+        }
         self.require(author, channel_id, needed)?;
         let manager = self
             .channel_permissions(author, channel_id)
@@ -195,9 +212,10 @@ impl World {
             return Err(ApiError::thread_archived());
         }
         validate::message(body)?;
-        if !validate::has_payload(body) {
+        if !validate::has_payload(body) && uploads.is_empty() {
             return Err(ApiError::empty_message());
         }
+        self.check_uploads(uploads, 0)?;
         let nonce_key = body.get("nonce").and_then(|n| match n {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -230,6 +248,7 @@ impl World {
         }
         let id = self.ids.next();
         let mut msg = self.new_message(id, channel_id, author, body);
+        msg.attachments = self.store_uploads(channel_id, body, uploads);
         if reference.is_some() {
             msg.kind = 19;
             msg.reference = reference;
@@ -258,24 +277,39 @@ impl World {
         channel_id: u64,
         id: u64,
         body: &Value,
+        uploads: &[Upload],
     ) -> Result<(), ApiError> {
         let msg = self.message_in(channel_id, id)?;
         if msg.author_id != actor {
             return Err(ApiError::cannot_edit_others());
         }
-        self.require(actor, channel_id, Permissions::NONE)?;
+        let needed = if uploads.is_empty() {
+            Permissions::NONE
+        } else {
+            Permissions::ATTACH_FILES
+        };
+        self.require(actor, channel_id, needed)?;
         if self.is_archived(channel_id) {
             return Err(ApiError::thread_archived());
         }
         validate::message(body)?;
-        self.apply_edit(id, body);
+        self.check_uploads(uploads, self.kept_attachments(id, body).len())?;
+        self.apply_edit(id, body, uploads);
         Ok(())
     }
 
-    fn apply_edit(&mut self, id: u64, body: &Value) {
+    /// Applies an edit whose limits were checked; `attachments` in the body (which existing
+    /// files to keep) and new files change the message's files.
+    fn apply_edit(&mut self, id: u64, body: &Value, uploads: &[Upload]) {
+        let Some(channel) = self.messages.get(&id).map(|m| m.channel_id) else {
+            return;
+        };
+        let mut files = self.kept_attachments(id, body);
+        files.extend(self.store_uploads(channel, body, uploads));
         let Some(msg) = self.messages.get_mut(&id) else {
             return;
         };
+        msg.attachments = files;
         if let Some(content) = body.get("content") {
             msg.content = content.as_str().unwrap_or_default().to_owned();
         }
@@ -771,6 +805,66 @@ impl World {
         Ok(())
     }
 
+    /// The position of a member's highest role (0, `@everyone`'s, when they have none).
+    pub(crate) fn highest_role_position(&self, user: u64) -> u16 {
+        self.members
+            .get(&user)
+            .into_iter()
+            .flat_map(|m| m.roles.iter())
+            .filter_map(|r| self.roles.get(r))
+            .map(|r| r.position)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Add Guild Member Role (`add`) or Remove Guild Member Role, as Discord checks them: the
+    /// member (10007) and the role (10011; `@everyone` is none a member can be given) must
+    /// exist; the actor needs MANAGE_ROLES, and the role must be below the actor's highest
+    /// role — ADMINISTRATOR does not lift that, only the owner is above it — and must not be
+    /// managed by an integration (all 403, 50013). Giving a role the member has, or taking one
+    /// they lack, changes nothing; a change sends GUILD_MEMBER_UPDATE to sessions with
+    /// GUILD_MEMBERS.
+    pub(crate) fn change_member_role(
+        &mut self,
+        actor: u64,
+        guild: u64,
+        user: u64,
+        role: u64,
+        add: bool,
+    ) -> Result<(), ApiError> {
+        if actor == self.bot_id && !self.bot_in_guild {
+            return Err(ApiError::missing_access());
+        }
+        if !self.members.contains_key(&user) {
+            return Err(ApiError::unknown_member());
+        }
+        let target = self
+            .roles
+            .get(&role)
+            .filter(|r| r.id != self.guild_id)
+            .ok_or_else(ApiError::unknown_role)?;
+        let owner = actor == self.owner_id;
+        let can_manage = self.base_permissions(actor).contains(Permissions::MANAGE_ROLES);
+        let below = target.position < self.highest_role_position(actor);
+        if target.managed || !(owner || (can_manage && below)) {
+            return Err(ApiError::missing_permissions());
+        }
+        let member = self.members.get_mut(&user).expect("checked above");
+        let has = member.roles.contains(&role);
+        if add == has {
+            return Ok(());
+        }
+        if add {
+            member.roles.push(role);
+        } else {
+            member.roles.retain(|r| *r != role);
+        }
+        let mut d = self.member_json(user, true);
+        d["guild_id"] = json!(guild.to_string());
+        self.emit("GUILD_MEMBER_UPDATE", d, intents::GUILD_MEMBERS, false);
+        Ok(())
+    }
+
     /// Sets a member overwrite so that `user` has exactly `perms` in a channel.
     pub(crate) fn set_member_overwrite(&mut self, channel_id: u64, user: u64, perms: Permissions) {
         let Some(c) = self.channels.get_mut(&channel_id) else {
@@ -976,7 +1070,7 @@ impl World {
             "entitlements": [],
             "authorizing_integration_owners": { "0": self.guild_of(channel_id).to_string() },
             "context": 0,
-            "attachment_size_limit": 10_485_760,
+            "attachment_size_limit": self.upload_limit,
         });
         if let Some(source) = source_message.and_then(|m| self.messages.get(&m)) {
             d["message"] = self.message_json(source, false);
@@ -1003,12 +1097,19 @@ impl World {
         (id, token)
     }
 
-    fn interaction_message(&mut self, interaction: u64, body: &Value, loading: bool) -> u64 {
+    fn interaction_message(
+        &mut self,
+        interaction: u64,
+        body: &Value,
+        loading: bool,
+        uploads: &[Upload],
+    ) -> u64 {
         let i = &self.interactions[&interaction];
         let channel = i.channel_id;
         let command = i.kind == kind::COMMAND || i.kind == kind::AUTOCOMPLETE;
         let id = self.ids.next();
         let mut msg = self.new_message(id, channel, self.bot_id, body);
+        msg.attachments = self.store_uploads(channel, body, uploads);
         msg.flags = body["flags"].as_u64().unwrap_or(0) & (4 | 4096 | FLAG_EPHEMERAL);
         if loading {
             msg.flags |= FLAG_LOADING;
@@ -1027,6 +1128,7 @@ impl World {
         id: u64,
         token: &str,
         body: &Value,
+        uploads: &[Upload],
     ) -> Result<(), ApiError> {
         let i = self
             .interactions
@@ -1066,25 +1168,30 @@ impl World {
             )]));
         }
         let data_or_empty = if data.is_null() { json!({}) } else { data.clone() };
+        let source = i.source_message;
         match response_type {
             callback::MESSAGE => {
                 validate::message(&data_or_empty)?;
-                if !validate::has_payload(&data_or_empty) {
+                if !validate::has_payload(&data_or_empty) && uploads.is_empty() {
                     return Err(ApiError::empty_message());
                 }
+                self.check_uploads(uploads, 0)?;
             }
-            callback::UPDATE_MESSAGE => validate::message(&data_or_empty)?,
+            callback::UPDATE_MESSAGE => {
+                validate::message(&data_or_empty)?;
+                let kept = source.map_or(0, |m| self.kept_attachments(m, &data_or_empty).len());
+                self.check_uploads(uploads, kept)?;
+            }
             callback::AUTOCOMPLETE => validate::choices(&data_or_empty)?,
             callback::MODAL => validate::modal(&data_or_empty)?,
             _ => {}
         }
-        let source = i.source_message;
         let original = match response_type {
-            callback::MESSAGE => Some(self.interaction_message(id, &data_or_empty, false)),
-            callback::DEFERRED_MESSAGE => Some(self.interaction_message(id, &data_or_empty, true)),
+            callback::MESSAGE => Some(self.interaction_message(id, &data_or_empty, false, uploads)),
+            callback::DEFERRED_MESSAGE => Some(self.interaction_message(id, &data_or_empty, true, &[])),
             callback::UPDATE_MESSAGE => {
                 if let Some(source) = source {
-                    self.apply_edit(source, &data_or_empty);
+                    self.apply_edit(source, &data_or_empty, uploads);
                 }
                 source
             }
@@ -1114,26 +1221,34 @@ impl World {
 
     /// Create Followup Message; after a deferred response the first one fills the
     /// "thinking" message instead.
-    pub(crate) fn followup(&mut self, app: u64, token: &str, body: &Value) -> Result<Value, ApiError> {
+    pub(crate) fn followup(
+        &mut self,
+        app: u64,
+        token: &str,
+        body: &Value,
+        uploads: &[Upload],
+    ) -> Result<Value, ApiError> {
         let i = self.interaction_by_token(app, token)?;
         if i.callback.is_none() {
             return Err(ApiError::unknown_webhook());
         }
         validate::message(body)?;
-        if !validate::has_payload(body) {
+        if !validate::has_payload(body) && uploads.is_empty() {
             return Err(ApiError::empty_message());
         }
         let id = i.id;
         let loading = i
             .original_message
             .filter(|m| self.messages.get(m).is_some_and(|m| m.flags & FLAG_LOADING != 0));
+        let kept = loading.map_or(0, |m| self.kept_attachments(m, body).len());
+        self.check_uploads(uploads, kept)?;
         let msg_id = match loading {
             Some(original) => {
-                self.apply_edit(original, body);
+                self.apply_edit(original, body, uploads);
                 original
             }
             None => {
-                let msg = self.interaction_message(id, body, false);
+                let msg = self.interaction_message(id, body, false, uploads);
                 if let Some(i) = self.interactions.get_mut(&id) {
                     i.followups.push(msg);
                 }
@@ -1168,6 +1283,7 @@ impl World {
         token: &str,
         which: &str,
         body: &Value,
+        uploads: &[Upload],
     ) -> Result<Value, ApiError> {
         let id = self.webhook_message_id(app, token, which)?;
         let channel = self.messages[&id].channel_id;
@@ -1175,7 +1291,8 @@ impl World {
             return Err(ApiError::thread_archived());
         }
         validate::message(body)?;
-        self.apply_edit(id, body);
+        self.check_uploads(uploads, self.kept_attachments(id, body).len())?;
+        self.apply_edit(id, body, uploads);
         Ok(self.message_json(&self.messages[&id], false))
     }
 

@@ -10,6 +10,7 @@ use axum::response::Response;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
+use crate::attachments::Upload;
 use crate::error::ApiError;
 use crate::ids::unix_seconds_f64;
 use crate::limits::{BucketHeaders, RestFault, Verdict};
@@ -44,10 +45,19 @@ pub(crate) async fn api(State(shared): State<Arc<Shared>>, request: Request) -> 
     let query = request.uri().query().unwrap_or_default().to_owned();
     let headers = request.headers().clone();
     let kill = request.extensions().get::<ConnectionKill>().cloned();
-    let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
-        .await
-        .unwrap_or_default();
-    let body = parse_body(&headers, &bytes);
+    // Room for a request at the upload limit; a bigger body is refused as Discord does.
+    let limit = shared
+        .read(|w| w.upload_limit)
+        .saturating_add(1024 * 1024)
+        .max(BODY_LIMIT);
+    let body = match axum::body::to_bytes(request.into_body(), limit).await {
+        Ok(bytes) => parse_body(&headers, &bytes),
+        Err(_) => Err(ApiError::entity_too_large()),
+    };
+    let (body, uploads) = match body {
+        Ok((body, uploads)) => (Ok(body), uploads),
+        Err(e) => (Err(e), Vec::new()),
+    };
     let held = shared.faults.admit(&shared.recorder, &path, || {
         let body = body.as_ref().cloned().unwrap_or(Value::Null);
         shared
@@ -69,7 +79,7 @@ pub(crate) async fn api(State(shared): State<Arc<Shared>>, request: Request) -> 
     }
     let answer = match body {
         Ok(body) => {
-            let answer = handle(&shared, &method, &path, &query, &headers, &body).await;
+            let answer = handle(&shared, &method, &path, &query, &headers, &body, &uploads).await;
             shared.recorder.rest(
                 method.as_str(),
                 &path,
@@ -110,28 +120,22 @@ pub(crate) async fn api(State(shared): State<Arc<Shared>>, request: Request) -> 
     response
 }
 
-/// JSON, or the `payload_json` part of a multipart body (files are not kept).
-fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value, ApiError> {
+/// JSON, or a multipart body's `payload_json` part and its `files[n]` parts.
+fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> Result<(Value, Vec<Upload>), ApiError> {
     if bytes.is_empty() {
-        return Ok(Value::Null);
+        return Ok((Value::Null, Vec::new()));
     }
     let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if let Some(boundary) = content_type.split("boundary=").nth(1) {
-        let boundary = format!("--{}", boundary.trim_matches('"'));
-        let text = String::from_utf8_lossy(bytes);
-        for part in text.split(boundary.as_str()) {
-            if let Some((head, body)) = part.split_once("\r\n\r\n")
-                && head.contains("name=\"payload_json\"")
-            {
-                return serde_json::from_str(body.trim_end_matches("\r\n")).map_err(|_| ApiError::bad_json());
-            }
-        }
-        return Ok(json!({}));
+        let boundary = boundary.split(';').next().unwrap_or_default().trim();
+        return crate::attachments::parse_multipart(boundary, bytes);
     }
-    serde_json::from_slice(bytes).map_err(|_| ApiError::bad_json())
+    serde_json::from_slice(bytes)
+        .map(|body| (body, Vec::new()))
+        .map_err(|_| ApiError::bad_json())
 }
 
 fn decode(segment: &str) -> String {
@@ -242,6 +246,7 @@ async fn handle(
     query: &str,
     headers: &HeaderMap,
     body: &Value,
+    uploads: &[Upload],
 ) -> Answer {
     let delay = shared.faults.delay();
     if !delay.is_zero() {
@@ -295,7 +300,8 @@ async fn handle(
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let query = parse_query(query);
-    let outcome = shared.with_world(|w| route_request(w, &shared.ws_url, method, &segs, &query, body));
+    let outcome =
+        shared.with_world(|w| route_request(w, &shared.ws_url, method, &segs, &query, body, uploads));
     let mut answer = match outcome {
         Ok((status, body)) => Answer {
             status,
@@ -329,6 +335,7 @@ fn route_request(
     segs: &[&str],
     query: &HashMap<String, String>,
     body: &Value,
+    uploads: &[Upload],
 ) -> Outcome {
     let bot = w.bot_id;
     let num = |key: &str| query.get(key).and_then(|v| v.parse::<u64>().ok());
@@ -379,7 +386,7 @@ fn route_request(
             num("around"),
         ),
         ("POST", ["channels", channel, "messages"]) => {
-            let (message, _) = w.create_message(bot, id(channel), body)?;
+            let (message, _) = w.create_message_with(bot, id(channel), body, uploads)?;
             ok(w.message_for_bot(&w.messages[&message]))
         }
         ("GET", ["channels", channel, "messages", message]) => {
@@ -394,7 +401,7 @@ fn route_request(
             ok(w.message_for_bot(msg))
         }
         ("PATCH", ["channels", channel, "messages", message]) => {
-            w.edit_message(bot, id(channel), id(message), body)?;
+            w.edit_message(bot, id(channel), id(message), body, uploads)?;
             ok(w.message_for_bot(&w.messages[&id(message)]))
         }
         ("DELETE", ["channels", channel, "messages", message]) => {
@@ -487,13 +494,13 @@ fn route_request(
             no_content()
         }
         ("POST", ["interactions", interaction, token, "callback"]) => {
-            w.interaction_callback(id(interaction), token, body)?;
+            w.interaction_callback(id(interaction), token, body, uploads)?;
             no_content()
         }
-        ("POST", ["webhooks", app, token]) => ok(w.followup(id(app), token, body)?),
+        ("POST", ["webhooks", app, token]) => ok(w.followup(id(app), token, body, uploads)?),
         ("GET", ["webhooks", app, token, "messages", which]) => ok(w.webhook_get(id(app), token, which)?),
         ("PATCH", ["webhooks", app, token, "messages", which]) => {
-            ok(w.webhook_edit(id(app), token, which, body)?)
+            ok(w.webhook_edit(id(app), token, which, body, uploads)?)
         }
         ("DELETE", ["webhooks", app, token, "messages", which]) => {
             w.webhook_delete(id(app), token, which)?;
@@ -545,6 +552,12 @@ fn route_request(
                 return Err(ApiError::unknown_member());
             }
             ok(w.member_json(user, true))
+        }
+        ("PUT" | "DELETE", ["guilds", guild, "members", user, "roles", role]) => {
+            check_guild(w, guild)?;
+            let add = method == Method::PUT;
+            w.change_member_role(bot, id(guild), id(user), id(role), add)?;
+            no_content()
         }
         ("GET", ["guilds", guild, "members"]) => {
             check_guild(w, guild)?;

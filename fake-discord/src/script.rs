@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use crate::attachments::{AttachmentRec, Upload, guess_content_type};
 use crate::error::ApiError;
 use crate::ops::{callback, kind};
 use crate::permissions::Permissions;
@@ -88,6 +89,52 @@ pub struct FakeMessage {
     pub edited: bool,
     /// Whether the bot wrote it.
     pub by_bot: bool,
+    /// Its files, in order, with their bytes — those its embeds show included (see
+    /// [`FakeAttachment::in_embed`]).
+    pub attachments: Vec<FakeAttachment>,
+}
+
+/// A file on a message (or given to a slash command's attachment option), as uploaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FakeAttachment {
+    /// Attachment id.
+    pub id: u64,
+    /// File name.
+    pub filename: String,
+    /// Content type, as sent with the file or guessed from its extension.
+    pub content_type: Option<String>,
+    /// Description (alt text), if one was given.
+    pub description: Option<String>,
+    /// Size in bytes.
+    pub size: usize,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Where the fake serves the bytes (`GET` without authorization), as in the attachment
+    /// object's `url`.
+    pub url: String,
+    /// Whether an embed of the message shows it (`attachment://{filename}`): Discord then
+    /// puts its URL in the embed and leaves it out of the message's `attachments`.
+    pub in_embed: bool,
+}
+
+impl FakeAttachment {
+    pub(crate) fn from_rec(world: &World, a: &AttachmentRec, in_embed: bool) -> Self {
+        Self {
+            id: a.id,
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            description: a.description.clone(),
+            size: a.bytes.len(),
+            bytes: a.bytes.to_vec(),
+            url: format!("{}{}", world.cdn_base, a.path),
+            in_embed,
+        }
+    }
+
+    /// The bytes as UTF-8 text (lossy), for text files.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
 }
 
 impl FakeMessage {
@@ -118,6 +165,14 @@ impl FakeMessage {
             reply_to: m.reference,
             edited: m.edited_timestamp.is_some(),
             by_bot: m.author_id == world.bot_id,
+            attachments: {
+                let embedded = world.embedded_attachments(&m.attachments, &m.embeds);
+                m.attachments
+                    .iter()
+                    .filter_map(|a| world.attachments.get(a))
+                    .map(|a| FakeAttachment::from_rec(world, a, embedded.contains(&a.id)))
+                    .collect()
+            },
         }
     }
 
@@ -241,6 +296,15 @@ pub enum Opt {
         /// What has been typed so far.
         partial: String,
     },
+    /// A file picked for an attachment option (type 11).
+    Attachment {
+        /// Option name.
+        name: String,
+        /// File name.
+        filename: String,
+        /// The file's bytes.
+        bytes: Vec<u8>,
+    },
 }
 
 /// A value option.
@@ -256,6 +320,17 @@ pub fn sub(name: &str, options: Vec<Opt>) -> Opt {
     Opt::Sub {
         name: name.to_owned(),
         options,
+    }
+}
+
+/// A file for an attachment option (type 11): the interaction carries its id as the value
+/// and the attachment object in `resolved.attachments`, with a `url` the fake serves, as
+/// Discord does for a file picked in the client.
+pub fn attachment(name: &str, filename: &str, bytes: impl Into<Vec<u8>>) -> Opt {
+    Opt::Attachment {
+        name: name.to_owned(),
+        filename: filename.to_owned(),
+        bytes: bytes.into(),
     }
 }
 
@@ -313,7 +388,91 @@ pub struct InteractionResponse {
     pub ephemeral: bool,
 }
 
+/// How a text input in a modal looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextInputStyle {
+    /// 1: one line.
+    Short,
+    /// 2: several lines.
+    Paragraph,
+}
+
+/// A text input of a modal the bot opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextInput {
+    /// Its `custom_id`: the key of its value in the submission.
+    pub custom_id: String,
+    /// Label shown above it.
+    pub label: String,
+    /// Short or paragraph.
+    pub style: TextInputStyle,
+    /// Fewest characters the client accepts (`min_length`), if set.
+    pub min_length: Option<u16>,
+    /// Most characters the client accepts (`max_length`), if set.
+    pub max_length: Option<u16>,
+    /// Whether the client requires a value (Discord's default: yes).
+    pub required: bool,
+    /// Prefilled value.
+    pub value: Option<String>,
+    /// Placeholder shown while empty.
+    pub placeholder: Option<String>,
+}
+
+/// A modal the bot opened (callback type 9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModalInfo {
+    /// Its `custom_id`, sent back with the submission.
+    pub custom_id: String,
+    /// Title shown at the top.
+    pub title: String,
+    /// Its text inputs, row by row.
+    pub inputs: Vec<TextInput>,
+}
+
+impl ModalInfo {
+    /// Reads a modal callback's `data` (already validated).
+    pub(crate) fn parse(data: &Value) -> Self {
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let number = |v: &Value| v.as_u64().and_then(|n| u16::try_from(n).ok());
+        let inputs = data["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+            .map(|input| TextInput {
+                custom_id: text(&input["custom_id"]).unwrap_or_default(),
+                label: text(&input["label"]).unwrap_or_default(),
+                style: if input["style"].as_u64() == Some(2) {
+                    TextInputStyle::Paragraph
+                } else {
+                    TextInputStyle::Short
+                },
+                min_length: number(&input["min_length"]),
+                max_length: number(&input["max_length"]),
+                required: input["required"].as_bool().unwrap_or(true),
+                value: text(&input["value"]),
+                placeholder: text(&input["placeholder"]),
+            })
+            .collect();
+        Self {
+            custom_id: text(&data["custom_id"]).unwrap_or_default(),
+            title: text(&data["title"]).unwrap_or_default(),
+            inputs,
+        }
+    }
+
+    /// The text input with this `custom_id`.
+    pub fn input(&self, custom_id: &str) -> Option<&TextInput> {
+        self.inputs.iter().find(|i| i.custom_id == custom_id)
+    }
+}
+
 impl InteractionResponse {
+    /// The modal the bot opened, when it answered with one (callback type 9).
+    pub fn modal(&self) -> Option<ModalInfo> {
+        (self.kind == ResponseKind::Modal).then(|| ModalInfo::parse(&self.data))
+    }
+
     /// Autocomplete choices (`{"name", "value"}` objects).
     pub fn choices(&self) -> Vec<Value> {
         self.data["choices"].as_array().cloned().unwrap_or_default()
@@ -492,7 +651,7 @@ impl Member {
     /// Edits their own message.
     pub fn try_edit(&self, channel: u64, message: u64, content: &str) -> Result<(), ApiError> {
         self.shared
-            .with_world(|w| w.edit_message(self.id, channel, message, &json!({ "content": content })))
+            .with_world(|w| w.edit_message(self.id, channel, message, &json!({ "content": content }), &[]))
     }
 
     /// Edits their own message; panics if Discord would refuse.
@@ -680,51 +839,211 @@ impl Member {
         self.interaction(id, token, channel)
     }
 
+    /// Submits a modal with `custom_id` in `channel`, with text input values by `custom_id`,
+    /// as the client does (an INTERACTION_CREATE of type 5, MODAL_SUBMIT).
+    ///
+    /// When the bot opened a modal with this `custom_id` for this member in this channel (the
+    /// latest such one counts), the submission is that modal's: every text input is sent, in
+    /// its order, with the value given here or else its prefilled value (or empty); the
+    /// response's `interaction_metadata` names the interaction that opened it; and when that
+    /// was a component on a message, the submission carries the `message` as Discord's does.
+    /// Like the client, it then refuses (panics) a field the modal lacks, a value outside an
+    /// input's `min_length`/`max_length`, or an empty required input. When the bot opened no
+    /// such modal, the fields are sent as given, one row each (a stale or forged submission).
+    pub fn submit_modal(&self, channel: u64, custom_id: &str, fields: &[(&str, &str)]) -> Interaction {
+        self.modal_submission(channel, None, custom_id, fields)
+    }
+
+    /// Submits a modal opened from a component on `message`: like [`Member::submit_modal`],
+    /// and the interaction carries `message` (so the bot may answer with an update of it,
+    /// callback types 6 and 7); panics when `channel` has no such message.
+    pub fn submit_modal_on(
+        &self,
+        channel: u64,
+        message: u64,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> Interaction {
+        self.modal_submission(channel, Some(message), custom_id, fields)
+    }
+
     /// Submits the modal the bot opened in answer to `opened_by`, with text input values by
-    /// `custom_id`; panics if the bot opened no modal there.
-    pub fn submit_modal(&self, opened_by: &Interaction, values: &[(&str, &str)]) -> Interaction {
-        let (id, token) = self.shared.with_world(|w| {
+    /// `custom_id` (see [`Member::submit_modal`]); panics if the bot opened no modal there.
+    pub fn submit_opened_modal(&self, opened_by: &Interaction, values: &[(&str, &str)]) -> Interaction {
+        let (channel, message, custom_id) = self.shared.read(|w| {
             let source = &w.interactions[&opened_by.id];
-            let Some((callback::MODAL, modal)) = source.callback.clone() else {
+            let Some((callback::MODAL, modal)) = &source.callback else {
                 panic!("interaction {} was not answered with a modal", opened_by.id);
             };
-            let rows: Vec<Value> = modal["components"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|row| {
-                    let inputs: Vec<Value> = row["components"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|input| {
-                            let id = input["custom_id"].as_str().unwrap_or_default();
-                            let value = values
-                                .iter()
-                                .find(|(k, _)| *k == id)
-                                .map_or_else(|| input["value"].as_str().unwrap_or_default(), |(_, v)| *v);
-                            json!({ "type": 4, "custom_id": id, "value": value })
-                        })
-                        .collect();
-                    json!({ "type": 1, "components": inputs })
+            (
+                source.channel_id,
+                source.source_message,
+                modal["custom_id"].as_str().unwrap_or_default().to_owned(),
+            )
+        });
+        self.modal_submission(channel, message, &custom_id, values)
+    }
+
+    fn modal_submission(
+        &self,
+        channel: u64,
+        message: Option<u64>,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> Interaction {
+        let (id, token) = self.shared.with_world(|w| {
+            let opener = w
+                .interactions
+                .values()
+                .filter(|i| i.user_id == self.id && i.channel_id == channel)
+                .filter(|i| message.is_none() || i.source_message == message)
+                .filter(|i| {
+                    matches!(&i.callback, Some((callback::MODAL, data)) if data["custom_id"] == custom_id)
                 })
-                .collect();
-            let data = json!({ "custom_id": modal["custom_id"], "components": rows });
-            let source_message = source.source_message;
+                .max_by_key(|i| i.id);
+            let (triggering, source_message, modal) = match opener {
+                Some(i) => (
+                    Some(i.id),
+                    i.source_message,
+                    i.callback.as_ref().map(|(_, data)| ModalInfo::parse(data)),
+                ),
+                None => (None, message, None),
+            };
+            if let Some(message) = source_message {
+                assert!(
+                    w.messages.get(&message).is_some_and(|m| m.channel_id == channel),
+                    "no message {message} in channel {channel}"
+                );
+            }
+            let rows = match &modal {
+                Some(modal) => submitted_rows(modal, fields, &self.name),
+                None => fields
+                    .iter()
+                    .map(|(id, value)| {
+                        json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] })
+                    })
+                    .collect(),
+            };
+            let data = json!({ "custom_id": custom_id, "components": rows });
             w.create_interaction(
                 kind::MODAL_SUBMIT,
                 self.id,
-                opened_by.channel_id,
+                channel,
                 data,
-                modal["custom_id"].as_str().unwrap_or_default().to_owned(),
+                custom_id.to_owned(),
                 source_message,
-                Some(opened_by.id),
+                triggering,
             )
         });
-        self.interaction(id, token, opened_by.channel_id)
+        self.interaction(id, token, channel)
     }
+
+    /// Sends a message with files (name and bytes each), as the client uploads them; the
+    /// member needs ATTACH_FILES, at most 10 files (30015) within the upload limit (40005).
+    pub fn try_send_with_files(
+        &self,
+        channel: u64,
+        mut body: Value,
+        files: &[(&str, &[u8])],
+    ) -> Result<u64, ApiError> {
+        let uploads: Vec<Upload> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (filename, bytes))| Upload {
+                index: i.to_string(),
+                filename: (*filename).to_owned(),
+                content_type: guess_content_type(filename),
+                bytes: bytes.to_vec().into(),
+            })
+            .collect();
+        body["attachments"] = files
+            .iter()
+            .enumerate()
+            .map(|(i, (filename, _))| json!({ "id": i, "filename": filename }))
+            .collect();
+        self.shared
+            .with_world(|w| w.create_message_with(self.id, channel, &body, &uploads))
+            .map(|(id, _)| id)
+    }
+
+    /// Says something with one file attached.
+    pub fn try_say_with_file(
+        &self,
+        channel: u64,
+        content: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<u64, ApiError> {
+        self.try_send_with_files(channel, json!({ "content": content }), &[(filename, bytes)])
+    }
+
+    /// Says something with one file attached; panics if Discord would refuse.
+    pub fn say_with_file(&self, channel: u64, content: &str, filename: &str, bytes: &[u8]) -> u64 {
+        expect(
+            self.try_say_with_file(channel, content, filename, bytes),
+            &self.name,
+            "send a file",
+        )
+    }
+
+    /// Gives `user` a role, as a member with MANAGE_ROLES does in the client (see the rules
+    /// of `PUT /guilds/{guild}/members/{user}/roles/{role}` in the README).
+    pub fn try_add_role(&self, user: u64, role: u64) -> Result<(), ApiError> {
+        self.shared
+            .with_world(|w| w.change_member_role(self.id, w.guild_id, user, role, true))
+    }
+
+    /// Gives `user` a role; panics if Discord would refuse.
+    pub fn add_role(&self, user: u64, role: u64) {
+        expect(self.try_add_role(user, role), &self.name, "give a role");
+    }
+
+    /// Takes a role from `user`.
+    pub fn try_remove_role(&self, user: u64, role: u64) -> Result<(), ApiError> {
+        self.shared
+            .with_world(|w| w.change_member_role(self.id, w.guild_id, user, role, false))
+    }
+
+    /// Takes a role from `user`; panics if Discord would refuse.
+    pub fn remove_role(&self, user: u64, role: u64) {
+        expect(self.try_remove_role(user, role), &self.name, "take a role");
+    }
+}
+
+/// The rows of a submission of `modal`: every input in order, with the given value or its
+/// prefilled one; panics on what the client would not let a member submit.
+fn submitted_rows(modal: &ModalInfo, fields: &[(&str, &str)], who: &str) -> Vec<Value> {
+    for (id, _) in fields {
+        assert!(
+            modal.input(id).is_some(),
+            "modal {:?} has no text input {id:?}",
+            modal.custom_id
+        );
+    }
+    modal
+        .inputs
+        .iter()
+        .map(|input| {
+            let value = fields
+                .iter()
+                .find(|(id, _)| *id == input.custom_id)
+                .map(|(_, v)| (*v).to_owned())
+                .or_else(|| input.value.clone())
+                .unwrap_or_default();
+            let length = value.chars().count();
+            let min = usize::from(input.min_length.unwrap_or(0));
+            let max = usize::from(input.max_length.unwrap_or(4000));
+            let filled_ok = length == 0 && !input.required;
+            assert!(
+                filled_ok || (length >= min.max(usize::from(input.required)) && length <= max),
+                "{who} cannot submit {:?} = {value:?} in modal {:?}: the client needs {}{min}–{max} characters",
+                input.custom_id,
+                modal.custom_id,
+                if input.required { "a value of " } else { "nothing or " },
+            );
+            json!({ "type": 1, "components": [{ "type": 4, "custom_id": input.custom_id, "value": value }] })
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -733,11 +1052,15 @@ struct Resolved {
     members: BTreeMap<String, Value>,
     roles: BTreeMap<String, Value>,
     channels: BTreeMap<String, Value>,
+    attachments: BTreeMap<String, Value>,
 }
 
 impl Resolved {
     fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.roles.is_empty() && self.channels.is_empty()
+        self.users.is_empty()
+            && self.roles.is_empty()
+            && self.channels.is_empty()
+            && self.attachments.is_empty()
     }
 
     fn json(&self) -> Value {
@@ -748,6 +1071,7 @@ impl Resolved {
             ("members", &self.members),
             ("roles", &self.roles),
             ("channels", &self.channels),
+            ("attachments", &self.attachments),
         ] {
             if !m.is_empty() {
                 value[key] = map(m);
@@ -766,7 +1090,7 @@ fn id_of(value: &Value) -> u64 {
 
 /// Types the options from the command's registered schema and fills `resolved`.
 fn build_options(
-    w: &World,
+    w: &mut World,
     schema: &[Value],
     given: &[Opt],
     resolved: &mut Resolved,
@@ -791,6 +1115,28 @@ fn build_options(
                     "options": build_options(w, &nested, options, resolved, command),
                 }));
             }
+            Opt::Attachment {
+                name,
+                filename,
+                bytes,
+            } => {
+                let spec = find(name);
+                assert_eq!(
+                    spec["type"].as_u64(),
+                    Some(11),
+                    "/{command} {name} is no attachment option"
+                );
+                assert!(
+                    bytes.len() <= w.upload_limit,
+                    "the client does not upload {filename:?}: {} bytes is over the upload limit",
+                    bytes.len()
+                );
+                let id = w.store_ephemeral(filename, bytes.clone().into());
+                resolved
+                    .attachments
+                    .insert(id.to_string(), w.attachment_json(&w.attachments[&id]));
+                out.push(json!({ "name": name, "type": 11, "value": id.to_string() }));
+            }
             Opt::Focused { name, partial } => {
                 let spec = find(name);
                 out.push(json!({ "name": name, "type": spec["type"], "value": partial, "focused": true }));
@@ -804,6 +1150,10 @@ fn build_options(
                         "{value} is not a choice of /{command} {name}"
                     );
                 }
+                assert_ne!(
+                    kind, 11,
+                    "/{command} {name} takes a file: use attachment({name:?}, ..)"
+                );
                 let value = match kind {
                     3 => json!(value.as_str().map_or_else(|| value.to_string(), str::to_owned)),
                     6..=9 => {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response;
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::{Extension, Router};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -26,6 +26,8 @@ async fn gateway_entry(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgr
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/", any(gateway_entry))
+        .route("/attachments/{*file}", get(crate::attachments::cdn))
+        .route("/ephemeral-attachments/{*file}", get(crate::attachments::cdn))
         .fallback(crate::rest::api)
         .with_state(shared)
 }

@@ -171,6 +171,8 @@ pub(crate) struct MessageRec {
     pub(crate) origin: Option<MessageOrigin>,
     pub(crate) reference: Option<u64>,
     pub(crate) pinned: bool,
+    /// Ids of its files in [`World::attachments`], in order.
+    pub(crate) attachments: Vec<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -233,6 +235,12 @@ pub(crate) struct World {
     pub(crate) created_at: String,
     /// Further guilds the bot is in, sent in READY and GUILD_CREATE only.
     pub(crate) background: Vec<crate::background::BackgroundGuild>,
+    /// Every file uploaded (messages, slash command options), by attachment id, with its bytes.
+    pub(crate) attachments: BTreeMap<u64, crate::attachments::AttachmentRec>,
+    /// `http://127.0.0.1:PORT`, where attachment URLs point (set once the port is bound).
+    pub(crate) cdn_base: String,
+    /// The most bytes the files of one message may add up to.
+    pub(crate) upload_limit: usize,
     pub(crate) hub: Hub,
 }
 
@@ -266,6 +274,9 @@ impl World {
             interaction_deadline: config.interaction_deadline,
             created_at: timestamp_of(guild_id),
             background: Vec::new(),
+            attachments: BTreeMap::new(),
+            cdn_base: String::new(),
+            upload_limit: config.upload_limit,
             hub,
             ids,
         };
@@ -280,14 +291,25 @@ impl World {
                 managed: false,
             },
         );
+        // Spec roles lowest first from position 1; the bot's managed role on top, or directly
+        // below the role `bot_role_below` names.
+        let bot_slot = match &config.bot_role_below {
+            Some(name) => config
+                .guild
+                .roles
+                .iter()
+                .position(|r| r.name == *name)
+                .unwrap_or_else(|| panic!("with_bot_role_below: the guild has no role named {name:?}")),
+            None => config.guild.roles.len(),
+        };
+        let position = |slot: usize| u16::try_from(slot + 1).unwrap_or(u16::MAX);
         for (i, spec) in config.guild.roles.iter().enumerate() {
             let id = world.ids.next();
-            let position = u16::try_from(i + 1).unwrap_or(u16::MAX);
             let role = RoleRec {
                 id,
                 name: spec.name.clone(),
                 permissions: spec.permissions,
-                position,
+                position: position(if i < bot_slot { i } else { i + 1 }),
                 managed: false,
             };
             world.roles.insert(id, role);
@@ -299,7 +321,7 @@ impl World {
                 id: bot_role,
                 name: config.bot_name.clone(),
                 permissions: config.bot_permissions,
-                position: u16::try_from(config.guild.roles.len() + 1).unwrap_or(u16::MAX),
+                position: position(bot_slot),
                 managed: true,
             },
         );
@@ -599,6 +621,7 @@ impl World {
 
     /// A message object; `gateway` adds `guild_id` and `member` as Discord's events do.
     pub(crate) fn message_json(&self, msg: &MessageRec, gateway: bool) -> Value {
+        let (embeds, attachments) = self.rendered_files(&msg.attachments, &msg.embeds);
         let mut value = json!({
             "id": msg.id.to_string(),
             "channel_id": msg.channel_id.to_string(),
@@ -610,8 +633,8 @@ impl World {
             "mention_everyone": msg.mention_everyone,
             "mentions": msg.mentions.iter().map(|u| self.user_json(*u)).collect::<Vec<_>>(),
             "mention_roles": msg.mention_roles.iter().map(u64::to_string).collect::<Vec<_>>(),
-            "attachments": [],
-            "embeds": msg.embeds,
+            "attachments": attachments,
+            "embeds": embeds,
             "components": msg.components,
             "pinned": msg.pinned,
             "type": msg.kind,

@@ -128,7 +128,7 @@ fn embeds_limits(errors: &mut Vec<FieldError>, embeds: &[Value]) {
     }
 }
 
-/// Action rows with buttons and selects (messages) or text inputs (modals).
+/// A message's action rows of buttons and select menus (text inputs belong in modals).
 fn components(errors: &mut Vec<FieldError>, rows: &[Value], path: &str) {
     if rows.len() > 5 {
         errors.push(FieldError::new(
@@ -188,10 +188,6 @@ fn components(errors: &mut Vec<FieldError>, rows: &[Value], path: &str) {
                         ));
                     }
                 }
-                4 => {
-                    too_long(errors, &format!("{at}.label"), &child["label"], 45);
-                    too_long(errors, &format!("{at}.value"), &child["value"], 4000);
-                }
                 _ => errors.push(FieldError::new(
                     format!("{at}.type"),
                     "UNION_TYPE_CHOICES",
@@ -202,23 +198,127 @@ fn components(errors: &mut Vec<FieldError>, rows: &[Value], path: &str) {
     }
 }
 
-/// A modal callback's `data`.
+fn number_between(errors: &mut Vec<FieldError>, path: &str, value: &Value, min: u64, max: u64) {
+    if value.is_null() {
+        return;
+    }
+    match value.as_u64() {
+        Some(n) if n < min => errors.push(FieldError::new(
+            path,
+            "NUMBER_TYPE_MIN",
+            format!("Int value should be greater than or equal to {min}."),
+        )),
+        Some(n) if n > max => errors.push(FieldError::new(
+            path,
+            "NUMBER_TYPE_MAX",
+            format!("Int value should be less than or equal to {max}."),
+        )),
+        Some(_) => {}
+        None => errors.push(FieldError::new(path, "NUMBER_TYPE_COERCE", "Value is not int.")),
+    }
+}
+
+/// A modal callback's `data`: `custom_id` 1–100, `title` 1–45, and 1–5 action rows each
+/// holding exactly one text input (type 4): `custom_id` 1–100 (unique), `style` 1 (short) or
+/// 2 (paragraph), `label` 1–45, `min_length` 0–4000, `max_length` 1–4000, `value` up to 4000
+/// and `placeholder` up to 100 characters.
 pub(crate) fn modal(data: &Value) -> Result<(), ApiError> {
     let mut errors = Vec::new();
+    if !data.is_object() {
+        return Err(ApiError::bad_json());
+    }
     length_between(&mut errors, "data.title", &data["title"], 1, 45);
     length_between(&mut errors, "data.custom_id", &data["custom_id"], 1, 100);
     let rows = data["components"]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    if rows.is_empty() {
+    if rows.is_empty() || rows.len() > 5 {
         errors.push(FieldError::new(
             "data.components",
             "BASE_TYPE_BAD_LENGTH",
             "Must be between 1 and 5 in length.",
         ));
     }
-    components(&mut errors, rows, "data.components");
+    let mut seen = HashSet::new();
+    for (i, row) in rows.iter().enumerate() {
+        let row_path = format!("data.components.{i}");
+        if row["type"].as_u64() != Some(1) {
+            errors.push(FieldError::new(
+                format!("{row_path}.type"),
+                "UNION_TYPE_CHOICES",
+                "Value of field \"type\" must be one of (1,).",
+            ));
+            continue;
+        }
+        let children = row["components"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if children.len() != 1 {
+            errors.push(FieldError::new(
+                format!("{row_path}.components"),
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 1 in length.",
+            ));
+        }
+        for (j, input) in children.iter().enumerate() {
+            let at = format!("{row_path}.components.{j}");
+            if input["type"].as_u64() != Some(4) {
+                errors.push(FieldError::new(
+                    format!("{at}.type"),
+                    "UNION_TYPE_CHOICES",
+                    "Value of field \"type\" must be one of (4,).",
+                ));
+                continue;
+            }
+            length_between(
+                &mut errors,
+                &format!("{at}.custom_id"),
+                &input["custom_id"],
+                1,
+                100,
+            );
+            if let Some(id) = input["custom_id"].as_str()
+                && !seen.insert(id.to_owned())
+            {
+                errors.push(FieldError::new(
+                    format!("{at}.custom_id"),
+                    "COMPONENT_CUSTOM_ID_DUPLICATED",
+                    "Component custom id cannot be duplicated",
+                ));
+            }
+            if !matches!(input["style"].as_u64(), Some(1 | 2)) {
+                errors.push(FieldError::new(
+                    format!("{at}.style"),
+                    "BASE_TYPE_CHOICES",
+                    "Value must be one of (1, 2).",
+                ));
+            }
+            length_between(&mut errors, &format!("{at}.label"), &input["label"], 1, 45);
+            number_between(
+                &mut errors,
+                &format!("{at}.min_length"),
+                &input["min_length"],
+                0,
+                4000,
+            );
+            number_between(
+                &mut errors,
+                &format!("{at}.max_length"),
+                &input["max_length"],
+                1,
+                4000,
+            );
+            too_long(&mut errors, &format!("{at}.value"), &input["value"], 4000);
+            too_long(
+                &mut errors,
+                &format!("{at}.placeholder"),
+                &input["placeholder"],
+                100,
+            );
+        }
+    }
     finish(errors)
 }
 

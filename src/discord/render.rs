@@ -1033,6 +1033,26 @@ pub fn season_marker(number: u32) -> String {
 /// Said in the recap when the champion role could not be moved.
 pub const CHAMPION_ROLE_REFUSED: &str = "I could not move the champion role: I need **Manage Roles**, and my own role must be above the champion role in the server's role list. `/dailyq check` shows it.";
 
+/// What `/dailyq check` says about the champion role, if anything is wrong.
+pub fn champion_role_check(role: RoleId, can_manage: bool, above: bool) -> Option<String> {
+    match (can_manage, above) {
+        (true, true) => None,
+        (false, _) => Some(format!(
+            "⚠️ I cannot move the champion role <@&{role}>: I am missing **Manage Roles**."
+        )),
+        (true, false) => Some(format!(
+            "⚠️ I cannot move the champion role <@&{role}>: my own role must be above it in Server Settings → Roles."
+        )),
+    }
+}
+
+/// What `/dailyq check` says when the champion role was deleted.
+pub fn champion_role_gone(role: RoleId) -> String {
+    format!(
+        "⚠️ The champion role ({role}) no longer exists; set another with `/dailyq season champion_role:`."
+    )
+}
+
 /// A season's recap.
 pub fn recap_embed(
     season: &crate::domain::seasons::Season,
@@ -1409,6 +1429,22 @@ mod tests {
         assert_eq!(leaderboard_button_id(b), old);
         assert_eq!(parse_leaderboard_button("dq:lb:5:week:0:2:daily"), None);
         assert_eq!(parse_leaderboard_button("dq:lb:5:week:0:2:blind"), None);
+    }
+
+    #[test]
+    fn the_champion_role_check_names_what_is_missing() {
+        let role = RoleId(7);
+        assert_eq!(champion_role_check(role, true, true), None);
+        assert!(
+            champion_role_check(role, false, true)
+                .unwrap()
+                .contains("Manage Roles")
+        );
+        assert!(
+            champion_role_check(role, true, false)
+                .unwrap()
+                .contains("must be above it")
+        );
     }
 
     #[test]

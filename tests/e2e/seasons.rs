@@ -1,9 +1,11 @@
 //! Seasons: a monthly season ends with a recap posted once (even across a restart at the
 //! boundary), with its podium, counts and chart, and its board stays readable by number.
 
-use crate::harness::{App, WAIT, answer, closed_round, set_up_daily, start_instant, upvote, wait_for_post};
+use crate::harness::{
+    App, Backend, WAIT, answer, closed_round, set_up_daily, start_instant, upvote, wait_for_post,
+};
 use chrono::{Duration, TimeZone, Utc};
-use fake_discord::opt;
+use fake_discord::{FakeConfig, Permissions, opt};
 
 fn recaps(app: &App, channel: u64) -> usize {
     app.fake
@@ -69,11 +71,20 @@ async fn a_season_ends_with_one_recap_even_across_a_restart_at_the_boundary(app:
         "{text}"
     );
     assert!(text.contains("Longest active streak"), "{text}");
-    let image = recap.embeds[0]["image"]["url"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(image, "attachment://participation.png");
+    // The chart is a PNG attached to the recap and shown in its embed.
+    let chart = recap
+        .attachments
+        .iter()
+        .find(|a| a.filename == "participation.png")
+        .expect("the chart");
+    assert!(chart.in_embed, "{:?}", chart.url);
+    assert!(chart.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(
+        recap.embeds[0]["image"]["url"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("participation.png")
+    );
 
     // A restart right after finds nothing more to post.
     app.restart_with_scheduler(true).await;
@@ -121,3 +132,126 @@ async fn a_season_ends_with_one_recap_even_across_a_restart_at_the_boundary(app:
 }
 
 crate::e2e_on_both_backends!(a_season_ends_with_one_recap_even_across_a_restart_at_the_boundary);
+
+/// One daily round on `(month, day)` 2026 at 09:30 UTC: `winner` answers and gets an upvote,
+/// `other` answers.
+async fn play_day(app: &App, channel: u64, number: u64, (month, day): (u32, u32), winner: &str, other: &str) {
+    app.set_clock(Utc.with_ymd_and_hms(2026, month, day, 9, 30, 0).unwrap());
+    let (_, thread) = wait_for_post(app, channel, number).await;
+    let w = answer(
+        app,
+        winner,
+        thread,
+        "A careful answer with the trade-offs spelled out.",
+    )
+    .await;
+    answer(app, other, thread, "A shorter answer.").await;
+    upvote(app, "carol", thread, w).await;
+    app.advance(Duration::hours(2));
+    closed_round(app, thread).await;
+}
+
+async fn the_champion_role_moves_to_each_seasons_winner(backend: Backend) {
+    let mut config = FakeConfig::default().with_role("Champion", Permissions::NONE);
+    config.bot_permissions = config.bot_permissions | Permissions::MANAGE_ROLES;
+    let Some(app) = App::start_with(backend, config).await else {
+        return;
+    };
+    let (daily, general) = (app.channel("dailyq"), app.channel("general"));
+    let role = app.fake.role("Champion");
+    let set = app
+        .dailyq(
+            "admin",
+            general,
+            "season",
+            vec![opt("recap_channel", general), opt("champion_role", role)],
+        )
+        .await;
+    assert!(set.text().contains(&format!("<@&{role}>")), "{}", set.text());
+    set_up_daily(&app, daily, "09:30").await;
+    let (alice, bob) = (app.member("alice").id, app.member("bob").id);
+
+    play_day(&app, daily, 1, (6, 10), "alice", "bob").await;
+    app.set_clock(Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 30).unwrap());
+    let june = app
+        .fake
+        .wait_for_bot_message(general, |m| m.text().contains("Season 1"), WAIT)
+        .await
+        .expect("June's recap");
+    assert!(
+        june.text().contains(&format!("<@&{role}> goes to <@{alice}>")),
+        "{}",
+        june.text()
+    );
+    assert!(app.fake.member_roles(alice).contains(&role));
+
+    // July: Bob wins; the role moves from Alice to him.
+    play_day(&app, daily, 2, (7, 1), "bob", "alice").await;
+    app.set_clock(Utc.with_ymd_and_hms(2026, 8, 1, 0, 0, 30).unwrap());
+    app.fake
+        .wait_for_bot_message(general, |m| m.text().contains("Season 2"), WAIT)
+        .await
+        .expect("July's recap");
+    assert!(app.fake.member_roles(bob).contains(&role));
+    assert!(
+        !app.fake.member_roles(alice).contains(&role),
+        "taken back from last season's champion"
+    );
+    app.finish().await;
+}
+
+async fn a_champion_role_above_the_bots_is_reported_in_the_recap_and_by_check(backend: Backend) {
+    let mut config = FakeConfig::default()
+        .with_role("Champion", Permissions::NONE)
+        .with_bot_role_below("Champion");
+    config.bot_permissions = config.bot_permissions | Permissions::MANAGE_ROLES;
+    let Some(app) = App::start_with(backend, config).await else {
+        return;
+    };
+    let (daily, general) = (app.channel("dailyq"), app.channel("general"));
+    let role = app.fake.role("Champion");
+    app.dailyq(
+        "admin",
+        general,
+        "season",
+        vec![opt("recap_channel", general), opt("champion_role", role)],
+    )
+    .await;
+    let check = app.dailyq("admin", general, "check", vec![]).await;
+    assert!(check.text().contains("must be above it"), "{}", check.text());
+    set_up_daily(&app, daily, "09:30").await;
+    play_day(&app, daily, 1, (6, 10), "alice", "bob").await;
+    app.set_clock(Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 30).unwrap());
+    let recap = app
+        .fake
+        .wait_for_bot_message(general, |m| m.text().contains("Season 1"), WAIT)
+        .await
+        .expect("the recap, even without the role");
+    assert!(
+        recap.text().contains("I could not move the champion role"),
+        "{}",
+        recap.text()
+    );
+    assert!(!app.fake.member_roles(app.member("alice").id).contains(&role));
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_the_champion_role_moves_to_each_seasons_winner() {
+    the_champion_role_moves_to_each_seasons_winner(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_the_champion_role_moves_to_each_seasons_winner() {
+    the_champion_role_moves_to_each_seasons_winner(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_a_champion_role_above_the_bots_is_reported_in_the_recap_and_by_check() {
+    a_champion_role_above_the_bots_is_reported_in_the_recap_and_by_check(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_champion_role_above_the_bots_is_reported_in_the_recap_and_by_check() {
+    a_champion_role_above_the_bots_is_reported_in_the_recap_and_by_check(Backend::Postgres).await;
+}

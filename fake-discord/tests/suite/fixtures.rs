@@ -133,7 +133,7 @@ async fn exercise_everything(fake: &FakeDiscord, bot: &Bot) {
         feedback.wait_response(WAIT).await.expect("modal").kind,
         ResponseKind::Modal
     );
-    let submitted = alice.submit_modal(&feedback, &[("answer", "great")]);
+    let submitted = alice.submit_modal(general, "feedback", &[("answer", "great")]);
     let thanks = submitted.wait_response(WAIT).await.expect("modal answered");
     assert!(thanks.ephemeral);
     assert_eq!(thanks.text(), "thanks: great");

@@ -468,3 +468,47 @@ impl RawGateway {
         (gw, ready)
     }
 }
+
+/// Registers guild commands (a bulk overwrite) as the bot.
+pub async fn register_commands(fake: &FakeDiscord, commands: Value) {
+    let path = format!(
+        "/applications/{}/guilds/{}/commands",
+        fake.application_id(),
+        fake.guild_id()
+    );
+    let (status, body) = api(fake, "PUT", &path, Some(commands)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Answers an interaction with a raw callback body; returns status and JSON body.
+pub async fn respond(
+    fake: &FakeDiscord,
+    interaction: &fake_discord::Interaction,
+    body: Value,
+) -> (u16, Value) {
+    let path = format!("/interactions/{}/{}/callback", interaction.id, interaction.token);
+    api(fake, "POST", &path, Some(body)).await
+}
+
+/// The interaction of an INTERACTION_CREATE frame, as serenity reads it.
+pub fn interaction_of(frame: &Value) -> serenity::Interaction {
+    match serde_json::from_value::<serenity::GatewayEvent>(frame.clone()) {
+        Ok(serenity::GatewayEvent::Dispatch(_, serenity::Event::InteractionCreate(e))) => e.interaction,
+        other => panic!("not an INTERACTION_CREATE for serenity: {other:?}\n{frame:#}"),
+    }
+}
+
+/// HTTP status and Discord's JSON error code of a failed serenity request.
+pub fn discord_error(error: &serenity::Error) -> (u16, isize) {
+    match error {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            (response.status_code.as_u16(), response.error.code)
+        }
+        other => panic!("not an error answered by Discord: {other:?}"),
+    }
+}
+
+/// The code of a Discord error body (`u64::MAX` when there is none).
+pub fn code(body: &Value) -> u64 {
+    body["code"].as_u64().unwrap_or(u64::MAX)
+}

@@ -933,12 +933,50 @@ pub async fn check(
     require_admin(ctx).await?;
     let target = target_channel(ctx, channel.as_ref())?;
     let missing = missing_permissions(ctx, target).await?;
-    let text = if missing.is_empty() {
+    let mut text = if missing.is_empty() {
         format!("✅ I have every permission I need in <#{target}>.")
     } else {
         format!("⚠️ In <#{target}> I am missing:\n{}", missing.join("\n"))
     };
+    let guild = guild(ctx)?;
+    if let Some(role) = ctx
+        .data()
+        .store
+        .ensure_guild(guild, ctx.data().clock.now())
+        .await?
+        .champion_role
+        && let Some(problem) = champion_role_problem(ctx, role).await?
+    {
+        text.push_str(&format!("\n{problem}"));
+    }
     say_private(ctx, text).await
+}
+
+/// Why the bot could not move the champion role, if it could not: it needs Manage Roles, and
+/// its highest role must be above the champion role (Discord's role hierarchy).
+async fn champion_role_problem(ctx: Context<'_>, role: RoleId) -> Result<Option<String>, Error> {
+    let guild_id = ctx
+        .guild_id()
+        .ok_or_else(|| user_error("This command works only inside a server."))?;
+    let me = ctx.serenity_context().cache.current_user().id;
+    let member = guild_id.member(ctx, me).await?;
+    let guild = guild_id.to_partial_guild(ctx).await?;
+    let Some(champion) = guild.roles.get(&serenity::RoleId::new(role.0)) else {
+        return Ok(Some(render::champion_role_gone(role)));
+    };
+    let highest = member
+        .roles
+        .iter()
+        .filter_map(|r| guild.roles.get(r))
+        .map(|r| r.position)
+        .max()
+        .unwrap_or(0);
+    let can_manage = guild.member_permissions(&member).manage_roles();
+    Ok(render::champion_role_check(
+        role,
+        can_manage,
+        highest > champion.position,
+    ))
 }
 
 /// What the bot lacks in `channel`, one line per permission with what breaks without it.
