@@ -31,10 +31,11 @@ pub use seasons::SeasonSettings;
 pub use votes::MAX_VOTE_BATCH;
 
 use crate::domain::shards::ShardRange;
+use crate::domain::{ChannelId, GuildId};
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -213,6 +214,51 @@ impl Store {
                 Backend::Postgres => self.pool.begin().await?,
             })
         }
+    }
+
+    /// Runs a shard-filtered "what is due" query: `sql` binds `$1` to `now` and `$2`..`$4` to
+    /// this store's shard range, and returns (guild, channel) rows, one per guild.
+    pub(crate) async fn guild_work(
+        &self,
+        sql: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(GuildId, ChannelId)>> {
+        let (n, a, b) = self.shard_binds();
+        let rows = sqlx::query(sql)
+            .bind(ms(now))
+            .bind(n)
+            .bind(a)
+            .bind(b)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| Ok((GuildId(unsf(r.try_get(0)?)), ChannelId(unsf(r.try_get(1)?)))))
+            .collect::<Result<Vec<_>>>()?;
+        out.sort();
+        out.dedup_by_key(|(g, _)| *g);
+        Ok(out)
+    }
+
+    /// Runs a shard-filtered "when is the next one" query: `sql` selects one nullable instant,
+    /// binding `$1` to `now` and `$2`..`$4` to this store's shard range.
+    pub(crate) async fn earliest_after(
+        &self,
+        sql: &'static str,
+        table: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let (n, a, b) = self.shard_binds();
+        let row = sqlx::query(sql)
+            .bind(ms(now))
+            .bind(n)
+            .bind(a)
+            .bind(b)
+            .fetch_one(self.pool())
+            .await?;
+        row.try_get::<Option<i64>, _>(0)?
+            .map(|v| from_ms(table, v))
+            .transpose()
     }
 
     /// Counts an attempt at a step that posts on Discord (`sql` adds one to the row's counter),

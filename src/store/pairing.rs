@@ -182,46 +182,27 @@ impl Store {
     /// thread is not ready, or an announcement not posted. Each with its pairing channel.
     #[tracing::instrument(skip(self))]
     pub async fn pairing_work(&self, now: DateTime<Utc>) -> Result<Vec<(GuildId, ChannelId)>> {
-        let (n, a, b) = self.shard_binds();
-        let rows = sqlx::query(
+        self.guild_work(
             "SELECT w.guild_id, w.channel_id FROM (
                  SELECT guild_id, channel_id FROM pairing_settings WHERE next_at <= $1
                  UNION SELECT guild_id, channel_id FROM pairings WHERE state = 'pending') w
              WHERE ((w.guild_id >> 22) % $2) BETWEEN $3 AND $4
                AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = w.guild_id AND g.left_at IS NOT NULL)",
+            now,
         )
-        .bind(ms(now))
-        .bind(n)
-        .bind(a)
-        .bind(b)
-        .fetch_all(self.pool())
-        .await?;
-        let mut out = rows
-            .iter()
-            .map(|r| Ok((GuildId(unsf(r.try_get(0)?)), ChannelId(unsf(r.try_get(1)?)))))
-            .collect::<Result<Vec<_>>>()?;
-        out.sort();
-        out.dedup_by_key(|(g, _)| *g);
-        Ok(out)
+        .await
     }
 
     /// The earliest pairing after `now` of this store's shards, so the scheduler knows how long
     /// to sleep.
     #[tracing::instrument(skip(self))]
     pub async fn earliest_pairing_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-        let (n, a, b) = self.shard_binds();
-        let row = sqlx::query(
+        self.earliest_after(
             "SELECT MIN(next_at) FROM pairing_settings WHERE next_at > $1 AND ((guild_id >> 22) % $2) BETWEEN $3 AND $4",
+            "pairing_settings",
+            now,
         )
-        .bind(ms(now))
-        .bind(n)
-        .bind(a)
-        .bind(b)
-        .fetch_one(self.pool())
-        .await?;
-        row.try_get::<Option<i64>, _>(0)?
-            .map(|v| from_ms("pairing_settings", v))
-            .transpose()
+        .await
     }
 
     /// Claims the guild's pairing due at `settings.next_at`, once: in one transaction it reads

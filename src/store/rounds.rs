@@ -210,21 +210,14 @@ impl Store {
     /// scheduler knows how long to sleep.
     #[tracing::instrument(skip(self))]
     pub async fn earliest_reveal_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-        let (n, a, b) = self.shard_binds();
-        let row = sqlx::query(
+        self.earliest_after(
             "SELECT MIN(r.closes_at) FROM rounds r WHERE r.state IN ('open', 'revealing') AND r.closes_at > $1
              AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
              AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4",
+            "rounds",
+            now,
         )
-        .bind(ms(now))
-        .bind(n)
-        .bind(a)
-        .bind(b)
-        .fetch_one(self.pool())
-        .await?;
-        row.try_get::<Option<i64>, _>(0)?
-            .map(|v| from_ms("rounds", v))
-            .transpose()
+        .await
     }
 
     /// Open rounds of this store's shards whose reminder is due at `now` and not posted yet.
@@ -249,20 +242,13 @@ impl Store {
     /// to sleep.
     #[tracing::instrument(skip(self))]
     pub async fn earliest_reminder_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-        let (n, a, b) = self.shard_binds();
-        let row = sqlx::query(
+        self.earliest_after(
             "SELECT MIN(r.remind_at) FROM rounds r WHERE r.reminded = 0 AND r.remind_at > $1 AND r.state IN ('pending', 'open')
              AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4",
+            "rounds",
+            now,
         )
-        .bind(ms(now))
-        .bind(n)
-        .bind(a)
-        .bind(b)
-        .fetch_one(self.pool())
-        .await?;
-        row.try_get::<Option<i64>, _>(0)?
-            .map(|v| from_ms("rounds", v))
-            .transpose()
+        .await
     }
 
     /// Records the question message of a pending round and opens it. Idempotent.

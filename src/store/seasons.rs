@@ -101,46 +101,27 @@ impl Store {
     /// season whose recap is not posted yet.
     #[tracing::instrument(skip(self))]
     pub async fn season_work(&self, now: DateTime<Utc>) -> Result<Vec<(GuildId, ChannelId)>> {
-        let (n, a, b) = self.shard_binds();
-        let rows = sqlx::query(
+        self.guild_work(
             "SELECT w.guild_id, w.channel_id FROM (
                  SELECT guild_id, recap_channel_id AS channel_id FROM guilds
                   WHERE next_recap_at <= $1 AND recap_channel_id IS NOT NULL AND left_at IS NULL
                  UNION SELECT guild_id, channel_id FROM seasons WHERE state = 'pending') w
              WHERE ((w.guild_id >> 22) % $2) BETWEEN $3 AND $4",
+            now,
         )
-        .bind(ms(now))
-        .bind(n)
-        .bind(a)
-        .bind(b)
-        .fetch_all(self.pool())
-        .await?;
-        let mut out = rows
-            .iter()
-            .map(|r| Ok((GuildId(unsf(r.try_get(0)?)), ChannelId(unsf(r.try_get(1)?)))))
-            .collect::<Result<Vec<_>>>()?;
-        out.sort();
-        out.dedup_by_key(|(g, _)| *g);
-        Ok(out)
+        .await
     }
 
     /// The earliest recap after `now` of this store's shards.
     #[tracing::instrument(skip(self))]
     pub async fn earliest_recap_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-        let (n, a, b) = self.shard_binds();
-        let row = sqlx::query(
+        self.earliest_after(
             "SELECT MIN(next_recap_at) FROM guilds WHERE next_recap_at > $1 AND recap_channel_id IS NOT NULL
              AND ((guild_id >> 22) % $2) BETWEEN $3 AND $4",
+            "guilds",
+            now,
         )
-        .bind(ms(now))
-        .bind(n)
-        .bind(a)
-        .bind(b)
-        .fetch_one(self.pool())
-        .await?;
-        row.try_get::<Option<i64>, _>(0)?
-            .map(|v| from_ms("guilds", v))
-            .transpose()
+        .await
     }
 
     /// Claims the season `[start, end)` for its recap, once: moves the guild's recaps on to

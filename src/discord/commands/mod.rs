@@ -191,7 +191,20 @@ Points: answering, each member who upvoted you, and the most-upvoted answer. \
 `/practice next` and `/practice stop` steer it); `/practice solo` gives you a question of your own, with hints, its answer and a review queue; \
 `/pair join` puts you in the next mock-interview pairing.\n\
 **Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days; \
-`/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), `pairing` (when members are paired for mock interviews), and `check` (permission diagnostics).";
+`/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), `pairing` (when members are paired for mock interviews), `season` (seasons, recaps, a champion role), \
+`points`, `points-log` and `disqualify` (corrections, kept in the ledger), and `check` (permission diagnostics).";
+
+#[cfg(test)]
+mod help_tests {
+    #[test]
+    fn the_help_text_fits_one_discord_message() {
+        assert!(
+            super::HELP_TEXT.chars().count() <= super::REPLY_LIMIT,
+            "{}",
+            super::HELP_TEXT.len()
+        );
+    }
+}
 
 /// Shows users a sentence; logs everything else with its chain.
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
