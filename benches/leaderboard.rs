@@ -297,6 +297,7 @@ async fn server_side(label: &str, store: &Store, guild: GuildId, channel: Channe
             channel: board_channel,
             page: board.page as usize,
             board: Board::Daily,
+            season: None,
         };
         let buttons = render::leaderboard_buttons(at, board.total as usize);
         let _ = std::hint::black_box((embed, buttons));

@@ -1246,18 +1246,22 @@ pub struct LeaderboardButton {
     pub page: usize,
     /// The daily board or the practice board.
     pub board: Board,
+    /// A finished season's board, by number, instead of `period`'s.
+    pub season: Option<u32>,
 }
 
 /// Custom id of a leaderboard page button: `dq:lb:{owner}:{period}:{channel or 0}:{page}`,
-/// then `:practice` for the practice board (daily buttons keep the form they always had, so
+/// then `:practice` for the practice board and `:s{n}` for finished season n (daily buttons keep
+/// the form they always had, so
 /// boards posted before practice existed still page).
 pub fn leaderboard_button_id(b: LeaderboardButton) -> String {
     let board = match b.board {
         Board::Daily => String::new(),
         other => format!(":{}", other.as_str()),
     };
+    let season = b.season.map(|n| format!(":s{n}")).unwrap_or_default();
     format!(
-        "dq:lb:{}:{}:{}:{}{board}",
+        "dq:lb:{}:{}:{}:{}{board}{season}",
         b.owner,
         b.period.as_str(),
         b.channel.map_or(0, |c| c.0),
@@ -1272,9 +1276,17 @@ pub fn parse_leaderboard_button(id: &str) -> Option<LeaderboardButton> {
     let period = parts.next()?.parse().ok()?;
     let channel: u64 = parts.next()?.parse().ok()?;
     let page: usize = parts.next()?.parse().ok()?;
-    let board = match parts.next() {
-        None => Board::Daily,
-        Some(b) => Board::parse(b).filter(|b| *b != Board::Daily)?,
+    let mut next = parts.next();
+    let board = match next {
+        Some(b) if !b.starts_with('s') => {
+            next = parts.next();
+            Board::parse(b).filter(|b| *b != Board::Daily)?
+        }
+        _ => Board::Daily,
+    };
+    let season = match next {
+        None => None,
+        Some(s) => Some(s.strip_prefix('s')?.parse::<u32>().ok().filter(|n| *n > 0)?),
     };
     if parts.next().is_some() || owner == 0 {
         return None;
@@ -1285,6 +1297,7 @@ pub fn parse_leaderboard_button(id: &str) -> Option<LeaderboardButton> {
         channel: (channel != 0).then_some(ChannelId(channel)),
         page,
         board,
+        season,
     })
 }
 
@@ -1409,6 +1422,7 @@ mod tests {
             channel: Some(ChannelId(u64::MAX)),
             page: usize::MAX,
             board: Board::Practice,
+            season: Some(u32::MAX),
         };
         let id = leaderboard_button_id(b);
         assert!(id.len() <= 100, "{id}");
@@ -1416,8 +1430,28 @@ mod tests {
         let all = LeaderboardButton {
             channel: None,
             board: Board::Daily,
+            season: None,
             ..b
         };
+        let season = LeaderboardButton {
+            season: Some(3),
+            ..all
+        };
+        assert_eq!(
+            leaderboard_button_id(season),
+            format!("{}:s3", leaderboard_button_id(all))
+        );
+        assert_eq!(
+            parse_leaderboard_button(&leaderboard_button_id(season)),
+            Some(season)
+        );
+        for forged in [
+            "dq:lb:5:all:0:0:s0",
+            "dq:lb:5:all:0:0:sx",
+            "dq:lb:5:all:0:0:s3:practice",
+        ] {
+            assert_eq!(parse_leaderboard_button(forged), None, "{forged}");
+        }
         assert_eq!(parse_leaderboard_button(&leaderboard_button_id(all)), Some(all));
     }
 

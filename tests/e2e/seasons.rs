@@ -111,6 +111,12 @@ async fn a_season_ends_with_one_recap_even_across_a_restart_at_the_boundary(app:
         "{}",
         past.text()
     );
+    // Its ◀ ▶ page the same season's board.
+    assert!(
+        !past.custom_ids().is_empty() && past.custom_ids().iter().all(|id| id.ends_with(":s1")),
+        "{:?}",
+        past.custom_ids()
+    );
     let now = app
         .member("bob")
         .slash(general, "leaderboard", vec![opt("period", 3)])

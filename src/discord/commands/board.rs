@@ -133,6 +133,7 @@ pub async fn leaderboard(
         channel,
         page: 0,
         board: kind,
+        season: None,
     };
     let reply = poise::CreateReply::default()
         .embed(render::leaderboard_embed(kind, period, channel, &board))
@@ -158,25 +159,53 @@ async fn past_season(
     let Some(season) = found else {
         return Err(super::user_error(render::no_such_season(number)));
     };
-    let bucket = match kind {
-        Board::Daily => season.bucket.clone(),
-        Board::Practice => format!("practice:{}", season.bucket),
-    };
+    let bucket = season_bucket(&season, kind);
     let channel = channel.map(|c| ChannelId(c.id.get()));
     let me = UserId(ctx.author().id.get());
     let board = data
         .store
         .leaderboard_page(guild, channel, &bucket, 0, render::LEADERBOARD_PAGE as u64, me)
         .await?;
-    let tz = data.store.ensure_guild(guild, data.clock.now()).await?.timezone;
-    let title = crate::domain::seasons::season_label(season.number, season.kind, tz, season.starts_at);
+    let title = season_title(data, guild, &season).await?;
+    let at = render::LeaderboardButton {
+        owner: me,
+        period: Period::AllTime,
+        channel,
+        page: 0,
+        board: kind,
+        season: Some(season.number),
+    };
     ctx.send(
         poise::CreateReply::default()
             .embed(render::leaderboard_embed(kind, Period::AllTime, channel, &board).title(title))
+            .components(render::leaderboard_buttons(at, board.total as usize))
             .allowed_mentions(serenity::CreateAllowedMentions::new()),
     )
     .await?;
     Ok(())
+}
+
+/// A finished season's board name ("Season 3 · June 2026").
+async fn season_title(
+    data: &Data,
+    guild: GuildId,
+    season: &crate::domain::seasons::Season,
+) -> Result<String, Error> {
+    let tz = data.store.ensure_guild(guild, data.clock.now()).await?.timezone;
+    Ok(crate::domain::seasons::season_label(
+        season.number,
+        season.kind,
+        tz,
+        season.starts_at,
+    ))
+}
+
+/// The standings bucket of a finished season's board of `kind`.
+fn season_bucket(season: &crate::domain::seasons::Season, kind: Board) -> String {
+    match kind {
+        Board::Daily => season.bucket.clone(),
+        Board::Practice => format!("practice:{}", season.bucket),
+    }
 }
 
 /// Answers a ◀ ▶ click. The owner's click pages their board in place; anyone else's click
@@ -196,6 +225,22 @@ pub async fn leaderboard_page(
     let me = UserId(click.user.id.get());
     let guild = GuildId(guild.get());
     let owner = asked.owner == me;
+    // A finished season's board: its own bucket and name.
+    let season = match asked.season {
+        Some(n) => match data.store.season(guild, n).await? {
+            Some(season) => Some(season),
+            None => {
+                let gone = serenity::CreateInteractionResponse::Message(
+                    serenity::CreateInteractionResponseMessage::new()
+                        .content(render::no_such_season(i64::from(n)))
+                        .ephemeral(true),
+                );
+                click.create_response(&ctx.http, gone).await?;
+                return Ok(());
+            }
+        },
+        None => None,
+    };
     let (bucket, deferred) = current_bucket(data, guild, asked.board, asked.period, || async {
         let defer = if owner {
             serenity::CreateInteractionResponse::Acknowledge
@@ -208,6 +253,7 @@ pub async fn leaderboard_page(
         Ok(())
     })
     .await?;
+    let bucket = season.as_ref().map_or(bucket, |s| season_bucket(s, asked.board));
     let page = asked.page as u64;
     let board = data
         .store
@@ -225,7 +271,10 @@ pub async fn leaderboard_page(
         page: board.page as usize,
         ..asked
     };
-    let embed = render::leaderboard_embed(asked.board, asked.period, asked.channel, &board);
+    let mut embed = render::leaderboard_embed(asked.board, asked.period, asked.channel, &board);
+    if let Some(season) = &season {
+        embed = embed.title(season_title(data, guild, season).await?);
+    }
     let buttons = render::leaderboard_buttons(mine, board.total as usize);
     if deferred {
         let edit = serenity::EditInteractionResponse::new()
