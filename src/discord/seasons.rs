@@ -4,6 +4,7 @@
 use super::render;
 use super::rounds::{find_own_message, is_permanent};
 use super::{Data, Discord};
+use crate::domain::round::GuildSettings;
 use crate::domain::seasons::{Season, recap_due};
 use crate::domain::{GuildId, MessageId, RoleId, UserId};
 use poise::serenity_prelude as serenity;
@@ -37,14 +38,20 @@ pub async fn run(discord: &Discord, data: &Data, guild: GuildId) -> anyhow::Resu
         }
     }
     for season in data.store.pending_seasons(guild).await? {
-        recap(discord, data, &season, settings.champion_role).await?;
+        recap(discord, data, &season, &settings).await?;
     }
     Ok(())
 }
 
 /// Moves the champion role and posts the recap of a claimed season.
-async fn recap(discord: &Discord, data: &Data, season: &Season, role: Option<RoleId>) -> anyhow::Result<()> {
+async fn recap(
+    discord: &Discord,
+    data: &Data,
+    season: &Season,
+    settings: &GuildSettings,
+) -> anyhow::Result<()> {
     let guild = season.guild_id;
+    let role = settings.champion_role;
     let summary = data.store.season_recap(season).await?;
     let winners = summary.winners();
     let role_problem = match role {
@@ -62,9 +69,9 @@ async fn recap(discord: &Discord, data: &Data, season: &Season, role: Option<Rol
     let posted = match earlier {
         Some(m) => Some(m),
         None => {
-            let tz = data.store.ensure_guild(guild, data.clock.now()).await?.timezone;
             let png = super::chart::participation_png(&summary.per_round)?;
-            let embed = render::recap_embed(season, tz, &summary, role, role_problem.as_deref());
+            let embed =
+                render::recap_embed(season, settings.timezone, &summary, role, role_problem.as_deref());
             let post = serenity::CreateMessage::new()
                 .embed(embed)
                 .add_file(serenity::CreateAttachment::bytes(png, render::CHART_FILE))

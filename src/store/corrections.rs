@@ -111,16 +111,8 @@ impl Store {
             .await?;
         }
         if !changes.is_empty() {
-            let practice_on_daily: i64 =
-                sqlx::query("SELECT practice_on_daily FROM guilds WHERE guild_id = $1")
-                    .bind(sf(round.guild_id.0))
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?
-                    .unwrap_or(0);
             let board = round.kind.board();
-            let boards = board.counted_on(practice_on_daily != 0);
+            let boards = super::rounds::boards_of(&mut tx, round).await?;
             let mut written = Vec::new();
             for c in changes {
                 let inserted = sqlx::query(

@@ -339,14 +339,7 @@ impl Store {
         // Practice points go to the practice board, and to the daily board too when the guild
         // asked for it (recorded on each line, so a rebuild puts them where they were counted).
         let board = round.kind.board();
-        let practice_on_daily: i64 = sqlx::query("SELECT practice_on_daily FROM guilds WHERE guild_id = $1")
-            .bind(sf(round.guild_id.0))
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?
-            .unwrap_or(0);
-        let boards = board.counted_on(practice_on_daily != 0);
+        let boards = boards_of(&mut tx, round).await?;
         let mut written = Vec::with_capacity(awards.len());
         for a in awards {
             let inserted = sqlx::query(
@@ -593,6 +586,20 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// The boards a round's ledger lines count on: its own (daily or practice), and the daily board
+/// too for a practice round of a guild that counts practice there. Read inside the writing
+/// transaction, and recorded on each line (`board`, `also_daily`) so a rebuild agrees.
+pub(super) async fn boards_of(tx: &mut Transaction<'static, Any>, round: &Round) -> Result<&'static [Board]> {
+    let practice_on_daily: i64 = sqlx::query("SELECT practice_on_daily FROM guilds WHERE guild_id = $1")
+        .bind(sf(round.guild_id.0))
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(round.kind.board().counted_on(practice_on_daily != 0))
 }
 
 /// Streaks after the newest revealed round of a channel: each answering member's run grows by one.
