@@ -66,6 +66,7 @@ async fn main() {
             answer_window: window,
             ping_role: None,
             remind_before: None,
+            blind: None,
             paused: false,
             next_post_at: post_time.next_after(start).at,
             created_by: UserId(1),

@@ -62,6 +62,7 @@ async fn prepared_store(
             &NewRound {
                 kind: dailyq::domain::round::RoundKind::Daily,
                 remind_at: None,
+                answers_close_at: None,
                 guild_id: guild,
                 channel_id: ChannelId(fake.channel("dailyq")),
                 question_id: 1,

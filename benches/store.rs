@@ -35,6 +35,7 @@ async fn bench(label: &str, store: &Store) {
             &NewRound {
                 kind: dailyq::domain::round::RoundKind::Daily,
                 remind_at: None,
+                answers_close_at: None,
                 guild_id: guild,
                 channel_id: ChannelId(1),
                 question_id: question,
@@ -84,6 +85,7 @@ async fn bench(label: &str, store: &Store) {
         let new = NewRound {
             kind: dailyq::domain::round::RoundKind::Daily,
             remind_at: None,
+            answers_close_at: None,
             guild_id: guild,
             channel_id: ChannelId(2),
             question_id: question,

@@ -555,3 +555,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn vote_window_parse_is_total_and_stays_between_ten_minutes_and_a_day(s in user_input()) {
+        use dailyq::domain::schedule::parse_vote_window;
+        if let Ok(d) = parse_vote_window(&s) {
+            prop_assert!(d >= chrono::Duration::minutes(10) && d <= chrono::Duration::days(1));
+        }
+    }
+
+    #[test]
+    fn answer_button_ids_are_decoded_totally(id in prop_oneof![any::<String>(), "dq:answer:[0-9+-]{0,22}(:[0-9]{0,3})?"]) {
+        use dailyq::discord::render::{answer_button_id, parse_answer_button};
+        if let Some(round) = parse_answer_button(&id) {
+            prop_assert!(round > 0);
+            prop_assert_eq!(parse_answer_button(&answer_button_id(round)), Some(round));
+        }
+    }
+
+    #[test]
+    fn a_sealed_answer_check_never_panics_and_keeps_only_what_fits(s in any::<String>(), min in 0u32..5000) {
+        use dailyq::domain::blind::{MAX_ANSWER_CHARS, check_sealed_answer};
+        if let Ok(kept) = check_sealed_answer(&s, min) {
+            let n = kept.chars().count();
+            prop_assert!((1..=MAX_ANSWER_CHARS).contains(&n) && n >= min as usize);
+            prop_assert_eq!(kept.as_str(), s.trim());
+        }
+    }
+}

@@ -126,6 +126,9 @@ fn round(number: u64, id: i64, closes_at: DateTime<Utc>) -> Round {
         question_id: i64::MAX,
         kind: RoundKind::Daily,
         remind_at: None,
+        answers_close_at: None,
+        published_at: None,
+        publish_attempts: 0,
         number,
         scheduled_date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         state: RoundState::Open,
@@ -147,13 +150,27 @@ fn longest_round() -> Round {
     round(u64::MAX, i64::MIN, DateTime::<Utc>::MIN_UTC)
 }
 
+/// `r` as a blind round (answers sealed until its deadline), published or not.
+fn blind(r: Round, published: bool) -> Round {
+    Round {
+        answers_close_at: Some(r.closes_at),
+        published_at: published.then_some(r.closes_at),
+        ..r
+    }
+}
+
 fn rounds() -> Vec<Round> {
-    vec![
+    let daily = vec![
         round(1, 1, Utc.with_ymd_and_hms(2026, 6, 10, 9, 0, 0).unwrap()),
         round(0, 0, DateTime::UNIX_EPOCH),
         round(u64::MAX, i64::MAX, DateTime::<Utc>::MAX_UTC),
         longest_round(),
-    ]
+    ];
+    let blind_rounds: Vec<Round> = daily
+        .iter()
+        .flat_map(|r| [blind(r.clone(), false), blind(r.clone(), true)])
+        .collect();
+    daily.into_iter().chain(blind_rounds).collect()
 }
 
 /// The role mention `rounds` sends as the question post's content when a schedule pings a role.
@@ -163,13 +180,15 @@ fn role_ping() -> String {
 
 /// Renders a question's post and reveal for `r` and checks them against Discord and the model.
 fn check_question(what: &str, q: &Question, r: &Round) {
-    let post_model = limits::question_post(q);
+    let post_model = limits::question_post(q, r.is_blind());
     let reveal_model = limits::reveal(q);
     for min in [0, 1, 2_000, u32::MAX] {
         for content in [String::new(), role_ping()] {
-            let post = measure(&content, &[render::question_embed(r, q, min)]);
-            assert_fits(&format!("{what}: question post"), &post);
-            assert_within(&format!("{what}: question post"), &post, &post_model, false);
+            for sealed in [0, 1, u64::MAX] {
+                let post = measure(&content, &[render::question_embed(r, q, min, sealed)]);
+                assert_fits(&format!("{what}: question post"), &post);
+                assert_within(&format!("{what}: question post"), &post, &post_model, false);
+            }
         }
     }
     let reveal = measure("", &render::reveal_embeds(r, q));
@@ -362,8 +381,18 @@ fn the_size_model_equals_the_rendered_size_for_the_longest_round_values() {
         .map(|q| (q.question.slug.to_string(), q.question))
         .chain(synthetic_maximal())
     {
-        let post = measure(&role_ping(), &[render::question_embed(&r, &q, u32::MAX)]);
-        assert_eq!(post, limits::question_post(&q), "{what}: question post");
+        let post = measure(&role_ping(), &[render::question_embed(&r, &q, u32::MAX, 0)]);
+        assert_eq!(post, limits::question_post(&q, false), "{what}: question post");
+        let b = blind(r.clone(), true);
+        let post = measure(
+            &role_ping(),
+            &[render::question_embed(&b, &q, u32::MAX, u64::MAX)],
+        );
+        assert_eq!(
+            post,
+            limits::question_post(&q, true),
+            "{what}: blind question post"
+        );
         let reveal = measure("", &render::reveal_embeds(&r, &q));
         assert_eq!(reveal, limits::reveal(&q), "{what}: reveal");
     }

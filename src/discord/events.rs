@@ -80,6 +80,11 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(press),
         } => on_button(ctx, data, press).await?,
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(submit),
+        } if submit.data.custom_id.starts_with("dq:answer:") => {
+            super::blind::answer_submitted(ctx, data, submit).await?
+        }
         _ => {}
     }
     Ok(())
@@ -98,6 +103,8 @@ async fn on_button(
         show_hints(ctx, data, press).await
     } else if id.starts_with("dq:solo:") {
         commands::solo_click(ctx, data, press).await
+    } else if id.starts_with("dq:answer:") {
+        super::blind::answer_pressed(ctx, data, press).await
     } else if id.starts_with("dq:remind:") {
         super::reminders::toggle(ctx, data, press).await
     } else if id.starts_with("dq:pair:") {
@@ -214,7 +221,11 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
     };
     let id = MessageId(message.id.get());
     // Discord's own time of the message decides, not when the bot got to it.
-    if !same_guild(&round, message.guild_id) || !round.accepts_at(id.created_at()) {
+    // In a blind round the thread is for discussion: answers come sealed through the bot.
+    if !same_guild(&round, message.guild_id)
+        || !round.answers_in_thread()
+        || !round.accepts_at(id.created_at())
+    {
         return Ok(());
     }
     let now = data.clock.now();
@@ -258,7 +269,7 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
 }
 
 /// Puts the bot's ⬆️ on a counted answer so members can vote with one click.
-async fn offer_upvote(
+pub(super) async fn offer_upvote(
     discord: &Discord,
     round: &Round,
     channel: serenity::ChannelId,
@@ -293,7 +304,7 @@ async fn on_edit(discord: &Discord, data: &Data, event: &serenity::MessageUpdate
     };
     let now = data.clock.now();
     let edited_at = event.edited_timestamp.map_or(now, |t| *t);
-    if !same_guild(&round, event.guild_id) || !round.accepts_at(edited_at) {
+    if !same_guild(&round, event.guild_id) || !round.answers_in_thread() || !round.accepts_at(edited_at) {
         return Ok(());
     }
     let settings = data.store.ensure_guild(round.guild_id, now).await?;

@@ -3,6 +3,7 @@
 //! Commands stay thin (parse → call the store and domain → render); wording lives here, rules in
 //! `domain`, SQL in `store`.
 
+pub mod blind;
 pub mod chart;
 mod commands;
 mod events;
@@ -55,6 +56,8 @@ pub struct Data {
     pub guilds: Arc<guilds::GuildIndex>,
     /// Joins and departures on their way to the store.
     pub presence: Arc<guilds::PresenceQueue>,
+    /// The count of answers on blind rounds' posts, refreshed once at a time per round.
+    pub counts: Arc<blind::LiveCounts>,
     /// Members' messages (MESSAGE_CREATE not by a bot) whose handler has finished, for tests
     /// that must know the bot is done with them.
     pub member_messages_handled: Arc<std::sync::atomic::AtomicU64>,
@@ -76,6 +79,7 @@ impl Data {
             votes: Arc::default(),
             guilds: Arc::default(),
             presence: Arc::default(),
+            counts: Arc::default(),
             member_messages_handled: Arc::default(),
         }
     }

@@ -13,7 +13,7 @@ use poise::serenity_prelude as serenity;
 /// or whose round has no thread is dropped.
 pub async fn remind(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<()> {
     let now = data.clock.now();
-    let Some(thread) = round.thread_id.filter(|_| now < round.closes_at) else {
+    let Some(thread) = round.thread_id.filter(|_| now < round.answer_deadline()) else {
         data.store.finish_reminder(round.id).await?;
         return Ok(());
     };
@@ -26,7 +26,11 @@ pub async fn remind(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
         None
     };
     if earlier.is_none() {
-        let answers = data.store.round_answers(round.id).await?.len();
+        let answers = if round.is_blind() {
+            data.store.sealed_answer_count(round.id).await? as usize
+        } else {
+            data.store.round_answers(round.id).await?.len()
+        };
         let targets = data.store.reminder_targets(round).await?;
         let (mentions, embed) = render::reminder(round, answers, &targets);
         let post = serenity::CreateMessage::new()

@@ -5,7 +5,7 @@ use crate::domain::leaderboard::{Board, BoardPage, MemberStats, Period, Standing
 use crate::domain::pairing::{Pair, PoolEntry, Rubric, RubricAverage, SCORES};
 use crate::domain::practice::{PracticeSession, SessionAnswer};
 use crate::domain::question::{Difficulty, Question};
-use crate::domain::round::{ChannelSchedule, Round, RoundKind};
+use crate::domain::round::{ChannelSchedule, Round, RoundKind, RoundState};
 use crate::domain::streaks::Streak;
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use chrono::{DateTime, Utc};
@@ -77,13 +77,40 @@ pub fn has_marker(footer: &str, marker: &str) -> bool {
 
 /// The question post, with everything members need to take part (the answer thread itself
 /// carries no instructions message, so a post costs two requests: this message and its thread).
-pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> serenity::CreateEmbed {
+/// A blind round's post explains its phases and shows `sealed`, the answers sent so far.
+pub fn question_embed(
+    round: &Round,
+    q: &Question,
+    min_answer_chars: u32,
+    sealed: u64,
+) -> serenity::CreateEmbed {
     let min = if min_answer_chars > 0 {
         format!(" Answers need at least {min_answer_chars} characters.")
     } else {
         String::new()
     };
-    serenity::CreateEmbed::new()
+    let how = match round.answers_close_at {
+        None => format!(
+            "Answer in the thread below, in one message or several.{min} Upvote the answers you \
+             find strong with {UPVOTE} (not your own). Edits count until the reveal; deleting a \
+             message withdraws it. The reference answer is revealed {} ({}).",
+            timestamp(round.closes_at, 'R'),
+            timestamp(round.closes_at, 'f')
+        ),
+        Some(answers_close) => format!(
+            "🙈 **Blind round.** Press **Answer** to send yours privately (up to {} characters; \
+             press again to change it).{min} Nobody sees an answer before {} ({}): then every \
+             answer is posted in the thread with its author, in a random order. Vote with {UPVOTE} \
+             (not your own) until the reference answer is revealed {} ({}). Messages in the \
+             thread are discussion, not answers.",
+            crate::domain::blind::MAX_ANSWER_CHARS,
+            timestamp(answers_close, 'R'),
+            timestamp(answers_close, 'f'),
+            timestamp(round.closes_at, 'R'),
+            timestamp(round.closes_at, 'f')
+        ),
+    };
+    let mut embed = serenity::CreateEmbed::new()
         .title(format!(
             "{} · {} · {}",
             round_title(round),
@@ -91,19 +118,137 @@ pub fn question_embed(round: &Round, q: &Question, min_answer_chars: u32) -> ser
             q.difficulty
         ))
         .description(q.prompt.clone())
-        .field(
-            "How to play",
-            format!(
-                "Answer in the thread below, in one message or several.{min} Upvote the answers you \
-                 find strong with {UPVOTE} (not your own). Edits count until the reveal; deleting a \
-                 message withdraws it. The reference answer is revealed {} ({}).",
-                timestamp(round.closes_at, 'R'),
-                timestamp(round.closes_at, 'f')
-            ),
-            false,
-        )
+        .field("How to play", how, false)
         .colour(colour(q.difficulty))
-        .footer(serenity::CreateEmbedFooter::new(round_marker(round)))
+        .footer(serenity::CreateEmbedFooter::new(round_marker(round)));
+    if round.is_blind() {
+        let phase = if round.published_at.is_some() {
+            format!(
+                "{} — published in the thread; voting is open",
+                plural(sealed, "answer")
+            )
+        } else {
+            format!("{} so far", plural(sealed, "answer"))
+        };
+        embed = embed.field("Answers", phase, true);
+    }
+    embed
+}
+
+/// "1 answer", "3 answers".
+fn plural(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Custom id of the Answer button on a blind round's post, and of the modal it opens:
+/// `dq:answer:{round id}`.
+pub fn answer_button_id(round_id: i64) -> String {
+    format!("dq:answer:{round_id}")
+}
+
+/// Parses an Answer button (or modal) id; anything else is `None`.
+pub fn parse_answer_button(id: &str) -> Option<i64> {
+    let round: i64 = id.strip_prefix("dq:answer:")?.parse().ok()?;
+    (round > 0).then_some(round)
+}
+
+/// The custom id of the answer's text input in the modal.
+pub const ANSWER_INPUT: &str = "answer";
+
+/// The modal a member writes a blind round's answer in, prefilled with their earlier answer.
+pub fn answer_modal(round: &Round, earlier: Option<&str>, min_answer_chars: u32) -> serenity::CreateModal {
+    let max = crate::domain::blind::MAX_ANSWER_CHARS as u16;
+    let mut input = serenity::CreateInputText::new(
+        serenity::InputTextStyle::Paragraph,
+        "Your answer (hidden until the deadline)",
+        ANSWER_INPUT,
+    )
+    .max_length(max)
+    .required(true)
+    .placeholder("Core idea, an example, the pitfalls…");
+    if min_answer_chars > 0 {
+        input = input.min_length(min_answer_chars.min(u32::from(max)) as u16);
+    }
+    if let Some(text) = earlier {
+        input = input.value(text);
+    }
+    serenity::CreateModal::new(
+        answer_button_id(round.id),
+        truncate(&format!("Your answer · {}", round_title(round)), 45),
+    )
+    .components(vec![serenity::CreateActionRow::InputText(input)])
+}
+
+/// The reply to a saved sealed answer.
+pub fn sealed_answer_saved(round: &Round, changed: bool) -> String {
+    let deadline = round.answer_deadline();
+    format!(
+        "✅ {} to {} is saved. Nobody sees it until {} ({}), when every answer is posted in the \
+         thread. Press **Answer** again to change it before then.",
+        if changed { "Your new answer" } else { "Your answer" },
+        round_name(round),
+        timestamp(deadline, 'R'),
+        timestamp(deadline, 't'),
+    )
+}
+
+/// The reply to an Answer press or an answer sent when the round no longer takes answers.
+pub fn answers_closed(round: &Round) -> String {
+    let name = round_name(round);
+    if !round.is_blind() {
+        return format!("Answer {name} in its thread: it takes no answers through this button.");
+    }
+    match round.state {
+        RoundState::Closed | RoundState::Skipped => {
+            format!(
+                "{} is over: its reference answer is in the thread. Nothing was saved.",
+                round_title(round)
+            )
+        }
+        _ => format!(
+            "Answers to {name} closed {} ({}); nothing was saved. They are published in the thread: \
+             vote there with {UPVOTE} until the reveal {}.",
+            timestamp(round.answer_deadline(), 'R'),
+            timestamp(round.answer_deadline(), 't'),
+            timestamp(round.closes_at, 'R'),
+        ),
+    }
+}
+
+/// The reply to an Answer press or a modal whose round this server does not have.
+pub const ANSWER_GONE: &str = "This question is not one of this server's rounds. Nothing was saved.";
+
+/// The footer that marks a blind round's published answer at `position` (found again after a
+/// crash).
+pub fn published_marker(round: &Round, position: u32) -> String {
+    format!("dailyq · answer {position} · round {}", round.id)
+}
+
+/// Reads the position back from a published answer's footer, for `round`.
+pub fn parse_published_marker(footer: &str, round: &Round) -> Option<u32> {
+    let rest = footer.strip_prefix("dailyq · answer ")?;
+    let (position, round_part) = rest.split_once(" · round ")?;
+    (round_part == round.id.to_string())
+        .then(|| position.parse().ok())
+        .flatten()
+}
+
+/// A blind round's published answer: who wrote it in the content (no ping), the text in the
+/// embed, its place in the footer.
+pub fn published_answer(
+    round: &Round,
+    position: u32,
+    total: usize,
+    author: UserId,
+    text: &str,
+) -> (String, serenity::CreateEmbed) {
+    let content = format!("**Answer {position} of {total}** · by <@{author}>");
+    let embed = serenity::CreateEmbed::new()
+        .description(truncate(text, DESCRIPTION_LIMIT))
+        .footer(serenity::CreateEmbedFooter::new(published_marker(
+            round, position,
+        )));
+    (content, embed)
 }
 
 /// Custom id of the Hint button on a question post: `dq:hint:{round id}`.
@@ -117,10 +262,18 @@ pub fn parse_hint_button(id: &str) -> Option<i64> {
     (round > 0).then_some(round)
 }
 
-/// The buttons under a question post: *Hint*, when the question has hints, and *Remind me*,
-/// when the round has a reminder.
+/// The buttons under a question post: *Answer*, while a blind round takes answers; *Hint*,
+/// when the question has hints; and *Remind me*, when the round has a reminder.
 pub fn question_buttons(round: &Round, q: &Question) -> Vec<serenity::CreateActionRow> {
     let mut buttons = Vec::new();
+    if round.is_blind() && round.published_at.is_none() {
+        buttons.push(
+            serenity::CreateButton::new(answer_button_id(round.id))
+                .label("Answer")
+                .emoji('✍')
+                .style(serenity::ButtonStyle::Primary),
+        );
+    }
     if !q.hints.is_empty() {
         buttons.push(
             serenity::CreateButton::new(hint_button_id(round.id))
@@ -188,12 +341,22 @@ pub fn reminder(
         .map(|(m, _)| format!("<@{m}>"))
         .collect::<Vec<_>>()
         .join(" ");
-    let mut lines = vec![format!(
-        "The reference answer is revealed {} ({}). {answers} answer{} so far.",
-        timestamp(round.closes_at, 'R'),
-        timestamp(round.closes_at, 't'),
-        if answers == 1 { "" } else { "s" }
-    )];
+    let deadline = round.answer_deadline();
+    let mut lines = vec![if round.is_blind() {
+        format!(
+            "Answers close {} ({}): press **Answer** on the question. {answers} answer{} so far.",
+            timestamp(deadline, 'R'),
+            timestamp(deadline, 't'),
+            if answers == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "The reference answer is revealed {} ({}). {answers} answer{} so far.",
+            timestamp(deadline, 'R'),
+            timestamp(deadline, 't'),
+            if answers == 1 { "" } else { "s" }
+        )
+    }];
     for (member, streak) in targets {
         if let Some(days) = streak {
             lines.push(format!("<@{member}>: answer to keep your {days}-day streak 🔥"));
@@ -1169,8 +1332,14 @@ pub fn schedule_line(s: &ChannelSchedule) -> String {
             timestamp(s.next_post_at, 'R')
         )
     };
+    let blind = s.blind.map_or(String::new(), |votes| {
+        format!(
+            " (blind: sealed until then, then {} of votes)",
+            crate::domain::schedule::humanize(votes)
+        )
+    });
     format!(
-        "<#{}>: {} {} ({}){filter}, answers open for {}; {state}",
+        "<#{}>: {} {} ({}){filter}, answers open for {}{blind}; {state}",
         s.channel_id, s.post_time.time, s.post_time.timezone, s.post_time.weekdays, s.answer_window
     )
 }
@@ -1610,9 +1779,31 @@ mod tests {
             post_attempts: 0,
             reveal_attempts: 0,
             remind_at: None,
+            answers_close_at: None,
+            published_at: None,
+            publish_attempts: 0,
         };
         let name = thread_name(&round, &q);
         assert!(name.chars().count() <= 100);
         assert!(name.starts_with("#7 · word"));
+        let other = Round {
+            id: 2,
+            ..round.clone()
+        };
+        let footer = published_marker(&round, 12);
+        assert_eq!(parse_published_marker(&footer, &round), Some(12));
+        assert_eq!(
+            parse_published_marker(&footer, &other),
+            None,
+            "another round's answer"
+        );
+        assert_eq!(
+            parse_published_marker("dailyq · answer x · round 1", &round),
+            None
+        );
+        assert_eq!(parse_answer_button(&answer_button_id(77)), Some(77));
+        for forged in ["dq:answer:0", "dq:answer:-3", "dq:answer:", "dq:answer:7:x"] {
+            assert_eq!(parse_answer_button(forged), None, "{forged}");
+        }
     }
 }

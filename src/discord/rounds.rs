@@ -79,8 +79,10 @@ pub struct RoundRequest {
     pub filter: QuestionFilter,
     /// A role to mention with the post.
     pub ping_role: Option<RoleId>,
-    /// How long before the deadline opted-in members are reminded, if at all.
+    /// How long before the (answer) deadline opted-in members are reminded, if at all.
     pub remind_before: Option<chrono::Duration>,
+    /// A blind round's answer deadline (`closes_at` is then the end of its vote phase).
+    pub answers_close_at: Option<DateTime<Utc>>,
 }
 
 /// Claims and posts the daily round of `schedule` for `post` (a scheduled post), or for today's
@@ -93,12 +95,17 @@ pub async fn start_round(
     post: Option<ScheduledPost>,
 ) -> anyhow::Result<StartOutcome> {
     let now = data.clock.now();
-    let (date, closes_at) = match post {
+    let (date, answers_close) = match post {
         Some(p) => (p.date, p.at + schedule.answer_window.duration()),
         None => (
             schedule.post_time.timezone.local_date(now),
             now + schedule.answer_window.duration(),
         ),
+    };
+    // A blind schedule's answers are sealed until the end of the answer window, then voted on.
+    let (closes_at, answers_close_at) = match schedule.blind {
+        Some(votes) => (answers_close + votes, Some(answers_close)),
+        None => (answers_close, None),
     };
     let request = RoundRequest {
         guild_id: schedule.guild_id,
@@ -109,6 +116,7 @@ pub async fn start_round(
         filter: schedule.filter.clone(),
         ping_role: schedule.ping_role,
         remind_before: schedule.remind_before,
+        answers_close_at,
     };
     start(discord, data, &request).await
 }
@@ -137,8 +145,9 @@ pub async fn start(discord: &Discord, data: &Data, request: &RoundRequest) -> an
         // A reminder only while there is still time to answer after it.
         remind_at: request
             .remind_before
-            .map(|d| request.closes_at - d)
+            .map(|d| request.answers_close_at.unwrap_or(request.closes_at) - d)
             .filter(|at| *at > now),
+        answers_close_at: request.answers_close_at,
     };
     let Some(round) = data.store.claim_round(&new, now).await? else {
         let existing = data
@@ -189,6 +198,7 @@ pub async fn publish(
                             round,
                             &question,
                             settings.min_answer_chars,
+                            0,
                         ))
                         .components(render::question_buttons(round, &question))
                         .nonce(serenity::Nonce::String(round.nonce.clone()))
@@ -215,6 +225,13 @@ pub async fn publish(
     if round.thread_id.is_none() {
         let round = data.store.round(round.id).await?;
         open_thread(discord, data, &round, &question, message_id).await?;
+        if let Some(thread) = data.store.round(round.id).await?.thread_id
+            && round.is_blind()
+        {
+            // Nothing is written in a blind round's thread before its answers are published, so
+            // nobody can post an answer there for others to copy.
+            lock_thread(discord, &round, thread, false).await;
+        }
     }
     Ok(())
 }
@@ -254,7 +271,7 @@ pub(super) async fn find_own_message(
 }
 
 /// Whether a message has an embed whose footer carries `marker`.
-fn carries(m: &serenity::Message, marker: &str) -> bool {
+pub(super) fn carries(m: &serenity::Message, marker: &str) -> bool {
     m.embeds.iter().any(|e| {
         e.footer
             .as_ref()
@@ -409,6 +426,14 @@ async fn reconcile_answers(
             let message = MessageId(m.id.get());
             scan.upvotes.insert(message, shown_upvotes(m));
             let before = recorded.get(&message);
+            if !round.answers_in_thread() {
+                // A blind round's answers are the bot's published messages: nothing in the
+                // thread becomes an answer, and a published one counts while it is there.
+                if before.is_some() {
+                    seen.insert(message);
+                }
+                continue;
+            }
             let content = data.message_content.then_some(m.content.as_str());
             let judged_text = text_as_of_deadline(
                 content,
@@ -510,7 +535,11 @@ async fn reaction_voters(
 
 /// The round's answer thread: the recorded one, or the thread Discord started from the question
 /// message (it has the message's id) when a crash came between creating and recording it.
-async fn answer_thread(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<Option<ChannelId>> {
+pub(super) async fn answer_thread(
+    discord: &Discord,
+    data: &Data,
+    round: &Round,
+) -> anyhow::Result<Option<ChannelId>> {
     if let Some(thread) = round.thread_id {
         return Ok(Some(thread));
     }
@@ -546,11 +575,24 @@ async fn lock_thread(discord: &Discord, round: &Round, thread: ChannelId, archiv
     }
 }
 
-/// Reveals a round whose deadline has passed: lock the thread, reconcile answers and votes with
+/// Moves a round on when its next phase is due: a blind round's answers are published at its
+/// answer deadline; a round whose deadline has passed is revealed: lock the thread, reconcile answers and votes with
 /// Discord, post the reference answer and the summary, archive the thread, and award points once.
 /// Safe to repeat after a crash at any step.
 pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<()> {
     let now = data.clock.now();
+    // A blind round publishes its sealed answers first; its vote phase then runs to its deadline
+    // (a reveal overdue after downtime, or an admin's, publishes and reveals at once).
+    if round.publish_due(now) || (round.is_blind() && round.published_at.is_none() && round.closes_at <= now)
+    {
+        super::blind::publish_answers(discord, data, round).await?;
+        if now < round.closes_at {
+            return Ok(());
+        }
+    }
+    if round.closes_at > now {
+        return Ok(());
+    }
     if round.state == RoundState::Open {
         data.store
             .transition_round(round.id, RoundState::Open, RoundState::Revealing)
@@ -584,7 +626,7 @@ pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
 
 /// How long a reveal may work before another process may take the round over; renewed before
 /// each step that posts.
-const REVEAL_LEASE: chrono::Duration = chrono::Duration::minutes(2);
+pub(super) const REVEAL_LEASE: chrono::Duration = chrono::Duration::minutes(2);
 
 /// Renews this process's lease on a round it is revealing, or stops the reveal if it lost it.
 async fn renew_reveal_lease(data: &Data, round: &Round) -> anyhow::Result<()> {

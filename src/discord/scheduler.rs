@@ -60,7 +60,7 @@ impl Default for SchedulerOptions {
 /// One unit of work.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Job {
-    /// Reveal a round past its deadline.
+    /// Reveal a round past its deadline (or publish a blind round's answers first).
     Reveal(i64),
     /// Finish posting a claimed round (a crash or failure left it half done).
     Publish(i64),
@@ -155,11 +155,19 @@ async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) 
     let next_pairing = data.store.earliest_pairing_after(now).await.ok().flatten();
     let next_reminder = data.store.earliest_reminder_after(now).await.ok().flatten();
     let next_recap = data.store.earliest_recap_after(now).await.ok().flatten();
-    let due = [next_post, next_reveal, next_pairing, next_reminder, next_recap]
-        .into_iter()
-        .flatten()
-        .min()
-        .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO));
+    let next_publish = data.store.earliest_publish_after(now).await.ok().flatten();
+    let due = [
+        next_post,
+        next_reveal,
+        next_pairing,
+        next_reminder,
+        next_recap,
+        next_publish,
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO));
     let retry = {
         let pace = lock(pace);
         pace.failing
@@ -196,6 +204,19 @@ async fn tick(
             }
         }
         Err(e) => tracing::error!(error = ?e, "cannot read due reveals; will retry"),
+    }
+    // A blind round whose answers are due to be published moves on through the same job as its
+    // reveal (`rounds::reveal` publishes first), once per tick.
+    match data.store.due_publishes(now).await {
+        Ok(rounds) => {
+            for r in rounds {
+                let work = by_channel.entry(r.channel_id).or_default();
+                if !work.iter().any(|w| w.job() == Job::Reveal(r.id)) {
+                    work.push(Work::Reveal(r));
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = ?e, "cannot read due publishes; will retry"),
     }
     let half_done = async {
         let mut rounds = data.store.pending_rounds().await?;

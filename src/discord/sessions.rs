@@ -51,6 +51,8 @@ async fn ask(discord: &Discord, data: &Data, session: &PracticeSession, seq: u32
         filter: session.filter.clone(),
         ping_role: None,
         remind_before: None,
+        // Practice questions are answered in their threads.
+        answers_close_at: None,
     };
     match rounds::start(discord, data, &request).await? {
         StartOutcome::Posted(_) | StartOutcome::AlreadyExists(_) => Ok(()),

@@ -222,30 +222,50 @@ pub fn bullet_list_chars(entries: &[String]) -> usize {
     entries.iter().map(|e| chars(e) + 2).sum::<usize>() + entries.len().saturating_sub(1)
 }
 
-/// The largest size of `q`'s question post for any round: the longest round number and id, the
-/// longest deadline timestamps, a minimum-length sentence with the largest number, and a role
-/// mention as content.
-pub fn question_post(q: &Question) -> MessageSize {
+/// The largest size of `q`'s question post for any round of a kind (`blind` or not): the
+/// longest round number and id, the longest deadline timestamps, a minimum-length sentence with
+/// the largest number, the largest count of answers (blind), and a role mention as content.
+pub fn question_post(q: &Question, blind: bool) -> MessageSize {
     let number = longest_integer();
     let ts = longest_timestamp();
     let title = format!("Question #{number} · {} · {}", q.category.title(), q.difficulty);
-    let how_to_play = format!(
-        "Answer in the thread below, in one message or several. Answers need at least {} \
-         characters. Upvote the answers you find strong with ⬆️ (not your own). Edits count until \
-         the reveal; deleting a message withdraws it. The reference answer is revealed <t:{ts}:R> \
-         (<t:{ts}:f>).",
-        u32::MAX
-    );
+    let min = format!(" Answers need at least {} characters.", u32::MAX);
+    let how_to_play = if blind {
+        format!(
+            "🙈 **Blind round.** Press **Answer** to send yours privately (up to {} characters; \
+             press again to change it).{min} Nobody sees an answer before <t:{ts}:R> (<t:{ts}:f>): \
+             then every answer is posted in the thread with its author, in a random order. Vote \
+             with ⬆️ (not your own) until the reference answer is revealed <t:{ts}:R> (<t:{ts}:f>). \
+             Messages in the thread are discussion, not answers.",
+            super::blind::MAX_ANSWER_CHARS
+        )
+    } else {
+        format!(
+            "Answer in the thread below, in one message or several.{min} Upvote the answers you \
+             find strong with ⬆️ (not your own). Edits count until the reveal; deleting a message \
+             withdraws it. The reference answer is revealed <t:{ts}:R> (<t:{ts}:f>)."
+        )
+    };
+    let mut fields = vec![FieldSize {
+        name: chars("How to play"),
+        value: chars(&how_to_play),
+    }];
+    if blind {
+        fields.push(FieldSize {
+            name: chars("Answers"),
+            value: chars(&format!(
+                "{} answers — published in the thread; voting is open",
+                u64::MAX
+            )),
+        });
+    }
     let footer = format!("dailyq · round {number}");
     MessageSize {
         content: chars(&format!("<@&{}>", u64::MAX)),
         embeds: vec![EmbedSize {
             title: chars(&title),
             description: chars(&q.prompt),
-            fields: vec![FieldSize {
-                name: chars("How to play"),
-                value: chars(&how_to_play),
-            }],
+            fields,
             footer: chars(&footer),
             author: 0,
         }],
@@ -296,7 +316,8 @@ pub struct SizeProblem {
 /// question field that has to shrink. Empty when both messages always fit.
 pub fn size_problems(q: &Question) -> Vec<SizeProblem> {
     let mut out = Vec::new();
-    for breach in question_post(q).breaches() {
+    // A blind round's post is the larger: it explains its phases and counts the answers.
+    for breach in question_post(q, true).breaches() {
         let (field, what) = match breach.part {
             Part::Title(_) => ("category", "the question post's title"),
             Part::EmbedTotal => ("prompt", "the question post"),
@@ -360,8 +381,9 @@ mod tests {
     #[test]
     fn the_fixed_parts_of_both_messages_are_far_below_every_limit() {
         let q = question(1, vec![], vec![]);
-        let post = question_post(&q);
-        assert!(post.embeds[0].total() - 1_000 < 500, "{post:?}");
+        let post = question_post(&q, true);
+        assert!(post.embeds[0].total() - 1_000 < 700, "{post:?}");
+        assert!(question_post(&q, false).embed_total() < post.embed_total());
         assert!(post.content < 30);
         assert!(reveal(&q).embed_total() < 150);
         assert!(size_problems(&q).is_empty());

@@ -1,6 +1,7 @@
 //! Pure rules of dailyq: no serenity, no sqlx, no clock of its own (instants are passed in).
 
 pub mod answers;
+pub mod blind;
 pub mod ids;
 pub mod leaderboard;
 pub mod limits;

@@ -54,6 +54,10 @@ pub struct ChannelSchedule {
     pub ping_role: Option<RoleId>,
     /// How long before each deadline opted-in members are reminded, if at all.
     pub remind_before: Option<chrono::Duration>,
+    /// A blind schedule's vote phase: its answers are sealed until the end of the answer window,
+    /// then published and voted on for this long before the reveal. `None`: answers are posted
+    /// in the thread and voted on as they come.
+    pub blind: Option<chrono::Duration>,
     /// A paused schedule posts nothing (open rounds are still revealed).
     pub paused: bool,
     /// The next post instant, kept in the database so any process can find due posts.
@@ -120,6 +124,10 @@ impl FromStr for RoundState {
         }
     }
 }
+
+/// How long after a blind round's answer deadline its answers are published: an answer sent a
+/// moment before the deadline may reach the bot a moment after it, and still counts.
+pub const PUBLISH_GRACE: chrono::Duration = chrono::Duration::seconds(5);
 
 /// What kind of round this is. Every kind runs on the same engine (claim → post → answers →
 /// votes → reveal → score); the differences are the data below, not separate code paths.
@@ -251,6 +259,14 @@ pub struct Round {
     pub reveal_attempts: u32,
     /// When its reminder is due, if its schedule reminds.
     pub remind_at: Option<DateTime<Utc>>,
+    /// A blind round's answer deadline (its answers are sealed until then, then published and
+    /// voted on until `closes_at`); `None` for a round answered in its thread.
+    pub answers_close_at: Option<DateTime<Utc>>,
+    /// When a blind round's answers were all published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// How many times publishing a blind round's answers was attempted. The first attempt seals
+    /// the round: no answer is taken after it.
+    pub publish_attempts: u32,
 }
 
 impl Round {
@@ -258,6 +274,40 @@ impl Round {
     /// the bot's clock for a reaction): only while open and before the deadline.
     pub fn accepts_at(&self, at: DateTime<Utc>) -> bool {
         self.state == RoundState::Open && at < self.closes_at
+    }
+
+    /// Whether answers are sealed until an answer deadline and then published by the bot (a
+    /// blind round), rather than written in the thread.
+    pub fn is_blind(&self) -> bool {
+        self.answers_close_at.is_some()
+    }
+
+    /// Whether members answer by writing in the thread. In a blind round they answer through
+    /// the bot, and thread messages are discussion, never answers.
+    pub fn answers_in_thread(&self) -> bool {
+        !self.is_blind()
+    }
+
+    /// When answers stop being taken: the answer deadline of a blind round, else the deadline.
+    pub fn answer_deadline(&self) -> DateTime<Utc> {
+        self.answers_close_at.unwrap_or(self.closes_at)
+    }
+
+    /// Whether a blind round takes a sealed answer sent at `at` (Discord's time of the
+    /// interaction): while open, before its answer deadline, and before publishing began.
+    pub fn takes_sealed_answer_at(&self, at: DateTime<Utc>) -> bool {
+        self.is_blind()
+            && self.state == RoundState::Open
+            && self.publish_attempts == 0
+            && at < self.answer_deadline()
+    }
+
+    /// Whether a blind round's answers are due to be published at `now`: its answer deadline
+    /// passed by [`PUBLISH_GRACE`] and they are not all published yet.
+    pub fn publish_due(&self, now: DateTime<Utc>) -> bool {
+        self.published_at.is_none()
+            && matches!(self.state, RoundState::Open | RoundState::Revealing)
+            && self.answers_close_at.is_some_and(|at| at + PUBLISH_GRACE <= now)
     }
 
     /// Whether a claimed round that never made it onto Discord is skipped at `now` instead of
@@ -302,6 +352,9 @@ impl Round {
             post_attempts: 0,
             reveal_attempts: 0,
             remind_at: None,
+            answers_close_at: None,
+            published_at: None,
+            publish_attempts: 0,
         }
     }
 }
@@ -400,6 +453,34 @@ mod round_rules {
         assert!(!practice.keeps_streaks());
         assert_eq!(RoundKind::Daily.board(), Board::Daily);
         assert_eq!(practice.board(), Board::Practice);
+    }
+
+    #[test]
+    fn a_blind_round_takes_sealed_answers_until_its_answer_deadline_or_publishing_begins() {
+        let open = round(RoundState::Open);
+        assert!(!open.is_blind() && open.answers_in_thread());
+        assert!(!open.takes_sealed_answer_at(open.opens_at), "not blind");
+        let deadline = open.opens_at + Duration::hours(1);
+        let blind = Round {
+            answers_close_at: Some(deadline),
+            ..open
+        };
+        assert!(blind.is_blind() && !blind.answers_in_thread());
+        assert_eq!(blind.answer_deadline(), deadline);
+        assert!(blind.takes_sealed_answer_at(deadline - Duration::milliseconds(1)));
+        assert!(!blind.takes_sealed_answer_at(deadline));
+        let sealed = Round {
+            publish_attempts: 1,
+            ..blind.clone()
+        };
+        assert!(!sealed.takes_sealed_answer_at(blind.opens_at));
+        assert!(!blind.publish_due(deadline));
+        assert!(blind.publish_due(deadline + PUBLISH_GRACE));
+        let published = Round {
+            published_at: Some(deadline + PUBLISH_GRACE),
+            ..blind
+        };
+        assert!(!published.publish_due(deadline + Duration::hours(1)));
     }
 
     #[test]

@@ -305,7 +305,8 @@ impl fmt::Display for AnswerWindow {
     }
 }
 
-fn humanize(d: Duration) -> String {
+/// A duration as members write it: `1d2h`, `90m` → `1h30m`.
+pub fn humanize(d: Duration) -> String {
     humanize_minutes(d.num_minutes())
 }
 
@@ -408,6 +409,28 @@ pub fn parse_reminder(s: &str, window: AnswerWindow) -> Result<Duration, String>
     }
 }
 
+/// How long a blind round's vote phase lasts when the admin does not say: 4 hours.
+pub const DEFAULT_VOTE_WINDOW: Duration = Duration::hours(4);
+
+/// Parses a blind round's vote phase (`4h`, `90m`, `1d`): between 10 minutes and one day, so an
+/// answer window of up to 6 days and its vote phase fit the longest time Discord keeps a quiet
+/// thread open (one week).
+pub fn parse_vote_window(s: &str) -> Result<Duration, String> {
+    let minutes = match duration_minutes(s) {
+        Ok(m) => m,
+        Err(DurationError::NotADuration) => return Err(not_a_duration(s)),
+        Err(DurationError::Negative | DurationError::TooLong) => i64::MAX,
+    };
+    if (10..=1440).contains(&minutes) {
+        Ok(Duration::minutes(minutes))
+    } else {
+        Err(format!(
+            "A vote phase of {} is out of range: use between 10m and 1d.",
+            quote_input(s)
+        ))
+    }
+}
+
 /// When and where a channel posts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PostTime {
@@ -459,6 +482,18 @@ impl PostTime {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_vote_phase_is_between_ten_minutes_and_a_day() {
+        assert_eq!(parse_vote_window("4h"), Ok(Duration::hours(4)));
+        assert_eq!(parse_vote_window("10m"), Ok(Duration::minutes(10)));
+        assert_eq!(parse_vote_window("1d"), Ok(Duration::days(1)));
+        for bad in ["9m", "25h", "-1h", "99999999999999999999d"] {
+            let e = parse_vote_window(bad).unwrap_err();
+            assert!(e.contains("use between 10m and 1d"), "{bad}: {e}");
+        }
+        assert!(parse_vote_window("soon").unwrap_err().contains("soon"));
+    }
 
     #[test]
     fn a_reminder_fits_inside_the_answer_window() {

@@ -7,6 +7,7 @@
 //! and rows never leave this module: methods return domain types.
 
 mod answers;
+mod blind;
 mod corrections;
 mod guilds;
 mod pairing;
@@ -21,6 +22,7 @@ mod standings;
 mod streaks;
 mod votes;
 
+pub use blind::Sealed;
 pub use corrections::Correction;
 pub use guilds::GuildArrival;
 pub use pairing::PendingPairing;

@@ -54,6 +54,7 @@ impl Store {
              LEFT JOIN streaks k ON k.channel_id = s.channel_id AND k.member_id = s.member_id
              WHERE s.channel_id = $1
                AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.round_id = $2 AND a.author_id = s.member_id AND a.withdrawn_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM sealed_answers b WHERE b.round_id = $2 AND b.member_id = s.member_id)
              ORDER BY s.member_id",
         )
         .bind(sf(round.channel_id.0))

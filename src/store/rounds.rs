@@ -3,7 +3,7 @@
 use super::{Backend, Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
 use crate::domain::leaderboard::Board;
 use crate::domain::leaderboard::standing_changes;
-use crate::domain::round::{Round, RoundKind, RoundState};
+use crate::domain::round::{PUBLISH_GRACE, Round, RoundKind, RoundState};
 use crate::domain::scoring::{Award, AwardKind};
 use crate::domain::streaks::{Streak, recompute};
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
@@ -19,7 +19,7 @@ macro_rules! select_rounds {
             "SELECT r.id, r.guild_id, r.channel_id, r.question_id, r.round_number, r.scheduled_date, r.state, ",
             "r.nonce, r.message_id, r.thread_id, r.opens_at, r.closes_at, r.revealed_at, ",
             "r.answer_message_id, r.summary_message_id, r.post_attempts, r.reveal_attempts, r.kind, r.slot, ",
-            "r.session_id, r.remind_at FROM rounds r ",
+            "r.session_id, r.remind_at, r.answers_close_at, r.published_at, r.publish_attempts FROM rounds r ",
             $rest
         )
     };
@@ -57,6 +57,15 @@ fn round_from_row(row: &AnyRow) -> Result<Round> {
             .try_get::<Option<i64>, _>(20)?
             .map(|v| from_ms("rounds", v))
             .transpose()?,
+        answers_close_at: row
+            .try_get::<Option<i64>, _>(21)?
+            .map(|v| from_ms("rounds", v))
+            .transpose()?,
+        published_at: row
+            .try_get::<Option<i64>, _>(22)?
+            .map(|v| from_ms("rounds", v))
+            .transpose()?,
+        publish_attempts: u32::try_from(row.try_get::<i64, _>(23)?).map_err(corrupt("rounds"))?,
     })
 }
 
@@ -79,6 +88,8 @@ pub struct NewRound {
     pub closes_at: DateTime<Utc>,
     /// When opted-in members are reminded, if at all.
     pub remind_at: Option<DateTime<Utc>>,
+    /// A blind round's answer deadline (`closes_at` is then the end of its vote phase).
+    pub answers_close_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -93,8 +104,8 @@ impl Store {
         self.lock_channel(&mut tx, new.channel_id).await?;
         let row = sqlx::query(
             "INSERT INTO rounds (guild_id, channel_id, question_id, kind, session_id, round_number, slot,
-                 scheduled_date, state, nonce, opens_at, closes_at, created_at, remind_at)
-             SELECT $1, $2, $3, $9, $10, COALESCE(MAX(round_number), 0) + 1, $11, $4, 'pending', $5, $6, $7, $8, $12
+                 scheduled_date, state, nonce, opens_at, closes_at, created_at, remind_at, answers_close_at)
+             SELECT $1, $2, $3, $9, $10, COALESCE(MAX(round_number), 0) + 1, $11, $4, 'pending', $5, $6, $7, $8, $12, $13
              FROM rounds WHERE channel_id = $2 AND kind = $9
              ON CONFLICT (channel_id, slot) DO NOTHING
              RETURNING id",
@@ -111,6 +122,7 @@ impl Store {
         .bind(new.kind.session())
         .bind(new.kind.slot(new.scheduled_date))
         .bind(new.remind_at.map(ms))
+        .bind(new.answers_close_at.map(ms))
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -218,6 +230,44 @@ impl Store {
             now,
         )
         .await
+    }
+
+    /// Blind rounds of this store's shards whose answers are due to be published at `now` (see
+    /// `Round::publish_due`), except those another process holds an unexpired lease on.
+    #[tracing::instrument(skip(self))]
+    pub async fn due_publishes(&self, now: DateTime<Utc>) -> Result<Vec<Round>> {
+        let (n, a, b) = self.shard_binds();
+        let rows = sqlx::query(select_rounds!(
+            "WHERE r.answers_close_at IS NOT NULL AND r.published_at IS NULL AND r.answers_close_at <= $1
+             AND r.state IN ('open', 'revealing')
+             AND NOT EXISTS (SELECT 1 FROM guilds g WHERE g.guild_id = r.guild_id AND g.left_at IS NOT NULL)
+             AND (r.reveal_lease_until IS NULL OR r.reveal_lease_until <= $5)
+             AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4 ORDER BY r.answers_close_at, r.id"
+        ))
+        .bind(ms(now - PUBLISH_GRACE))
+        .bind(n)
+        .bind(a)
+        .bind(b)
+        .bind(ms(now))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_from_row).collect()
+    }
+
+    /// When the next blind round of this store's shards is due to be published after `now`.
+    #[tracing::instrument(skip(self))]
+    pub async fn earliest_publish_after(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let at = self
+            .earliest_after(
+                "SELECT MIN(r.answers_close_at) FROM rounds r
+                 WHERE r.answers_close_at IS NOT NULL AND r.published_at IS NULL AND r.answers_close_at > $1
+                 AND r.state IN ('open', 'revealing')
+                 AND ((r.guild_id >> 22) % $2) BETWEEN $3 AND $4",
+                "rounds",
+                now - PUBLISH_GRACE,
+            )
+            .await?;
+        Ok(at.map(|at| at + PUBLISH_GRACE))
     }
 
     /// Open rounds of this store's shards whose reminder is due at `now` and not posted yet.
@@ -427,11 +477,14 @@ impl Store {
         .await
     }
 
-    /// Brings an open round's deadline forward to `now` (an admin's `/dailyq reveal`).
+    /// Brings an open round's deadline forward to `now` (an admin's `/dailyq reveal`); a blind
+    /// round's answer deadline too, so its answers are published and revealed at once.
     #[tracing::instrument(skip(self))]
     pub async fn reveal_now(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE rounds SET closes_at = $2 WHERE id = $1 AND state = 'open' AND closes_at > $2",
+            "UPDATE rounds SET closes_at = $2,
+                 answers_close_at = CASE WHEN answers_close_at > $2 THEN $2 ELSE answers_close_at END
+             WHERE id = $1 AND state = 'open' AND closes_at > $2",
         )
         .bind(id)
         .bind(ms(now))
@@ -502,7 +555,8 @@ impl Store {
         .await
     }
 
-    /// Takes (or renews) the lease on a revealing round for `owner` until `until`: only when
+    /// Takes (or renews) the lease on an open or revealing round (a reveal, or the publishing of
+    /// a blind round's answers) for `owner` until `until`: only when
     /// nobody holds it, `owner` already does, or the holder's lease expired by `now` (its process
     /// died). Two processes therefore never reconcile the same round at once. Returns whether
     /// `owner` holds the lease now.
@@ -516,7 +570,7 @@ impl Store {
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE rounds SET reveal_owner = $2, reveal_lease_until = $4
-             WHERE id = $1 AND state = 'revealing'
+             WHERE id = $1 AND state IN ('open', 'revealing')
                AND (reveal_owner IS NULL OR reveal_owner = $2 OR reveal_lease_until IS NULL OR reveal_lease_until <= $3)",
         )
         .bind(id)
@@ -550,7 +604,7 @@ impl Store {
     pub async fn reclaim_reveal_leases(&self, prefix: &str, me: &str) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE rounds SET reveal_owner = NULL, reveal_lease_until = NULL
-             WHERE state = 'revealing' AND reveal_owner <> $2 AND reveal_owner LIKE $1",
+             WHERE state IN ('open', 'revealing') AND reveal_owner <> $2 AND reveal_owner LIKE $1",
         )
         // Owner names hold digits and `-/:` only, never a LIKE wildcard.
         .bind(format!("{prefix}%"))

@@ -15,7 +15,7 @@ macro_rules! select_schedules {
     ($rest:literal) => {
         concat!(
             "SELECT channel_id, guild_id, post_minute, timezone, weekdays, category, difficulty, ",
-            "answer_window_secs, ping_role_id, paused, next_post_at, created_by, remind_before_secs FROM schedules ",
+            "answer_window_secs, ping_role_id, paused, next_post_at, created_by, remind_before_secs, vote_window_secs FROM schedules ",
             $rest
         )
     };
@@ -66,6 +66,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<ChannelSchedule> {
         next_post_at: from_ms("schedules", row.try_get(10)?)?,
         created_by: UserId(unsf(row.try_get(11)?)),
         remind_before: row.try_get::<Option<i64>, _>(12)?.map(chrono::Duration::seconds),
+        blind: row.try_get::<Option<i64>, _>(13)?.map(chrono::Duration::seconds),
     })
 }
 
@@ -76,15 +77,16 @@ impl Store {
         sqlx::query(
             "INSERT INTO schedules (channel_id, guild_id, post_minute, timezone, weekdays, category, difficulty,
                  answer_window_secs, ping_role_id, paused, next_post_at, created_by, created_at, updated_at,
-                 remind_before_secs)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
+                 remind_before_secs, vote_window_secs)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)
              ON CONFLICT (channel_id) DO UPDATE SET
                  post_minute = excluded.post_minute, timezone = excluded.timezone,
                  weekdays = excluded.weekdays, category = excluded.category,
                  difficulty = excluded.difficulty, answer_window_secs = excluded.answer_window_secs,
                  ping_role_id = excluded.ping_role_id, paused = excluded.paused,
                  next_post_at = excluded.next_post_at, updated_at = excluded.updated_at,
-                 remind_before_secs = excluded.remind_before_secs
+                 remind_before_secs = excluded.remind_before_secs,
+                 vote_window_secs = excluded.vote_window_secs
              WHERE schedules.guild_id = excluded.guild_id",
         )
         .bind(sf(s.channel_id.0))
@@ -101,6 +103,7 @@ impl Store {
         .bind(sf(s.created_by.0))
         .bind(ms(now))
         .bind(s.remind_before.map(|d| d.num_seconds()))
+        .bind(s.blind.map(|d| d.num_seconds()))
         .execute(self.writer()?)
         .await?;
         Ok(())

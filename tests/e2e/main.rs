@@ -5,6 +5,7 @@ mod common;
 
 mod answers;
 mod binary;
+mod blind;
 mod corrections;
 mod crash;
 mod fairness;

@@ -74,6 +74,7 @@ async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut Ap
     let new = NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,
+        answers_close_at: None,
         guild_id: guild,
         channel_id: ChannelId(channel),
         question_id: question,
@@ -84,7 +85,7 @@ async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut Ap
     let round = app.store.claim_round(&new, at).await.unwrap().unwrap();
     let q = app.store.question(question).await.unwrap();
     let post = serenity::CreateMessage::new()
-        .embed(dailyq::discord::render::question_embed(&round, &q, 0))
+        .embed(dailyq::discord::render::question_embed(&round, &q, 0, 0))
         .nonce(serenity::Nonce::String(round.nonce.clone()))
         .enforce_nonce(true);
     serenity::ChannelId::new(channel)
@@ -505,6 +506,7 @@ async fn schedule_in(app: &App, guild: GuildId, channel: u64, time: &str) {
         answer_window: AnswerWindow::default_window(),
         ping_role: None,
         remind_before: None,
+        blind: None,
         paused: false,
         next_post_at: post_time.next_after(start_instant()).at,
         created_by: dailyq::domain::UserId(app.member("admin").id),

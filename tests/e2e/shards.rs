@@ -64,6 +64,7 @@ fn due_schedule(
         answer_window: AnswerWindow::new(window).unwrap(),
         ping_role: None,
         remind_before: None,
+        blind: None,
         paused: false,
         next_post_at: at,
         created_by: UserId(owner),

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod blind;
 mod concurrency;
 mod fairness;
 mod fixtures;

@@ -23,6 +23,7 @@ pub fn schedule(channel: ChannelId, minutes_from_t0: i64) -> ChannelSchedule {
         answer_window: AnswerWindow::parse("2h").unwrap(),
         ping_role: Some(RoleId(u64::MAX)),
         remind_before: None,
+        blind: None,
         paused: false,
         next_post_at: t0() + Duration::minutes(minutes_from_t0),
         created_by: UserId(7),

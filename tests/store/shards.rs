@@ -27,6 +27,7 @@ async fn guild_with_every_kind_of_work(store: &Store, question: i64, g: GuildId,
     let round = |k: u64, closes: i64| NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,
+        answers_close_at: None,
         guild_id: g,
         channel_id: channel(k),
         question_id: question,

@@ -79,6 +79,7 @@ async fn a_database_from_before_practice_sessions_keeps_its_rounds_answers_votes
         opens_at: round.closes_at,
         closes_at: round.closes_at + chrono::Duration::hours(1),
         remind_at: None,
+        answers_close_at: None,
     };
     let tomorrow = day.succ_opt().unwrap();
     let daily = store

@@ -118,6 +118,10 @@ pub async fn setup(
     #[description = "Role to mention with each question"] ping_role: Option<serenity::Role>,
     #[description = "Remind opted-in members this long before the deadline, for example 2h"]
     remind_before: Option<String>,
+    #[description = "Blind: answers stay hidden until the answer window ends, then members vote"]
+    blind: Option<bool>,
+    #[description = "A blind round's vote phase after its answer window: 10m to 1d (default 4h)"]
+    vote_window: Option<String>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
     // Validation, the database and the permission check can take more than Discord's 3 s.
@@ -136,6 +140,21 @@ pub async fn setup(
         .map(|r| crate::domain::schedule::parse_reminder(&r, answer_window))
         .transpose()
         .map_err(user_error)?;
+    let blind = match (blind, vote_window) {
+        (Some(true), votes) => Some(
+            votes
+                .map(|v| crate::domain::schedule::parse_vote_window(&v))
+                .transpose()
+                .map_err(user_error)?
+                .unwrap_or(crate::domain::schedule::DEFAULT_VOTE_WINDOW),
+        ),
+        (_, Some(_)) => {
+            return Err(user_error(
+                "A vote phase is only for blind rounds: add blind:True, or leave vote_window out.",
+            ));
+        }
+        (_, None) => None,
+    };
     let now = data.clock.now();
     let category = super::category_option(data, guild, category).await?;
     same_guild_role(guild, ping_role.as_ref())?;
@@ -172,6 +191,7 @@ pub async fn setup(
         next_post_at: post_time.next_after(now).at,
         created_by: UserId(ctx.author().id.get()),
         remind_before,
+        blind,
     };
     if data
         .store
@@ -233,8 +253,15 @@ pub async fn status(ctx: Context<'_>) -> Result<(), Error> {
             let state = match r.state {
                 RoundState::Pending => "being posted".to_owned(),
                 RoundState::Revealing => "being revealed".to_owned(),
+                _ if r.is_blind() && r.published_at.is_none() => format!(
+                    "blind: answers sealed until {}, reveal {} ({})",
+                    timestamp(r.answer_deadline(), 'R'),
+                    timestamp(r.closes_at, 'R'),
+                    timestamp(r.closes_at, 'f')
+                ),
                 _ => format!(
-                    "reveal {} ({})",
+                    "{}reveal {} ({})",
+                    if r.is_blind() { "blind: voting, " } else { "" },
                     timestamp(r.closes_at, 'R'),
                     timestamp(r.closes_at, 'f')
                 ),
