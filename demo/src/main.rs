@@ -359,9 +359,142 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|e| anyhow!("{e:?}"))?;
     names.show("#general", &practice_board);
 
+    blind_round(&fake, &clock, start, &names).await?;
+
     data.stop_background();
     shards.shutdown_all().await;
     let _ = bot.await;
     store.close().await;
+    Ok(())
+}
+
+/// A blind evening question in #general: answers sent privately, published together at the
+/// deadline, then voted on and revealed.
+async fn blind_round(
+    fake: &FakeDiscord,
+    clock: &ManualClock,
+    start: chrono::DateTime<Utc>,
+    names: &Names,
+) -> anyhow::Result<()> {
+    let general = fake.channel("general");
+    let (admin, alice, bob, carol) = (
+        fake.member("admin"),
+        fake.member("alice"),
+        fake.member("bob"),
+        fake.member("carol"),
+    );
+    narrate(
+        "admin makes #general's evening question blind: /dailyq setup channel:#general time:20:00 \
+         timezone:UTC answer_window:1h blind:true vote_window:30m",
+    );
+    let reply = admin
+        .slash(
+            general,
+            "dailyq",
+            vec![sub(
+                "setup",
+                vec![
+                    opt("channel", general),
+                    opt("time", "20:00"),
+                    opt("timezone", "UTC"),
+                    opt("answer_window", "1h"),
+                    opt("blind", true),
+                    opt("vote_window", "30m"),
+                ],
+            )],
+        )
+        .wait_message(WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#general (only admin sees this)", &reply);
+    tokio::time::sleep(pause()).await;
+
+    narrate("20:00: the blind question is posted; its thread stays locked while answers are sealed");
+    clock.set(start + Duration::hours(11) + Duration::minutes(1));
+    let post = fake
+        .wait_for_bot_message(general, |m| m.text().contains("Blind round"), WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#general", &post);
+    let thread = fake
+        .wait_for_thread(general, |t| t.id == post.id, WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let button = post
+        .custom_ids()
+        .into_iter()
+        .find(|id| id.starts_with("dq:answer:"))
+        .context("the Answer button")?;
+    for (member, text) in [
+        (
+            &alice,
+            "Start from what must never break, pick the simplest design that guarantees it, then \
+             name what it costs.",
+        ),
+        (
+            &bob,
+            "Describe the happy path, then what fails under load and how you would notice.",
+        ),
+        (
+            &carol,
+            "Compare two options with one concrete example each, and say when you would switch.",
+        ),
+    ] {
+        narrate(&format!(
+            "{} presses Answer and writes in the form only they see",
+            member.name
+        ));
+        let press = member.click(general, post.id, &button);
+        press.wait_response(WAIT).await.map_err(|e| anyhow!("{e:?}"))?;
+        let saved = member
+            .submit_opened_modal(&press, &[("answer", text)])
+            .wait_message(WAIT)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        names.show(&format!("#general (only {} sees this)", member.name), &saved);
+    }
+    let counted = fake
+        .wait_for_bot_message(
+            general,
+            |m| m.id == post.id && m.text().contains("3 answers so far"),
+            WAIT,
+        )
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#general (the post now shows only a count)", &counted);
+    tokio::time::sleep(pause()).await;
+
+    narrate("21:00: the answer window ends; the bot publishes every answer in a random order");
+    clock.set(start + Duration::hours(12) + Duration::minutes(1) + Duration::seconds(10));
+    let place = "#general › blind thread";
+    // Answers are posted in their drawn order, so the last one is "Answer 3 of 3".
+    fake.wait_for_bot_message(thread.id, |m| m.content.starts_with("**Answer 3 of 3**"), WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    let published: Vec<FakeMessage> = fake
+        .messages(thread.id)
+        .into_iter()
+        .filter(|m| m.by_bot && m.content.starts_with("**Answer "))
+        .collect();
+    for m in &published {
+        names.show(place, m);
+    }
+    narrate("bob and carol upvote alice's answer; alice's upvote on her own is a self-vote and is removed");
+    let alices = published
+        .iter()
+        .find(|m| m.content.contains(&format!("<@{}>", alice.id)))
+        .context("alice's published answer")?;
+    for member in [&bob, &carol, &alice] {
+        member.react(thread.id, alices.id, "⬆️");
+    }
+    tokio::time::sleep(pause()).await;
+
+    narrate("21:30: the vote phase ends and the bot reveals the reference answer");
+    clock.set(start + Duration::hours(12) + Duration::minutes(31) + Duration::seconds(10));
+    let summary = fake
+        .wait_for_bot_message(general, |m| m.reply_to == Some(post.id), WAIT)
+        .await
+        .map_err(|e| anyhow!("{e:?}"))?;
+    names.show("#general", &summary);
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The demo runs a whole round and a short practice session, and prints them.
+//! The demo runs a whole round, a short practice session and a blind round, and prints them.
 
 #[test]
 fn the_demo_runs_a_whole_round_and_prints_the_transcript() {
@@ -31,6 +31,11 @@ fn the_demo_runs_a_whole_round_and_prints_the_transcript() {
         "Practice session over",
         "🥇 @carol — **6** points · 1 answer",
         "Practice leaderboard · all time",
+        "Blind round.",
+        "Answers: 3 answers so far",
+        "Your answer to question #1 is saved",
+        "**Answer 3 of 3** · by @",
+        "Question #1 revealed",
     ] {
         assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
     }

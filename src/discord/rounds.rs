@@ -575,23 +575,32 @@ async fn lock_thread(discord: &Discord, round: &Round, thread: ChannelId, archiv
     }
 }
 
-/// Moves a round on when its next phase is due: a blind round's answers are published at its
-/// answer deadline; a round whose deadline has passed is revealed: lock the thread, reconcile answers and votes with
-/// Discord, post the reference answer and the summary, archive the thread, and award points once.
-/// Safe to repeat after a crash at any step.
-pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<()> {
-    let now = data.clock.now();
-    // A blind round publishes its sealed answers first; its vote phase then runs to its deadline
-    // (a reveal overdue after downtime, or an admin's, publishes and reveals at once).
-    if round.publish_due(now) || (round.is_blind() && round.published_at.is_none() && round.closes_at <= now)
-    {
+/// Moves a round on when the scheduler finds its next phase due: a blind round's answers are
+/// published at its answer deadline (its vote phase then runs to its deadline), and a round
+/// whose deadline has passed is revealed.
+pub async fn advance(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<()> {
+    if round.is_blind() && round.published_at.is_none() {
         super::blind::publish_answers(discord, data, round).await?;
-        if now < round.closes_at {
+        if data.clock.now() < round.closes_at {
             return Ok(());
         }
+        return reveal(discord, data, &data.store.round(round.id).await?).await;
     }
-    if round.closes_at > now {
-        return Ok(());
+    reveal(discord, data, round).await
+}
+
+/// Reveals a round (the scheduler's, at its deadline, or an admin's): lock the thread, reconcile
+/// answers and votes with Discord, post the reference answer and the summary, archive the
+/// thread, and award points once. Safe to repeat after a crash at any step.
+pub async fn reveal(discord: &Discord, data: &Data, round: &Round) -> anyhow::Result<()> {
+    let now = data.clock.now();
+    // A blind round's sealed answers are published before anything is revealed (a reveal
+    // overdue after downtime, or an admin's, publishes and reveals at once).
+    if round.is_blind()
+        && round.published_at.is_none()
+        && matches!(round.state, RoundState::Open | RoundState::Revealing)
+    {
+        super::blind::publish_answers(discord, data, round).await?;
     }
     if round.state == RoundState::Open {
         data.store

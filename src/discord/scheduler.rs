@@ -402,7 +402,7 @@ impl Drop for Busy {
 
 async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<()> {
     match work {
-        Work::Reveal(round) => rounds::reveal(discord, data, &round).await,
+        Work::Reveal(round) => rounds::advance(discord, data, &round).await,
         Work::Publish(round) => {
             // Only the daily question mentions the schedule's role.
             let ping = match round.kind {

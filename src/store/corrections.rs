@@ -89,6 +89,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        // Streaks may be recomputed below: the channel's closers wait (PostgreSQL).
+        self.lock_channel(&mut tx, round.channel_id).await?;
         let marked = sqlx::query(
             "UPDATE answers SET disqualified_at = $2, withdrawn_at = COALESCE(withdrawn_at, $2)
              WHERE message_id = $1 AND round_id = $3 AND disqualified_at IS NULL",
@@ -148,6 +150,10 @@ impl Store {
                 &written,
             )
             .await?;
+            // A revealed daily round that no longer counts as answered can break a streak.
+            if round.kind.keeps_streaks() && written.iter().any(|c| c.answers != 0) {
+                super::rounds::recompute_channel_streaks(&mut tx, round).await?;
+            }
         }
         tx.commit().await?;
         Ok(true)

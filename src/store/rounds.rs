@@ -445,7 +445,11 @@ impl Store {
 
     /// Serializes writers of one channel's rounds until the transaction ends. SQLite needs
     /// nothing: `BEGIN IMMEDIATE` already holds the database's single write lock.
-    async fn lock_channel(&self, tx: &mut Transaction<'static, Any>, channel: ChannelId) -> Result<()> {
+    pub(super) async fn lock_channel(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        channel: ChannelId,
+    ) -> Result<()> {
         if self.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(sf(channel.0))
@@ -555,8 +559,8 @@ impl Store {
         .await
     }
 
-    /// Takes (or renews) the lease on an open or revealing round (a reveal, or the publishing of
-    /// a blind round's answers) for `owner` until `until`: only when
+    /// Takes (or renews) the lease on a revealing round, or on an open blind round whose answers
+    /// are not published yet (its publish), for `owner` until `until`: only when
     /// nobody holds it, `owner` already does, or the holder's lease expired by `now` (its process
     /// died). Two processes therefore never reconcile the same round at once. Returns whether
     /// `owner` holds the lease now.
@@ -570,7 +574,8 @@ impl Store {
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE rounds SET reveal_owner = $2, reveal_lease_until = $4
-             WHERE id = $1 AND state IN ('open', 'revealing')
+             WHERE id = $1
+               AND (state = 'revealing' OR (state = 'open' AND answers_close_at IS NOT NULL AND published_at IS NULL))
                AND (reveal_owner IS NULL OR reveal_owner = $2 OR reveal_lease_until IS NULL OR reveal_lease_until <= $3)",
         )
         .bind(id)
@@ -694,8 +699,12 @@ async fn extend_streaks(tx: &mut Transaction<'static, Any>, round: &Round, award
 }
 
 /// Every streak of the round's channel from scratch, from the revealed rounds and the ledger's
-/// answer lines (a round revealed after a newer one can join or break runs of any member).
-async fn recompute_channel_streaks(tx: &mut Transaction<'static, Any>, round: &Round) -> Result<()> {
+/// answer lines less corrections (a round revealed after a newer one can join or break runs of
+/// any member; a disqualified answer can break one).
+pub(super) async fn recompute_channel_streaks(
+    tx: &mut Transaction<'static, Any>,
+    round: &Round,
+) -> Result<()> {
     let closed: Vec<u64> = sqlx::query(
         "SELECT round_number FROM rounds WHERE channel_id = $1 AND kind = 'daily' AND state = 'closed'",
     )
@@ -705,9 +714,13 @@ async fn recompute_channel_streaks(tx: &mut Transaction<'static, Any>, round: &R
     .iter()
     .map(|r| r.try_get::<i64, _>(0).map(|n| n as u64))
     .collect::<std::result::Result<_, _>>()?;
+    // A member answered a round when its answer line is not cancelled by a correction (a
+    // disqualified answer after the reveal).
     let rows = sqlx::query(
         "SELECT l.member_id, r.round_number FROM score_ledger l JOIN rounds r ON r.id = l.round_id
-         WHERE r.channel_id = $1 AND r.kind = 'daily' AND r.state = 'closed' AND l.kind = 'answer'",
+         WHERE r.channel_id = $1 AND r.kind = 'daily' AND r.state = 'closed' AND l.kind IN ('answer', 'correction')
+         GROUP BY l.member_id, r.round_number
+         HAVING SUM(CASE WHEN l.kind = 'answer' THEN 1 ELSE 0 END) + SUM(l.answers_delta) > 0",
     )
     .bind(sf(round.channel_id.0))
     .fetch_all(&mut **tx)

@@ -142,10 +142,40 @@ async fn the_order_is_drawn_once_and_each_published_answer_is_recorded_once(stor
         store.earliest_publish_after(round.opens_at).await.unwrap(),
         Some(deadline + Duration::seconds(5))
     );
+    // Its publish is leased like a reveal (an open daily round cannot be leased).
+    let until = deadline + Duration::minutes(2);
+    assert!(
+        store
+            .take_reveal_lease(round.id, "0-0/1:aaaa", deadline, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .take_reveal_lease(round.id, "0-0/1:bbbb", deadline, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .due_publishes(deadline + Duration::seconds(5))
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    assert!(store.release_reveal_lease(round.id, "0-0/1:aaaa").await.unwrap());
     store
         .finish_publish(round.id, deadline + Duration::seconds(6))
         .await
         .unwrap();
+    assert!(
+        !store
+            .take_reveal_lease(round.id, "0-0/1:aaaa", deadline, until)
+            .await
+            .unwrap(),
+        "nothing left to publish"
+    );
     assert!(
         store
             .due_publishes(deadline + Duration::hours(1))

@@ -5,6 +5,7 @@ mod common;
 
 mod blind;
 mod concurrency;
+mod corrections;
 mod fairness;
 mod fixtures;
 mod pairing;
