@@ -67,6 +67,7 @@ async fn main() {
             ping_role: None,
             remind_before: None,
             blind: None,
+            source: dailyq::domain::rotation::QuestionSource::Both,
             paused: false,
             next_post_at: post_time.next_after(start).at,
             created_by: UserId(1),

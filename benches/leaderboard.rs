@@ -107,7 +107,11 @@ async fn seed(
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
     store.ensure_guild(guild, now()).await.unwrap();
-    let question = store.rotation_candidates(guild).await.unwrap()[0].key;
+    let question = store
+        .rotation_candidates(guild, dailyq::domain::rotation::QuestionSource::Both)
+        .await
+        .unwrap()[0]
+        .key;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ guild.0);
     let mut all: Vec<UserId> = named.to_vec();
     while (all.len() as u64) < members {

@@ -27,7 +27,11 @@ async fn bench(label: &str, store: &Store) {
         bank.len(),
         started.elapsed()
     );
-    let question = store.rotation_candidates(guild).await.unwrap()[0].key;
+    let question = store
+        .rotation_candidates(guild, dailyq::domain::rotation::QuestionSource::Both)
+        .await
+        .unwrap()[0]
+        .key;
 
     // Concurrent votes: 20 tasks adding and removing votes on 10 answers.
     let round = store

@@ -8,8 +8,8 @@
 
 use crate::domain::limits;
 use crate::domain::question::{
-    Category, Difficulty, MAX_ANSWER_CHARS, MAX_HINT_CHARS, MAX_LINE_CHARS, MAX_PROMPT_CHARS, Question,
-    QuestionSlug, is_valid_tag,
+    Category, Difficulty, EMPTY_ENTRY, MAX_ANSWER_CHARS, MAX_HINT_CHARS, MAX_LINE_CHARS, MAX_PROMPT_CHARS,
+    Question, QuestionSlug, check_text, entry_too_long, is_valid_tag, too_many_entries,
 };
 use crate::domain::text::{quote_input, shorten};
 use sha2::{Digest, Sha256};
@@ -327,20 +327,7 @@ impl<'a, 'i> FieldReader<'a, 'i> {
 
     fn text(&mut self, name: &str, max: usize) -> Option<String> {
         let (s, line) = self.string(name, true)?;
-        let chars = s.chars().count();
-        if chars == 0 {
-            self.fail(line, name, "is empty");
-            return None;
-        }
-        if chars > max {
-            self.fail(
-                line,
-                name,
-                format!("is {chars} characters long; the limit is {max} so it fits a Discord embed"),
-            );
-            return None;
-        }
-        Some(s)
+        check_text(&s, max).map_err(|m| self.fail(line, name, m)).ok()
     }
 
     fn list(
@@ -368,11 +355,7 @@ impl<'a, 'i> FieldReader<'a, 'i> {
             return None;
         };
         if items.len() > max_items {
-            self.fail(
-                line,
-                name,
-                format!("has {} entries; at most {max_items} are allowed", items.len()),
-            );
+            self.fail(line, name, too_many_entries(items.len(), max_items));
             return None;
         }
         let mut out = Vec::new();
@@ -381,15 +364,11 @@ impl<'a, 'i> FieldReader<'a, 'i> {
             let item_line = self.line_of(item);
             match item.get_ref().as_str().map(str::trim) {
                 Some("") => {
-                    self.fail(item_line, name, "holds an empty entry");
+                    self.fail(item_line, name, EMPTY_ENTRY);
                     ok = false;
                 }
                 Some(s) if s.chars().count() > max_chars => {
-                    self.fail(
-                        item_line,
-                        name,
-                        format!("has an entry over {max_chars} characters"),
-                    );
+                    self.fail(item_line, name, entry_too_long(max_chars));
                     ok = false;
                 }
                 Some(s) => out.push(s.to_owned()),

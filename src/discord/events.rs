@@ -85,6 +85,11 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         } if submit.data.custom_id.starts_with("dq:answer:") => {
             super::blind::answer_submitted(ctx, data, submit).await?
         }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(submit),
+        } if submit.data.custom_id.starts_with(render::QUESTION_FORM) => {
+            commands::form_submitted(ctx, data, submit).await?
+        }
         _ => {}
     }
     Ok(())

@@ -34,7 +34,10 @@ pub async fn run(discord: &Discord, data: &Data, guild: GuildId) -> anyhow::Resu
 async fn claim(data: &Data, settings: &PairingSettings) -> anyhow::Result<()> {
     let now = data.clock.now();
     let guild = data.store.ensure_guild(settings.guild_id, now).await?;
-    let candidates = data.store.rotation_candidates(settings.guild_id).await?;
+    let candidates = data
+        .store
+        .rotation_candidates(settings.guild_id, crate::domain::rotation::QuestionSource::Both)
+        .await?;
     // A pairing missed while the bot was down happens now, once; the next one is the first
     // occurrence after now.
     let next = settings.time.next_after(now).at;

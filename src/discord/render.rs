@@ -218,6 +218,263 @@ pub fn answers_closed(round: &Round) -> String {
 /// The reply to an Answer press or a modal whose round this server does not have.
 pub const ANSWER_GONE: &str = "This question is not one of this server's rounds. Nothing was saved.";
 
+/// The custom id of the question form: `dq:q:form` to add, `dq:q:form:{id}` to edit.
+pub const QUESTION_FORM: &str = "dq:q:form";
+/// The form's text inputs.
+pub const FORM_PROMPT: &str = "prompt";
+/// The form's answer input.
+pub const FORM_ANSWER: &str = "answer";
+/// The form's category input.
+pub const FORM_CATEGORY: &str = "category";
+/// The form's difficulty input.
+pub const FORM_DIFFICULTY: &str = "difficulty";
+/// The form's tags input.
+pub const FORM_TAGS: &str = "tags";
+
+/// The form that adds a question (`None`) or edits one, prefilled.
+pub fn question_form(q: Option<&Question>) -> serenity::CreateModal {
+    use crate::domain::question::{MAX_ANSWER_CHARS, MAX_PROMPT_CHARS};
+    let input = |style, label: &str, id: &str, max: usize, value: Option<String>, hint: &str| {
+        let mut i = serenity::CreateInputText::new(style, label, id)
+            .max_length(max as u16)
+            .required(true)
+            .placeholder(hint);
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            i = i.value(v);
+        }
+        serenity::CreateActionRow::InputText(i)
+    };
+    let (custom_id, title) = match q {
+        None => (QUESTION_FORM.to_owned(), "Add a question".to_owned()),
+        Some(q) => (
+            format!("{QUESTION_FORM}:{}", q.slug),
+            truncate(&format!("Edit {}", q.slug), 45),
+        ),
+    };
+    serenity::CreateModal::new(custom_id, title).components(vec![
+        input(
+            serenity::InputTextStyle::Paragraph,
+            "Prompt",
+            FORM_PROMPT,
+            MAX_PROMPT_CHARS,
+            q.map(|q| q.prompt.clone()),
+            "The question as members see it (Markdown)",
+        ),
+        input(
+            serenity::InputTextStyle::Paragraph,
+            "Reference answer",
+            FORM_ANSWER,
+            MAX_ANSWER_CHARS,
+            q.map(|q| q.answer.clone()),
+            "Revealed at the deadline (Markdown)",
+        ),
+        input(
+            serenity::InputTextStyle::Short,
+            "Category",
+            FORM_CATEGORY,
+            40,
+            q.map(|q| q.category.to_string()),
+            "A slug, for example onboarding or databases",
+        ),
+        input(
+            serenity::InputTextStyle::Short,
+            "Difficulty",
+            FORM_DIFFICULTY,
+            6,
+            q.map(|q| q.difficulty.to_string()),
+            "easy, medium or hard",
+        ),
+        input(
+            serenity::InputTextStyle::Short,
+            "Tags",
+            FORM_TAGS,
+            400,
+            q.map(|q| q.tags.join(", ")),
+            "Comma-separated, for example deploys, ci",
+        ),
+    ])
+}
+
+/// The refusal for a member who may not edit the server's questions.
+pub fn not_an_editor(role: Option<RoleId>) -> String {
+    match role {
+        Some(r) => format!("Only members with Manage Server or <@&{r}> can manage this server's questions."),
+        None => "Only members with Manage Server can manage this server's questions (an admin can name an \
+                 editor role with `/dailyq question-editors`)."
+            .to_owned(),
+    }
+}
+
+/// The reply to an id the server does not have (another server's ids are unknown too).
+pub fn unknown_question(id: &str) -> String {
+    format!(
+        "This server has no question with the id {}. `/questions list` shows the ids.",
+        crate::domain::text::quote_input(id)
+    )
+}
+
+/// The refusal to edit or retire a shipped question.
+pub fn shipped_not_editable(id: &str) -> String {
+    format!(
+        "{} is a question of the shipped bank: only this server's own questions can be changed. \
+         A channel can leave the shipped bank out with `/dailyq setup … source:`.",
+        crate::domain::text::quote_input(id)
+    )
+}
+
+/// The reply to a form with bad fields.
+pub fn form_problems(problems: &[crate::domain::question::FieldProblem]) -> String {
+    let mut text = String::from("Nothing was saved:\n");
+    for p in problems {
+        text.push_str(&format!("- {p}\n"));
+    }
+    text
+}
+
+/// The refusal of a prompt the server already has.
+pub fn duplicate_prompt(existing: &crate::domain::question::QuestionSlug) -> String {
+    format!(
+        "Nothing was saved: `prompt` is the same as **{existing}**'s. Edit that one with `/questions edit id:{existing}`."
+    )
+}
+
+/// The reply to a saved question.
+pub fn question_saved(
+    q: &Question,
+    added: bool,
+    similar: Option<&crate::domain::question::QuestionSlug>,
+) -> String {
+    let mut text = if added {
+        format!(
+            "✅ Added **{}** ({}, {}). Channels whose source includes this server's questions can draw it \
+             (`/dailyq setup … source:`).",
+            q.slug,
+            q.category.title(),
+            q.difficulty
+        )
+    } else {
+        format!(
+            "✅ Saved **{}** ({}, {}).",
+            q.slug,
+            q.category.title(),
+            q.difficulty
+        )
+    };
+    if let Some(other) = similar {
+        text.push_str(&format!(
+            "\n⚠️ Its prompt is much like **{other}**'s; retire one if they are the same question."
+        ));
+    }
+    text
+}
+
+/// The reply to a retired question.
+pub fn question_retired(q: &Question) -> String {
+    format!(
+        "**{}** is retired: it will not be asked again, and past rounds keep it.",
+        q.slug
+    )
+}
+
+/// The reply to retiring a question twice.
+pub fn question_already_retired(q: &Question) -> String {
+    format!("**{}** was already retired.", q.slug)
+}
+
+/// A question and its reference answer, for an editor's eyes only.
+pub fn question_preview(q: &crate::store::GuildQuestion) -> Vec<serenity::CreateEmbed> {
+    let origin = match (q.own, q.retired) {
+        (true, false) => "this server's question",
+        (true, true) => "this server's question (retired)",
+        (false, false) => "shipped bank",
+        (false, true) => "shipped bank (retired)",
+    };
+    let question = &q.question;
+    let mut head = serenity::CreateEmbed::new()
+        .title(truncate(
+            &format!(
+                "{} · {} · {}",
+                question.slug,
+                question.category.title(),
+                question.difficulty
+            ),
+            256,
+        ))
+        .description(question.prompt.clone())
+        .field("Source", origin, true)
+        .field("Tags", truncate(&question.tags.join(", "), 1024), true)
+        .colour(colour(question.difficulty));
+    if let Some(m) = q.suggested_by {
+        head = head.field("Suggested by", format!("<@{m}>"), true);
+    }
+    let answer = serenity::CreateEmbed::new()
+        .title("Reference answer")
+        .description(question.answer.clone());
+    vec![head, answer]
+}
+
+/// One page of `/questions list`.
+pub fn question_list(
+    source: crate::domain::rotation::QuestionSource,
+    category: Option<&crate::domain::question::Category>,
+    rows: &[crate::store::GuildQuestion],
+    page: u64,
+    pages: u64,
+    total: u64,
+) -> serenity::CreateEmbed {
+    use crate::domain::rotation::QuestionSource;
+    let what = match source {
+        QuestionSource::Server => "This server's questions",
+        QuestionSource::Shipped => "The shipped bank",
+        QuestionSource::Both => "The shipped bank and this server's questions",
+    };
+    let title = match category {
+        Some(c) => format!("{what} · {}", c.title()),
+        None => what.to_owned(),
+    };
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|q| {
+            let prompt = q.question.prompt.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!(
+                "`{}` · {} · {} — {}",
+                q.question.slug,
+                q.question.category,
+                q.question.difficulty,
+                truncate(&prompt, 140)
+            )
+        })
+        .collect();
+    let body = if lines.is_empty() {
+        match source {
+            QuestionSource::Server => {
+                "No question of this server's own yet. Add one with `/questions add`.".to_owned()
+            }
+            _ => "No question matches.".to_owned(),
+        }
+    } else {
+        lines.join("\n")
+    };
+    serenity::CreateEmbed::new()
+        .title(title)
+        .description(truncate(&body, DESCRIPTION_LIMIT))
+        .footer(serenity::CreateEmbedFooter::new(format!(
+            "page {page} of {pages} · {total} question{}",
+            if total == 1 { "" } else { "s" }
+        )))
+}
+
+/// Why a schedule cannot be set up: nothing in its source passes its filter.
+pub fn no_question_for(source: crate::domain::rotation::QuestionSource) -> String {
+    use crate::domain::rotation::QuestionSource;
+    match source {
+        QuestionSource::Server => "This server has no question of its own that matches that category and \
+             difficulty; add some with `/questions add`, or choose another source."
+            .to_owned(),
+        _ => "No question in the bank matches that category and difficulty; widen the filter.".to_owned(),
+    }
+}
+
 /// The footer that marks a blind round's published answer at `position` (found again after a
 /// crash).
 pub fn published_marker(round: &Round, position: u32) -> String {
@@ -1322,6 +1579,11 @@ pub fn schedule_line(s: &ChannelSchedule) -> String {
         (Some(c), None) => format!(", {}", c.title()),
         (None, Some(d)) => format!(", {d} only"),
         (Some(c), Some(d)) => format!(", {} ({d})", c.title()),
+    };
+    let filter = match s.source {
+        crate::domain::rotation::QuestionSource::Both => filter,
+        crate::domain::rotation::QuestionSource::Shipped => format!("{filter}, from the shipped bank"),
+        crate::domain::rotation::QuestionSource::Server => format!("{filter}, from this server's questions"),
     };
     let state = if s.paused {
         "**paused**".to_owned()

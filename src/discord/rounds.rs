@@ -83,6 +83,8 @@ pub struct RoundRequest {
     pub remind_before: Option<chrono::Duration>,
     /// A blind round's answer deadline (`closes_at` is then the end of its vote phase).
     pub answers_close_at: Option<DateTime<Utc>>,
+    /// Which questions it may draw: the shipped bank, the server's own, or both.
+    pub source: crate::domain::rotation::QuestionSource,
 }
 
 /// Claims and posts the daily round of `schedule` for `post` (a scheduled post), or for today's
@@ -117,6 +119,7 @@ pub async fn start_round(
         ping_role: schedule.ping_role,
         remind_before: schedule.remind_before,
         answers_close_at,
+        source: schedule.source,
     };
     start(discord, data, &request).await
 }
@@ -130,7 +133,10 @@ pub async fn start(discord: &Discord, data: &Data, request: &RoundRequest) -> an
         return Ok(StartOutcome::AlreadyExists(existing));
     }
     let settings = data.store.ensure_guild(request.guild_id, now).await?;
-    let candidates = data.store.rotation_candidates(request.guild_id).await?;
+    let candidates = data
+        .store
+        .rotation_candidates(request.guild_id, request.source)
+        .await?;
     let Some(question_id) = pick_next(&candidates, &request.filter, settings.rotation_seed) else {
         return Ok(StartOutcome::NoQuestion);
     };

@@ -53,6 +53,7 @@ async fn ask(discord: &Discord, data: &Data, session: &PracticeSession, seq: u32
         remind_before: None,
         // Practice questions are answered in their threads.
         answers_close_at: None,
+        source: session.source,
     };
     match rounds::start(discord, data, &request).await? {
         StartOutcome::Posted(_) | StartOutcome::AlreadyExists(_) => Ok(()),

@@ -73,6 +73,8 @@ pub struct PracticeSession {
     pub started_by: UserId,
     /// Which questions it draws.
     pub filter: QuestionFilter,
+    /// From the shipped bank, the server's own questions, or both.
+    pub source: super::rotation::QuestionSource,
     /// Its plan; `questions` drops to the number asked so far when it is stopped.
     pub plan: SessionPlan,
     /// Whether its scoreboard is posted.
@@ -263,6 +265,7 @@ mod tests {
             channel_id: ChannelId(2),
             started_by: UserId(3),
             filter: QuestionFilter::default(),
+            source: crate::domain::rotation::QuestionSource::Both,
             plan: SessionPlan {
                 questions: 3,
                 minutes: 5,

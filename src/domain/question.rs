@@ -183,6 +183,225 @@ pub const MAX_HINT_CHARS: usize = 200;
 /// Longest follow-up or source line.
 pub const MAX_LINE_CHARS: usize = 300;
 
+/// One problem with one field of a question: the field as named in question files and forms,
+/// and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The field (`prompt`, `category`, …).
+    pub field: &'static str,
+    /// What is wrong: either a sentence, or a predicate of the field ("is empty").
+    pub message: String,
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let predicate = ["is ", "has ", "holds ", "needs ", "must "]
+            .iter()
+            .any(|p| self.message.starts_with(p));
+        if predicate {
+            write!(f, "`{}` {}", self.field, self.message)
+        } else {
+            write!(f, "`{}`: {}", self.field, self.message)
+        }
+    }
+}
+
+/// Checks a text field (trimmed): not empty, at most `max` characters. The same rule and
+/// sentences for question files and forms.
+pub fn check_text(s: &str, max: usize) -> Result<String, String> {
+    let s = s.trim();
+    let chars = s.chars().count();
+    if chars == 0 {
+        return Err("is empty".to_owned());
+    }
+    if chars > max {
+        return Err(format!(
+            "is {chars} characters long; the limit is {max} so it fits a Discord embed"
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// The sentence for a list with too many entries.
+pub fn too_many_entries(n: usize, max: usize) -> String {
+    format!("has {n} entries; at most {max} are allowed")
+}
+
+/// The sentence for a list with an empty entry.
+pub const EMPTY_ENTRY: &str = "holds an empty entry";
+
+/// The sentence for a list entry over `max` characters.
+pub fn entry_too_long(max: usize) -> String {
+    format!("has an entry over {max} characters")
+}
+
+/// Checks a list field: at most `max_items` entries, none empty, none over `max_chars`.
+pub fn check_list(items: &[String], max_items: usize, max_chars: usize) -> Result<Vec<String>, String> {
+    if items.len() > max_items {
+        return Err(too_many_entries(items.len(), max_items));
+    }
+    let mut out = Vec::new();
+    for item in items.iter().map(|i| i.trim()) {
+        if item.is_empty() {
+            return Err(EMPTY_ENTRY.to_owned());
+        }
+        if item.chars().count() > max_chars {
+            return Err(entry_too_long(max_chars));
+        }
+        out.push(item.to_owned());
+    }
+    Ok(out)
+}
+
+/// Checks tags: 1 to 10, each a lowercase slug.
+pub fn check_tags(tags: &[String]) -> Result<Vec<String>, String> {
+    let tags = check_list(tags, 10, 40)?;
+    if tags.is_empty() {
+        return Err("needs at least one tag".to_owned());
+    }
+    match tags.iter().find(|t| !is_valid_tag(t)) {
+        Some(bad) => Err(format!(
+            "{} is not a tag: use lowercase a-z, 0-9 and -",
+            quote_input(bad)
+        )),
+        None => Ok(tags),
+    }
+}
+
+/// A question as an editor typed it (a form, a CSV row): every field as text, lists already
+/// split. [`QuestionDraft::check`] applies the question files' rules, with the same sentences.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuestionDraft {
+    /// Its id.
+    pub id: String,
+    /// Its category slug.
+    pub category: String,
+    /// easy, medium or hard.
+    pub difficulty: String,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// The question.
+    pub prompt: String,
+    /// The reference answer.
+    pub answer: String,
+    /// Hints.
+    pub hints: Vec<String>,
+    /// Follow-up questions.
+    pub follow_ups: Vec<String>,
+    /// Sources.
+    pub sources: Vec<String>,
+}
+
+impl QuestionDraft {
+    /// The draft of an existing question (to edit it).
+    pub fn of(q: &Question) -> QuestionDraft {
+        QuestionDraft {
+            id: q.slug.to_string(),
+            category: q.category.to_string(),
+            difficulty: q.difficulty.to_string(),
+            tags: q.tags.clone(),
+            prompt: q.prompt.clone(),
+            answer: q.answer.clone(),
+            hints: q.hints.clone(),
+            follow_ups: q.follow_ups.clone(),
+            sources: q.sources.clone(),
+        }
+    }
+
+    /// The question, or every problem of every field (and of the messages it would become).
+    pub fn check(&self) -> Result<Question, Vec<FieldProblem>> {
+        fn keep<T>(problems: &mut Vec<FieldProblem>, field: &'static str, r: Result<T, String>) -> Option<T> {
+            r.map_err(|message| problems.push(FieldProblem { field, message }))
+                .ok()
+        }
+        let mut problems = Vec::new();
+        let p = &mut problems;
+        let slug = keep(p, "id", QuestionSlug::parse(self.id.trim()));
+        let category = keep(p, "category", Category::parse(self.category.trim()));
+        let difficulty = keep(p, "difficulty", self.difficulty.parse::<Difficulty>());
+        let tags = keep(p, "tags", check_tags(&self.tags));
+        let prompt = keep(p, "prompt", check_text(&self.prompt, MAX_PROMPT_CHARS));
+        let answer = keep(p, "answer", check_text(&self.answer, MAX_ANSWER_CHARS));
+        let hints = keep(p, "hints", check_list(&self.hints, 5, MAX_HINT_CHARS));
+        let follow_ups = keep(p, "follow_ups", check_list(&self.follow_ups, 5, MAX_LINE_CHARS));
+        let sources = keep(p, "sources", check_list(&self.sources, 10, MAX_LINE_CHARS));
+        let question = (|| {
+            Some(Question {
+                slug: slug?,
+                category: category?,
+                difficulty: difficulty?,
+                tags: tags?,
+                prompt: prompt?,
+                answer: answer?,
+                hints: hints?,
+                follow_ups: follow_ups?,
+                sources: sources?,
+            })
+        })();
+        match question {
+            Some(q) => {
+                let size = super::limits::size_problems(&q);
+                if size.is_empty() {
+                    return Ok(q);
+                }
+                Err(size
+                    .into_iter()
+                    .map(|p| FieldProblem {
+                        field: p.field,
+                        message: p.message,
+                    })
+                    .collect())
+            }
+            None => Err(problems),
+        }
+    }
+}
+
+/// Splits a comma-separated field ("a, b,c") into trimmed entries (none for a blank field).
+pub fn split_commas(s: &str) -> Vec<String> {
+    if s.trim().is_empty() {
+        return Vec::new();
+    }
+    s.split(',').map(|t| t.trim().to_owned()).collect()
+}
+
+/// A prompt reduced to its words: lowercase letters and digits, single spaces.
+pub fn normalized_prompt(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How alike two prompts are, from 0 (no word in common) to 1 (the same words): the Jaccard
+/// index of their sets of words.
+pub fn prompt_similarity(a: &str, b: &str) -> f64 {
+    let words = |s: &str| {
+        normalized_prompt(s)
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect::<std::collections::BTreeSet<String>>()
+    };
+    let (a, b) = (words(a), words(b));
+    let union = a.union(&b).count();
+    if union == 0 {
+        return 1.0;
+    }
+    a.intersection(&b).count() as f64 / union as f64
+}
+
+/// From this similarity on, two prompts are likely the same question.
+pub const LIKELY_DUPLICATE: f64 = 0.8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +420,54 @@ mod tests {
         assert!(QuestionSlug::parse("Has-Upper").is_err());
         assert!(QuestionSlug::parse("-leading").is_err());
         assert!(QuestionSlug::parse(&"a".repeat(65)).is_err());
+    }
+
+    fn draft() -> QuestionDraft {
+        QuestionDraft {
+            id: "own-1".into(),
+            category: "onboarding".into(),
+            difficulty: "Medium".into(),
+            tags: vec!["stack".into()],
+            prompt: "  How do we deploy?  ".into(),
+            answer: "With the pipeline.".into(),
+            ..QuestionDraft::default()
+        }
+    }
+
+    #[test]
+    fn a_draft_becomes_a_question_or_names_every_bad_field() {
+        let q = draft().check().unwrap();
+        assert_eq!(q.prompt, "How do we deploy?");
+        assert_eq!(q.difficulty, Difficulty::Medium);
+        assert_eq!(QuestionDraft::of(&q).check(), Ok(q));
+        let bad = QuestionDraft {
+            category: "Not A Slug".into(),
+            difficulty: "extreme".into(),
+            tags: vec![],
+            prompt: "x".repeat(MAX_PROMPT_CHARS + 1),
+            answer: " ".into(),
+            ..draft()
+        }
+        .check()
+        .unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["category", "difficulty", "tags", "prompt", "answer"]);
+        assert_eq!(bad[4].to_string(), "`answer` is empty");
+        assert!(bad[0].to_string().starts_with("`category`: "), "{}", bad[0]);
+        assert_eq!(bad[2].to_string(), "`tags` needs at least one tag");
+    }
+
+    #[test]
+    fn similar_prompts_are_told_apart_from_different_ones() {
+        assert_eq!(normalized_prompt("What is  ACID?"), "what is acid");
+        assert_eq!(prompt_similarity("What is ACID?", "what is acid"), 1.0);
+        assert!(
+            prompt_similarity("What does ACID stand for?", "What does ACID stand for, really?")
+                >= LIKELY_DUPLICATE
+        );
+        assert!(prompt_similarity("What is ACID?", "How does a B-tree split a page?") < 0.2);
+        assert_eq!(split_commas(" a, b ,c"), vec!["a", "b", "c"]);
+        assert!(split_commas("  ").is_empty());
     }
 
     #[test]

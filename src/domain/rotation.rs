@@ -17,6 +17,52 @@ pub struct QuestionFilter {
     pub difficulty: Option<Difficulty>,
 }
 
+/// Which questions a channel draws from: the bank shipped with the bot, the server's own
+/// questions, or both. Rotation runs over the chosen pool, so each source cycles on its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum QuestionSource {
+    /// Only the shipped bank.
+    Shipped,
+    /// Only the server's own questions.
+    Server,
+    /// Both (the default).
+    #[default]
+    Both,
+}
+
+impl QuestionSource {
+    /// The name stored in the database and shown to admins.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionSource::Shipped => "shipped",
+            QuestionSource::Server => "server",
+            QuestionSource::Both => "both",
+        }
+    }
+
+    /// Reads a stored name back.
+    pub fn parse(s: &str) -> Result<QuestionSource, String> {
+        match s {
+            "shipped" => Ok(QuestionSource::Shipped),
+            "server" => Ok(QuestionSource::Server),
+            "both" => Ok(QuestionSource::Both),
+            other => Err(format!(
+                "{} is not a question source; use shipped, server or both",
+                super::text::quote_input(other)
+            )),
+        }
+    }
+
+    /// Whether a question of this origin (`own`: the server's) is in the pool.
+    pub fn includes(self, own: bool) -> bool {
+        match self {
+            QuestionSource::Shipped => !own,
+            QuestionSource::Server => own,
+            QuestionSource::Both => true,
+        }
+    }
+}
+
 /// What rotation needs to know about one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate<K> {
@@ -143,6 +189,21 @@ mod tests {
         let rest_with = run(&mut b, &QuestionFilter::default(), 9, 7);
         let filtered: Vec<usize> = rest_with.into_iter().filter(|&k| k != 10).collect();
         assert_eq!(filtered, rest_without);
+    }
+
+    #[test]
+    fn a_source_names_its_pool_and_reads_back() {
+        for s in [
+            QuestionSource::Shipped,
+            QuestionSource::Server,
+            QuestionSource::Both,
+        ] {
+            assert_eq!(QuestionSource::parse(s.as_str()), Ok(s));
+        }
+        assert!(QuestionSource::Server.includes(true) && !QuestionSource::Server.includes(false));
+        assert!(!QuestionSource::Shipped.includes(true) && QuestionSource::Shipped.includes(false));
+        assert!(QuestionSource::Both.includes(true) && QuestionSource::Both.includes(false));
+        assert!(QuestionSource::parse("mine").is_err());
     }
 
     #[test]

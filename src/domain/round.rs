@@ -35,6 +35,9 @@ pub struct GuildSettings {
     pub recap_channel: Option<ChannelId>,
     /// The role that moves to each season's winners.
     pub champion_role: Option<RoleId>,
+    /// Members with this role may add and edit the server's own questions (besides Manage
+    /// Server).
+    pub question_editor_role: Option<RoleId>,
 }
 
 /// A channel's daily-question schedule.
@@ -54,6 +57,8 @@ pub struct ChannelSchedule {
     pub ping_role: Option<RoleId>,
     /// How long before each deadline opted-in members are reminded, if at all.
     pub remind_before: Option<chrono::Duration>,
+    /// Which questions it draws from.
+    pub source: super::rotation::QuestionSource,
     /// A blind schedule's vote phase: its answers are sealed until the end of the answer window,
     /// then published and voted on for this long before the reveal. `None`: answers are posted
     /// in the thread and voted on as they come.

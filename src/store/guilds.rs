@@ -43,6 +43,7 @@ fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
         },
         recap_channel: row.try_get::<Option<i64>, _>(11)?.map(|c| ChannelId(unsf(c))),
         champion_role: row.try_get::<Option<i64>, _>(12)?.map(|r| RoleId(unsf(r))),
+        question_editor_role: row.try_get::<Option<i64>, _>(13)?.map(|r| RoleId(unsf(r))),
     })
 }
 
@@ -118,7 +119,7 @@ impl Store {
     pub async fn guild_settings(&self, guild: GuildId) -> Result<Option<GuildSettings>> {
         let sql = "SELECT guild_id, timezone, points_answer, points_per_voter, points_top_answer, min_answer_chars, rotation_seed,
                           CASE WHEN standings_tz = timezone THEN 1 ELSE 0 END, practice_role_id, practice_on_daily,
-                          season_kind, recap_channel_id, champion_role_id
+                          season_kind, recap_channel_id, champion_role_id, question_editor_role
                    FROM guilds WHERE guild_id = $1";
         let row = sqlx::query(sql)
             .bind(sf(guild.0))
@@ -186,6 +187,28 @@ impl Store {
         .bind(ms(now))
         .execute(self.writer()?)
         .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("guild"));
+        }
+        Ok(())
+    }
+
+    /// Names (or, with `None`, clears) the role whose members may edit the server's questions
+    /// besides Manage Server.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_question_editor_role(
+        &self,
+        guild: GuildId,
+        role: Option<RoleId>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE guilds SET question_editor_role = $2, updated_at = $3 WHERE guild_id = $1")
+                .bind(sf(guild.0))
+                .bind(role.map(|r| sf(r.0)))
+                .bind(ms(now))
+                .execute(self.writer()?)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("guild"));
         }

@@ -5,7 +5,7 @@ use super::{Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
 use crate::domain::leaderboard::Standing;
 use crate::domain::practice::{PracticeSession, Review, SelfMark, SessionAnswer, SessionPlan, next_review};
 use crate::domain::question::{Category, Difficulty};
-use crate::domain::rotation::{Candidate, QuestionFilter};
+use crate::domain::rotation::{Candidate, QuestionFilter, QuestionSource};
 use crate::domain::{ChannelId, GuildId, MessageId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -13,7 +13,7 @@ use sqlx::any::AnyRow;
 
 /// The columns [`session_from_row`] reads, in order.
 const SESSION_COLUMNS: &str = "s.id, s.guild_id, s.channel_id, s.started_by, s.category, s.difficulty, s.planned, \
-     s.minutes, s.state, s.scoreboard_message_id, s.finish_attempts, s.started_at";
+     s.minutes, s.state, s.scoreboard_message_id, s.finish_attempts, s.started_at, s.source";
 
 fn session_from_row(row: &AnyRow) -> Result<PracticeSession> {
     let bad = corrupt("practice_sessions");
@@ -36,6 +36,8 @@ fn session_from_row(row: &AnyRow) -> Result<PracticeSession> {
         channel_id: ChannelId(unsf(row.try_get(2)?)),
         started_by: UserId(unsf(row.try_get(3)?)),
         filter: QuestionFilter { category, difficulty },
+        source: QuestionSource::parse(&row.try_get::<String, _>(12)?)
+            .map_err(corrupt("practice_sessions"))?,
         plan: SessionPlan {
             questions: count(6)?,
             minutes: count(7)?,
@@ -63,19 +65,21 @@ impl Store {
     /// Starts a practice session in `channel`, unless one is already running there (then
     /// `None`: one session per channel, kept by a unique index, whatever the processes).
     #[tracing::instrument(skip(self))]
+    #[allow(clippy::too_many_arguments)]
     pub async fn start_session(
         &self,
         guild: GuildId,
         channel: ChannelId,
         started_by: UserId,
         filter: &QuestionFilter,
+        source: QuestionSource,
         plan: SessionPlan,
         now: DateTime<Utc>,
     ) -> Result<Option<PracticeSession>> {
         let row = sqlx::query(
             "INSERT INTO practice_sessions (guild_id, channel_id, started_by, category, difficulty, planned,
-                 minutes, state, started_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8)
+                 minutes, state, started_at, source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'running', $8, $9)
              ON CONFLICT DO NOTHING
              RETURNING id",
         )
@@ -87,6 +91,7 @@ impl Store {
         .bind(i64::from(plan.questions))
         .bind(i64::from(plan.minutes))
         .bind(ms(now))
+        .bind(source.as_str())
         .fetch_optional(self.writer()?)
         .await?;
         match row {

@@ -1,10 +1,11 @@
 //! Questions: the shipped bank synced by id, and what rotation draws from.
 
-use super::{Result, Store, StoreError, corrupt, ms, sf};
-use crate::bank::BankQuestion;
-use crate::domain::GuildId;
+use super::{Result, Store, StoreError, corrupt, ms, sf, unsf};
+use crate::bank::{BankQuestion, content_hash};
 use crate::domain::question::{Category, Difficulty, Question, QuestionSlug};
 use crate::domain::rotation::Candidate;
+use crate::domain::rotation::QuestionSource;
+use crate::domain::{GuildId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -58,6 +59,31 @@ fn question_from_row(row: &AnyRow, offset: usize) -> Result<Question> {
         hints: unlist(&text(6)?)?,
         follow_ups: unlist(&text(7)?)?,
         sources: unlist(&text(8)?)?,
+    })
+}
+
+/// A question as a guild sees it: shipped or its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuildQuestion {
+    /// Its database key.
+    pub key: i64,
+    /// Whether it is the guild's own (else shipped).
+    pub own: bool,
+    /// Whether it is retired (never drawn again; past rounds keep it).
+    pub retired: bool,
+    /// The member whose suggestion it was.
+    pub suggested_by: Option<UserId>,
+    /// The question.
+    pub question: Question,
+}
+
+fn guild_question_from_row(row: &AnyRow) -> Result<GuildQuestion> {
+    Ok(GuildQuestion {
+        key: row.try_get(0)?,
+        own: row.try_get::<i64, _>(1)? != 0,
+        retired: row.try_get::<i64, _>(2)? != 0,
+        suggested_by: row.try_get::<Option<i64>, _>(3)?.map(|m| UserId(unsf(m))),
+        question: question_from_row(row, 4)?,
     })
 }
 
@@ -149,21 +175,225 @@ impl Store {
             .transpose()
     }
 
-    /// Every live question the guild can be asked (shipped + its own), with how often the guild
-    /// was asked each one. Rotation picks from this.
+    /// Every live question of `source` the guild can be asked (the shipped bank, its own, or
+    /// both), with how often the guild was asked each one. Rotation picks from this.
     #[tracing::instrument(skip(self))]
-    pub async fn rotation_candidates(&self, guild: GuildId) -> Result<Vec<Candidate<i64>>> {
+    pub async fn rotation_candidates(
+        &self,
+        guild: GuildId,
+        source: QuestionSource,
+    ) -> Result<Vec<Candidate<i64>>> {
         let rows = sqlx::query(
             "SELECT q.id, q.slug, q.category, q.difficulty,
                     (SELECT COUNT(*) FROM rounds r
                       WHERE r.guild_id = $1 AND r.question_id = q.id AND r.state <> 'skipped')
              FROM questions q
-             WHERE q.retired = 0 AND q.owner_guild_id IN (0, $1)",
+             WHERE q.retired = 0 AND q.owner_guild_id IN ($2, $3)",
+        )
+        .bind(sf(guild.0))
+        .bind(if source.includes(false) { 0 } else { sf(guild.0) })
+        .bind(if source.includes(true) { sf(guild.0) } else { 0 })
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(candidate_from_row).collect()
+    }
+
+    /// A question the guild may see by its id: its own, else a shipped one (never another
+    /// guild's), with whether it is the guild's own and whether it is retired.
+    #[tracing::instrument(skip(self))]
+    pub async fn guild_question(&self, guild: GuildId, slug: &str) -> Result<Option<GuildQuestion>> {
+        let row = sqlx::query(
+            "SELECT q.id, q.owner_guild_id, q.retired, q.suggested_by, q.slug, q.category, q.difficulty, q.prompt,
+                    q.answer, q.tags, q.hints, q.follow_ups, q.sources
+             FROM questions q WHERE q.slug = $2 AND q.owner_guild_id IN (0, $1)
+             ORDER BY q.owner_guild_id DESC LIMIT 1",
+        )
+        .bind(sf(guild.0))
+        .bind(slug.trim())
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(guild_question_from_row).transpose()
+    }
+
+    /// The live prompts of the guild's own questions, for duplicate checks.
+    #[tracing::instrument(skip(self))]
+    pub async fn own_prompts(&self, guild: GuildId) -> Result<Vec<(QuestionSlug, String)>> {
+        let rows = sqlx::query(
+            "SELECT slug, prompt FROM questions WHERE owner_guild_id = $1 AND retired = 0 ORDER BY id",
         )
         .bind(sf(guild.0))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(candidate_from_row).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    QuestionSlug::parse(&r.try_get::<String, _>(0)?).map_err(corrupt("questions"))?,
+                    r.try_get(1)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Adds a question of the guild's own under the next free id `own-N` (the slug of `q` is
+    /// ignored), by `author`, credited to `suggested_by` if a member suggested it. Returns its
+    /// key and id.
+    #[tracing::instrument(skip(self, q))]
+    pub async fn add_own_question(
+        &self,
+        guild: GuildId,
+        q: &Question,
+        author: UserId,
+        suggested_by: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, QuestionSlug)> {
+        let mut tx = self.begin_write().await?;
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM questions WHERE owner_guild_id = $1")
+            .bind(sf(guild.0))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let mut n = count + 1;
+        loop {
+            let slug = QuestionSlug::parse(&format!("own-{n}")).map_err(corrupt("questions"))?;
+            // Ids are unique per owner; an own id never shadows a shipped one either.
+            let taken = sqlx::query("SELECT 1 FROM questions WHERE slug = $1 AND owner_guild_id IN (0, $2)")
+                .bind(slug.as_str())
+                .bind(sf(guild.0))
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if taken {
+                n += 1;
+                continue;
+            }
+            let stored = Question {
+                slug: slug.clone(),
+                ..q.clone()
+            };
+            let row = sqlx::query(
+                "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
+                     follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, suggested_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14)
+                 RETURNING id",
+            )
+            .bind(sf(guild.0))
+            .bind(slug.as_str())
+            .bind(stored.category.as_str())
+            .bind(stored.difficulty.as_str())
+            .bind(&stored.prompt)
+            .bind(&stored.answer)
+            .bind(list(&stored.tags))
+            .bind(list(&stored.hints))
+            .bind(list(&stored.follow_ups))
+            .bind(list(&stored.sources))
+            .bind(content_hash(&stored))
+            .bind(ms(now))
+            .bind(sf(author.0))
+            .bind(suggested_by.map(|m| sf(m.0)))
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok((row.try_get(0)?, slug));
+        }
+    }
+
+    /// Replaces the content of one of the guild's own questions (found by `q.slug`); past rounds
+    /// show the new text. Returns whether it exists.
+    #[tracing::instrument(skip(self, q))]
+    pub async fn update_own_question(
+        &self,
+        guild: GuildId,
+        q: &Question,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE questions SET category = $3, difficulty = $4, prompt = $5, answer = $6, tags = $7,
+                 hints = $8, follow_ups = $9, sources = $10, content_hash = $11, updated_at = $12
+             WHERE owner_guild_id = $1 AND slug = $2",
+        )
+        .bind(sf(guild.0))
+        .bind(q.slug.as_str())
+        .bind(q.category.as_str())
+        .bind(q.difficulty.as_str())
+        .bind(&q.prompt)
+        .bind(&q.answer)
+        .bind(list(&q.tags))
+        .bind(list(&q.hints))
+        .bind(list(&q.follow_ups))
+        .bind(list(&q.sources))
+        .bind(content_hash(q))
+        .bind(ms(now))
+        .execute(self.writer()?)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Retires one of the guild's own questions: it is never drawn again, and past rounds keep
+    /// it. Returns whether a live question was retired.
+    #[tracing::instrument(skip(self))]
+    pub async fn retire_own_question(
+        &self,
+        guild: GuildId,
+        slug: &QuestionSlug,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE questions SET retired = 1, updated_at = $3 WHERE owner_guild_id = $1 AND slug = $2 AND retired = 0",
+        )
+        .bind(sf(guild.0))
+        .bind(slug.as_str())
+        .bind(ms(now))
+        .execute(self.writer()?)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// One page of the live questions a channel of the guild can draw from `source`, optionally
+    /// of one category, ordered by origin (own first), category and id; with the total.
+    #[tracing::instrument(skip(self))]
+    pub async fn question_page(
+        &self,
+        guild: GuildId,
+        source: QuestionSource,
+        category: Option<&Category>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<GuildQuestion>)> {
+        let (a, b) = (
+            if source.includes(false) { 0 } else { sf(guild.0) },
+            if source.includes(true) { sf(guild.0) } else { 0 },
+        );
+        let category = category.map(|c| c.as_str().to_owned());
+        let total: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM questions q WHERE q.retired = 0 AND q.owner_guild_id IN ($1, $2)
+               AND ($3 IS NULL OR q.category = $3)",
+        )
+        .bind(a)
+        .bind(b)
+        .bind(category.clone())
+        .fetch_one(self.pool())
+        .await?
+        .try_get(0)?;
+        let rows = sqlx::query(
+            "SELECT q.id, q.owner_guild_id, q.retired, q.suggested_by, q.slug, q.category, q.difficulty, q.prompt,
+                    q.answer, q.tags, q.hints, q.follow_ups, q.sources
+             FROM questions q WHERE q.retired = 0 AND q.owner_guild_id IN ($1, $2)
+               AND ($3 IS NULL OR q.category = $3)
+             ORDER BY CASE WHEN q.owner_guild_id = 0 THEN 1 ELSE 0 END, q.category, q.slug
+             LIMIT $4 OFFSET $5",
+        )
+        .bind(a)
+        .bind(b)
+        .bind(category)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(self.pool())
+        .await?;
+        let page = rows
+            .iter()
+            .map(guild_question_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((u64::try_from(total).unwrap_or(0), page))
     }
 
     /// The categories of live questions, for autocomplete.

@@ -2,7 +2,7 @@
 
 use super::{Result, Store, StoreError, corrupt, from_ms, ms, sf, unsf};
 use crate::domain::question::{Category, Difficulty};
-use crate::domain::rotation::QuestionFilter;
+use crate::domain::rotation::{QuestionFilter, QuestionSource};
 use crate::domain::round::ChannelSchedule;
 use crate::domain::schedule::{AnswerWindow, LocalTime, PostTime, Timezone, Weekdays};
 use crate::domain::{ChannelId, GuildId, RoleId, UserId};
@@ -15,7 +15,7 @@ macro_rules! select_schedules {
     ($rest:literal) => {
         concat!(
             "SELECT channel_id, guild_id, post_minute, timezone, weekdays, category, difficulty, ",
-            "answer_window_secs, ping_role_id, paused, next_post_at, created_by, remind_before_secs, vote_window_secs FROM schedules ",
+            "answer_window_secs, ping_role_id, paused, next_post_at, created_by, remind_before_secs, vote_window_secs, source FROM schedules ",
             $rest
         )
     };
@@ -67,6 +67,7 @@ fn schedule_from_row(row: &AnyRow) -> Result<ChannelSchedule> {
         created_by: UserId(unsf(row.try_get(11)?)),
         remind_before: row.try_get::<Option<i64>, _>(12)?.map(chrono::Duration::seconds),
         blind: row.try_get::<Option<i64>, _>(13)?.map(chrono::Duration::seconds),
+        source: QuestionSource::parse(&row.try_get::<String, _>(14)?).map_err(corrupt("schedules"))?,
     })
 }
 
@@ -77,8 +78,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO schedules (channel_id, guild_id, post_minute, timezone, weekdays, category, difficulty,
                  answer_window_secs, ping_role_id, paused, next_post_at, created_by, created_at, updated_at,
-                 remind_before_secs, vote_window_secs)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)
+                 remind_before_secs, vote_window_secs, source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16)
              ON CONFLICT (channel_id) DO UPDATE SET
                  post_minute = excluded.post_minute, timezone = excluded.timezone,
                  weekdays = excluded.weekdays, category = excluded.category,
@@ -86,7 +87,7 @@ impl Store {
                  ping_role_id = excluded.ping_role_id, paused = excluded.paused,
                  next_post_at = excluded.next_post_at, updated_at = excluded.updated_at,
                  remind_before_secs = excluded.remind_before_secs,
-                 vote_window_secs = excluded.vote_window_secs
+                 vote_window_secs = excluded.vote_window_secs, source = excluded.source
              WHERE schedules.guild_id = excluded.guild_id",
         )
         .bind(sf(s.channel_id.0))
@@ -104,6 +105,7 @@ impl Store {
         .bind(ms(now))
         .bind(s.remind_before.map(|d| d.num_seconds()))
         .bind(s.blind.map(|d| d.num_seconds()))
+        .bind(s.source.as_str())
         .execute(self.writer()?)
         .await?;
         Ok(())

@@ -15,6 +15,7 @@ mod logs;
 mod pairing;
 mod practice;
 mod proxy;
+mod questions;
 mod recovery;
 mod reminders;
 mod round;

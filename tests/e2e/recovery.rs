@@ -70,7 +70,12 @@ async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut Ap
     // What a crashed process left: the round claimed, the message on Discord, nothing recorded.
     let guild = GuildId(app.fake.guild_id());
     let at = start_instant() + Duration::hours(3) + Duration::minutes(30);
-    let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
+    let question = app
+        .store
+        .rotation_candidates(guild, dailyq::domain::rotation::QuestionSource::Both)
+        .await
+        .unwrap()[0]
+        .key;
     let new = NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,
@@ -507,6 +512,7 @@ async fn schedule_in(app: &App, guild: GuildId, channel: u64, time: &str) {
         ping_role: None,
         remind_before: None,
         blind: None,
+        source: dailyq::domain::rotation::QuestionSource::Both,
         paused: false,
         next_post_at: post_time.next_after(start_instant()).at,
         created_by: dailyq::domain::UserId(app.member("admin").id),

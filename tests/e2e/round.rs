@@ -186,7 +186,12 @@ async fn twelve_members_with_points(app: &App) -> u64 {
     let channel = app.channel("dailyq");
     let now = start_instant();
     app.store.ensure_guild(guild, now).await.unwrap();
-    let question = app.store.rotation_candidates(guild).await.unwrap()[0].key;
+    let question = app
+        .store
+        .rotation_candidates(guild, dailyq::domain::rotation::QuestionSource::Both)
+        .await
+        .unwrap()[0]
+        .key;
     let new = dailyq::store::NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,

@@ -65,6 +65,7 @@ fn due_schedule(
         ping_role: None,
         remind_before: None,
         blind: None,
+        source: dailyq::domain::rotation::QuestionSource::Both,
         paused: false,
         next_post_at: at,
         created_by: UserId(owner),

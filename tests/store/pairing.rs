@@ -39,7 +39,10 @@ async fn a_pairing_is_made_once_and_leaves_only_the_odd_member_waiting(store: &S
     // Joining again changes the entry but keeps the place in line.
     store.join_pool(GUILD, &entry(1, 50)).await.unwrap();
     assert_eq!(store.pair_pool(GUILD).await.unwrap().len(), 3);
-    let candidates = store.rotation_candidates(GUILD).await.unwrap();
+    let candidates = store
+        .rotation_candidates(GUILD, dailyq::domain::rotation::QuestionSource::Both)
+        .await
+        .unwrap();
     let next = t0() + Duration::days(7);
     let plan = |pool: &[PoolEntry], recent: &std::collections::BTreeSet<_>| {
         plan_pairing(pool, recent, &candidates, 1)

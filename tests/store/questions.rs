@@ -72,7 +72,10 @@ async fn rotation_candidates_are_live_questions_with_how_often_the_guild_was_ask
         .await
         .unwrap()
         .unwrap();
-    let candidates = store.rotation_candidates(GUILD).await.unwrap();
+    let candidates = store
+        .rotation_candidates(GUILD, dailyq::domain::rotation::QuestionSource::Both)
+        .await
+        .unwrap();
     assert_eq!(candidates.len(), 3);
     let asked = |k: i64| candidates.iter().find(|c| c.key == k).unwrap().times_asked;
     assert_eq!((asked(keys[0]), asked(keys[1]), asked(keys[2])), (1, 0, 0));
@@ -81,7 +84,7 @@ async fn rotation_candidates_are_live_questions_with_how_often_the_guild_was_ask
     store.ensure_guild(other, t0()).await.unwrap();
     assert!(
         store
-            .rotation_candidates(other)
+            .rotation_candidates(other, dailyq::domain::rotation::QuestionSource::Both)
             .await
             .unwrap()
             .iter()
@@ -95,6 +98,59 @@ async fn rotation_candidates_are_live_questions_with_how_often_the_guild_was_ask
         .map(|c| c.to_string())
         .collect();
     assert_eq!(cats, vec!["caching", "databases"]);
+}
+
+async fn each_source_draws_from_its_own_pool_and_a_guilds_questions_stay_its_own(store: &Store) {
+    use dailyq::domain::rotation::QuestionSource;
+    let keys = seeded(store).await;
+    let own = question("own-0", "onboarding", Difficulty::Easy, "ours").question;
+    let (key, slug) = store
+        .add_own_question(GUILD, &own, dailyq::domain::UserId(7), None, t0())
+        .await
+        .unwrap();
+    assert_eq!(slug.as_str(), "own-1");
+    let pool = |source| async move {
+        let mut k: Vec<i64> = store
+            .rotation_candidates(GUILD, source)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.key)
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(pool(QuestionSource::Server).await, vec![key]);
+    let mut shipped = keys.clone();
+    shipped.sort();
+    assert_eq!(pool(QuestionSource::Shipped).await, shipped);
+    assert_eq!(pool(QuestionSource::Both).await.len(), 4);
+    // Another guild sees none of it, not even by id.
+    let other = dailyq::domain::GuildId(5);
+    store.ensure_guild(other, t0()).await.unwrap();
+    assert!(
+        store
+            .rotation_candidates(other, QuestionSource::Server)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.guild_question(other, "own-1").await.unwrap().is_none());
+    assert!(store.guild_question(GUILD, "own-1").await.unwrap().unwrap().own);
+    assert!(!store.guild_question(other, "q-one").await.unwrap().unwrap().own);
+    // A page lists the pool, own questions first.
+    let (total, page) = store
+        .question_page(GUILD, QuestionSource::Both, None, 0, 2)
+        .await
+        .unwrap();
+    assert_eq!(total, 4);
+    assert_eq!(page[0].question.slug.as_str(), "own-1");
+    assert_eq!(page.len(), 2);
+    // Retired: out of every pool, still readable for past rounds.
+    assert!(store.retire_own_question(GUILD, &slug, t0()).await.unwrap());
+    assert!(!store.retire_own_question(GUILD, &slug, t0()).await.unwrap());
+    assert!(pool(QuestionSource::Server).await.is_empty());
+    assert_eq!(store.question(key).await.unwrap().prompt, own.prompt);
 }
 
 async fn guild_settings_are_created_once_with_a_secret_seed_and_snowflakes_survive_above_i64_max(
@@ -129,6 +185,7 @@ async fn migrations_can_run_again_without_changing_anything(store: &Store) {
 crate::on_both_backends!(
     syncing_the_bank_inserts_updates_and_retires_by_id,
     rotation_candidates_are_live_questions_with_how_often_the_guild_was_asked,
+    each_source_draws_from_its_own_pool_and_a_guilds_questions_stay_its_own,
     guild_settings_are_created_once_with_a_secret_seed_and_snowflakes_survive_above_i64_max,
     migrations_can_run_again_without_changing_anything,
     a_guild_that_was_left_and_rejoined_keeps_its_settings,

@@ -24,6 +24,7 @@ pub fn schedule(channel: ChannelId, minutes_from_t0: i64) -> ChannelSchedule {
         ping_role: Some(RoleId(u64::MAX)),
         remind_before: None,
         blind: None,
+        source: dailyq::domain::rotation::QuestionSource::Both,
         paused: false,
         next_post_at: t0() + Duration::minutes(minutes_from_t0),
         created_by: UserId(7),

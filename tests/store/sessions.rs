@@ -81,20 +81,44 @@ async fn practice_rounds_keep_their_own_numbers_board_and_no_streaks(store: &Sto
     let keys = seeded(store).await;
     store.ensure_guild(GUILD, t0()).await.unwrap();
     let session = store
-        .start_session(GUILD, CHANNEL, ALICE, &QuestionFilter::default(), plan(3), t0())
+        .start_session(
+            GUILD,
+            CHANNEL,
+            ALICE,
+            &QuestionFilter::default(),
+            dailyq::domain::rotation::QuestionSource::Both,
+            plan(3),
+            t0(),
+        )
         .await
         .unwrap()
         .expect("a new session");
     assert!(
         store
-            .start_session(GUILD, CHANNEL, BOB, &QuestionFilter::default(), plan(2), t0())
+            .start_session(
+                GUILD,
+                CHANNEL,
+                BOB,
+                &QuestionFilter::default(),
+                dailyq::domain::rotation::QuestionSource::Both,
+                plan(2),
+                t0()
+            )
             .await
             .unwrap()
             .is_none(),
         "one running session per channel"
     );
     let elsewhere = store
-        .start_session(GUILD, OTHER, BOB, &QuestionFilter::default(), plan(2), t0())
+        .start_session(
+            GUILD,
+            OTHER,
+            BOB,
+            &QuestionFilter::default(),
+            dailyq::domain::rotation::QuestionSource::Both,
+            plan(2),
+            t0(),
+        )
         .await
         .unwrap();
     assert!(elsewhere.is_some(), "another channel may run its own");
@@ -209,7 +233,15 @@ async fn practice_rounds_keep_their_own_numbers_board_and_no_streaks(store: &Sto
     assert!(store.running_session(CHANNEL).await.unwrap().is_none());
     assert!(
         store
-            .start_session(GUILD, CHANNEL, BOB, &QuestionFilter::default(), plan(1), t0())
+            .start_session(
+                GUILD,
+                CHANNEL,
+                BOB,
+                &QuestionFilter::default(),
+                dailyq::domain::rotation::QuestionSource::Both,
+                plan(1),
+                t0()
+            )
             .await
             .unwrap()
             .is_some(),

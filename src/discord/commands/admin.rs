@@ -11,6 +11,7 @@ use crate::discord::rounds::{self, StartOutcome};
 use crate::discord::{Discord, Error};
 use crate::domain::question::Difficulty;
 use crate::domain::rotation::QuestionFilter;
+use crate::domain::rotation::QuestionSource;
 use crate::domain::round::{ChannelSchedule, RoundState};
 use crate::domain::schedule::{AnswerWindow, LocalTime, PostTime, Timezone, Weekdays};
 use crate::domain::scoring::ScoringWeights;
@@ -41,6 +42,30 @@ impl From<DifficultyChoice> for Difficulty {
     }
 }
 
+/// Which questions a channel draws from.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum SourceChoice {
+    /// The bank shipped with the bot.
+    #[name = "shipped bank"]
+    Shipped,
+    /// This server's own questions.
+    #[name = "this server's questions"]
+    Server,
+    /// Both.
+    #[name = "both"]
+    Both,
+}
+
+impl From<SourceChoice> for QuestionSource {
+    fn from(s: SourceChoice) -> Self {
+        match s {
+            SourceChoice::Shipped => QuestionSource::Shipped,
+            SourceChoice::Server => QuestionSource::Server,
+            SourceChoice::Both => QuestionSource::Both,
+        }
+    }
+}
+
 /// Set up and run the daily question (Manage Server)
 #[poise::command(
     slash_command,
@@ -56,6 +81,7 @@ impl From<DifficultyChoice> for Difficulty {
         "remove",
         "scoring",
         "practice_role",
+        "question_editors",
         "pairing",
         "season",
         "points",
@@ -122,6 +148,8 @@ pub async fn setup(
     blind: Option<bool>,
     #[description = "A blind round's vote phase after its answer window: 10m to 1d (default 4h)"]
     vote_window: Option<String>,
+    #[description = "Draw from the shipped bank, this server's questions, or both (default: both)"]
+    source: Option<SourceChoice>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
     // Validation, the database and the permission check can take more than Discord's 3 s.
@@ -167,19 +195,21 @@ pub async fn setup(
         category,
         difficulty: difficulty.map(Difficulty::from),
     };
+    let previous = data.store.schedule(channel).await?;
+    let source = source
+        .map(QuestionSource::from)
+        .or(previous.as_ref().map(|p| p.source))
+        .unwrap_or_default();
     let has_question = data
         .store
-        .rotation_candidates(guild)
+        .rotation_candidates(guild, source)
         .await?
         .iter()
         .any(|c| filter.accepts(&c.category, c.difficulty));
     if !has_question {
-        return Err(user_error(
-            "No question in the bank matches that category and difficulty; widen the filter.",
-        ));
+        return Err(user_error(render::no_question_for(source)));
     }
     let settings = data.store.ensure_guild(guild, now).await?;
-    let previous = data.store.schedule(channel).await?;
     let schedule = ChannelSchedule {
         channel_id: channel,
         guild_id: guild,
@@ -192,6 +222,7 @@ pub async fn setup(
         created_by: UserId(ctx.author().id.get()),
         remind_before,
         blind,
+        source,
     };
     if data
         .store
@@ -808,6 +839,51 @@ async fn missing_pairing_permissions(ctx: Context<'_>, channel: ChannelId) -> Re
         .collect())
 }
 
+/// The role a `[role] [clear]` pair of options leaves in place: the new one, none, or
+/// `current` when neither is given; both at once, or a role of another server, is refused.
+fn chosen_role(
+    guild: crate::domain::GuildId,
+    role: Option<serenity::Role>,
+    clear: Option<bool>,
+    current: Option<RoleId>,
+) -> Result<Option<RoleId>, Error> {
+    if role.is_some() && clear == Some(true) {
+        return Err(user_error(render::ROLE_OR_CLEAR));
+    }
+    same_guild_role(guild, role.as_ref())?;
+    Ok(match (role, clear) {
+        (Some(r), _) => Some(RoleId(r.id.get())),
+        (None, Some(true)) => None,
+        (None, _) => current,
+    })
+}
+
+/// Show or set who may add and edit this server's own questions besides Manage Server
+#[poise::command(slash_command, guild_only, rename = "question-editors")]
+pub async fn question_editors(
+    ctx: Context<'_>,
+    #[description = "Members with this role may manage the server's questions"] role: Option<serenity::Role>,
+    #[description = "Let only Manage Server manage them again"] clear: Option<bool>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    let current = data.store.ensure_guild(guild, now).await?;
+    let new_role = chosen_role(guild, role, clear, current.question_editor_role)?;
+    if new_role != current.question_editor_role {
+        data.store.set_question_editor_role(guild, new_role, now).await?;
+    }
+    let text = match new_role {
+        Some(r) => format!(
+            "Members with <@&{r}> (and Manage Server) can add and edit this server's questions with `/questions`."
+        ),
+        None => "Only members with Manage Server can add and edit this server's questions with `/questions`."
+            .to_owned(),
+    };
+    say_private(ctx, text).await
+}
+
 /// Show or set who may start practice sessions, and whether practice points count on the daily board
 #[poise::command(slash_command, guild_only, rename = "practice-role")]
 pub async fn practice_role(
@@ -823,15 +899,7 @@ pub async fn practice_role(
     let data = ctx.data();
     let now = data.clock.now();
     let current = data.store.ensure_guild(guild, now).await?;
-    if role.is_some() && clear == Some(true) {
-        return Err(user_error(render::ROLE_OR_CLEAR));
-    }
-    same_guild_role(guild, role.as_ref())?;
-    let new_role = match (role, clear) {
-        (Some(r), _) => Some(RoleId(r.id.get())),
-        (None, Some(true)) => None,
-        (None, _) => current.practice_role,
-    };
+    let new_role = chosen_role(guild, role, clear, current.practice_role)?;
     let on_daily = count_on_daily.unwrap_or(current.practice_on_daily);
     let changed = new_role != current.practice_role || on_daily != current.practice_on_daily;
     if changed {

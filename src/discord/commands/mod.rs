@@ -4,6 +4,7 @@ mod admin;
 mod board;
 mod pair;
 mod practice;
+mod questions;
 
 use super::{Data, Error};
 use crate::domain::text::shorten;
@@ -12,6 +13,7 @@ use poise::serenity_prelude as serenity;
 
 pub use board::leaderboard_page;
 pub use practice::solo_click;
+pub use questions::form_submitted;
 
 /// The poise context of dailyq's commands.
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -34,6 +36,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         board::stats(),
         practice::practice(),
         pair::pair(),
+        questions::questions(),
         help(),
     ]
 }
@@ -190,7 +193,8 @@ Points: answering, each member who upvoted you, and the most-upvoted answer. \
 `/practice start` runs a practice session in a channel (questions back to back, a scoreboard at the end; \
 `/practice next` and `/practice stop` steer it); `/practice solo` gives you a question of your own, with hints, its answer and a review queue; \
 `/pair join` puts you in the next mock-interview pairing.\n\
-**Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days; \
+**Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days (`blind:true` hides answers until the deadline; `source:` picks the shipped bank, this server's questions or both); \
+`/questions add`, `edit`, `retire`, `show` and `list` manage this server's own questions (`question-editors` names who else may); \
 `/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), `pairing` (when members are paired for mock interviews), `season` (seasons, recaps, a champion role), \
 `points`, `points-log` and `disqualify` (corrections, kept in the ledger), and `check` (permission diagnostics).";
 

@@ -40,6 +40,8 @@ pub async fn start(
     #[min = 2]
     #[max = 60]
     minutes: Option<i64>,
+    #[description = "Draw from the shipped bank, this server's questions, or both (default: both)"]
+    source: Option<super::admin::SourceChoice>,
 ) -> Result<(), Error> {
     let guild = guild(ctx)?;
     let data = ctx.data();
@@ -59,14 +61,15 @@ pub async fn start(
     if !missing.is_empty() {
         return Err(user_error(render::session_lacks_permissions(channel, &missing)));
     }
-    let candidates = data.store.rotation_candidates(guild).await?;
+    let source = source.map_or_else(Default::default, crate::domain::rotation::QuestionSource::from);
+    let candidates = data.store.rotation_candidates(guild, source).await?;
     if crate::domain::rotation::pick_next(&candidates, &filter, settings.rotation_seed).is_none() {
-        return Err(user_error(render::SOLO_NONE));
+        return Err(user_error(render::no_question_for(source)));
     }
     let me = UserId(ctx.author().id.get());
     let Some(session) = data
         .store
-        .start_session(guild, channel, me, &filter, plan, now)
+        .start_session(guild, channel, me, &filter, source, plan, now)
         .await?
     else {
         return Err(user_error(render::SESSION_RUNNING));

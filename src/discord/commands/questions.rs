@@ -1,0 +1,313 @@
+//! `/questions`: a server's own questions — add and edit through a form, retire, preview, list —
+//! for editors (Manage Server, or the server's question editor role, checked on the server for
+//! every command and every form submitted).
+
+use super::admin::SourceChoice;
+use super::{Context, Error, autocomplete_category, category_option, guild, user_error};
+use crate::discord::{Data, render};
+use crate::domain::question::{
+    LIKELY_DUPLICATE, Question, QuestionDraft, normalized_prompt, prompt_similarity, split_commas,
+};
+use crate::domain::rotation::QuestionSource;
+use crate::domain::{GuildId, RoleId, UserId};
+use poise::serenity_prelude as serenity;
+
+/// Your server's own questions (editors)
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("add", "edit", "retire", "show", "list"),
+    subcommand_required
+)]
+pub async fn questions(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Whether a member may edit the server's questions: Manage Server, or the editor role.
+pub(crate) fn is_editor(
+    permissions: Option<serenity::Permissions>,
+    roles: &[serenity::RoleId],
+    editor: Option<RoleId>,
+) -> bool {
+    permissions.is_some_and(|p| p.manage_guild() || p.administrator())
+        || editor.is_some_and(|r| roles.iter().any(|m| m.get() == r.0))
+}
+
+/// Refuses members who may not edit the server's questions, whatever the client showed them.
+async fn require_editor(ctx: Context<'_>) -> Result<GuildId, Error> {
+    let guild = guild(ctx)?;
+    let settings = ctx
+        .data()
+        .store
+        .ensure_guild(guild, ctx.data().clock.now())
+        .await?;
+    let member = ctx
+        .author_member()
+        .await
+        .ok_or_else(|| user_error("This command works only inside a server."))?;
+    if is_editor(member.permissions, &member.roles, settings.question_editor_role) {
+        Ok(guild)
+    } else {
+        Err(user_error(render::not_an_editor(settings.question_editor_role)))
+    }
+}
+
+/// Answers the command with a form (a modal), as its first and only response.
+async fn open_form(ctx: Context<'_>, modal: serenity::CreateModal) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else {
+        return Err(user_error("Use the slash command: it opens a form."));
+    };
+    app.interaction
+        .create_response(ctx.http(), serenity::CreateInteractionResponse::Modal(modal))
+        .await?;
+    app.has_sent_initial_response
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
+/// Add a question of this server's own (opens a form)
+#[poise::command(slash_command, guild_only)]
+pub async fn add(ctx: Context<'_>) -> Result<(), Error> {
+    require_editor(ctx).await?;
+    open_form(ctx, render::question_form(None)).await
+}
+
+/// Change one of this server's own questions (opens a form)
+#[poise::command(slash_command, guild_only)]
+pub async fn edit(
+    ctx: Context<'_>,
+    #[description = "The question's id, for example own-3"] id: String,
+) -> Result<(), Error> {
+    let guild = require_editor(ctx).await?;
+    let found = ctx.data().store.guild_question(guild, &id).await?;
+    match found {
+        Some(q) if q.own => open_form(ctx, render::question_form(Some(&q.question))).await,
+        Some(_) => Err(user_error(render::shipped_not_editable(&id))),
+        None => Err(user_error(render::unknown_question(&id))),
+    }
+}
+
+/// Retire one of this server's own questions (it is never asked again; past rounds keep it)
+#[poise::command(slash_command, guild_only)]
+pub async fn retire(
+    ctx: Context<'_>,
+    #[description = "The question's id, for example own-3"] id: String,
+) -> Result<(), Error> {
+    let guild = require_editor(ctx).await?;
+    let data = ctx.data();
+    let found = data.store.guild_question(guild, &id).await?;
+    let text = match found {
+        Some(q) if q.own && !q.retired => {
+            data.store
+                .retire_own_question(guild, &q.question.slug, data.clock.now())
+                .await?;
+            render::question_retired(&q.question)
+        }
+        Some(q) if q.own => render::question_already_retired(&q.question),
+        Some(_) => return Err(user_error(render::shipped_not_editable(&id))),
+        None => return Err(user_error(render::unknown_question(&id))),
+    };
+    super::say_private(ctx, text).await
+}
+
+/// Preview a question and its reference answer (only you see it)
+#[poise::command(slash_command, guild_only)]
+pub async fn show(ctx: Context<'_>, #[description = "The question's id"] id: String) -> Result<(), Error> {
+    let guild = require_editor(ctx).await?;
+    let Some(q) = ctx.data().store.guild_question(guild, &id).await? else {
+        return Err(user_error(render::unknown_question(&id)));
+    };
+    let reply = render::question_preview(&q)
+        .into_iter()
+        .fold(poise::CreateReply::default().ephemeral(true), |r, e| r.embed(e));
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// How many questions a page of `/questions list` shows.
+const LIST_PAGE: u64 = 15;
+
+/// Page through the questions a channel can draw from (only you see it)
+#[poise::command(slash_command, guild_only)]
+pub async fn list(
+    ctx: Context<'_>,
+    #[description = "Only this category"]
+    #[autocomplete = "autocomplete_category"]
+    category: Option<String>,
+    #[description = "The shipped bank, this server's questions, or both (default: this server's)"]
+    source: Option<SourceChoice>,
+    #[description = "Page (default 1)"]
+    #[min = 1]
+    #[max = 1000]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    let guild = require_editor(ctx).await?;
+    let data = ctx.data();
+    let category = category_option(data, guild, category).await?;
+    let source = source.map_or(QuestionSource::Server, QuestionSource::from);
+    let page = u64::from(page.unwrap_or(1).max(1));
+    let (total, rows) = data
+        .store
+        .question_page(
+            guild,
+            source,
+            category.as_ref(),
+            (page - 1) * LIST_PAGE,
+            LIST_PAGE,
+        )
+        .await?;
+    let pages = total.div_ceil(LIST_PAGE).max(1);
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(render::question_list(
+                source,
+                category.as_ref(),
+                &rows,
+                page,
+                pages,
+                total,
+            ))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a submitted question form asks for.
+enum FormKind {
+    Add,
+    Edit(String),
+}
+
+fn form_kind(custom_id: &str) -> Option<FormKind> {
+    match custom_id.strip_prefix(render::QUESTION_FORM)? {
+        "" => Some(FormKind::Add),
+        rest => rest.strip_prefix(':').map(|id| FormKind::Edit(id.to_owned())),
+    }
+}
+
+/// The value of a form's text input.
+fn field<'a>(submit: &'a serenity::ModalInteraction, id: &str) -> &'a str {
+    submit
+        .data
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(input) if input.custom_id == id => input.value.as_deref(),
+            _ => None,
+        })
+        .unwrap_or("")
+}
+
+/// Handles a submitted question form: checks the member again, checks every field like the
+/// question files, refuses a prompt the server already has, and adds or updates the question in
+/// one write. The member gets a private sentence either way.
+pub async fn form_submitted(
+    ctx: &serenity::Context,
+    data: &Data,
+    submit: &serenity::ModalInteraction,
+) -> Result<(), Error> {
+    let Some(kind) = form_kind(&submit.data.custom_id) else {
+        return Ok(());
+    };
+    let text = match handle_form(data, submit, kind).await {
+        Ok(text) => text,
+        Err(e) => match e.downcast::<super::UserError>() {
+            Ok(sentence) => sentence.0,
+            Err(e) => return Err(e),
+        },
+    };
+    submit
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::Message(
+                serenity::CreateInteractionResponseMessage::new()
+                    .content(render::truncate(&text, 2000))
+                    .ephemeral(true),
+            ),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn handle_form(
+    data: &Data,
+    submit: &serenity::ModalInteraction,
+    kind: FormKind,
+) -> Result<String, Error> {
+    let guild = GuildId(
+        submit
+            .guild_id
+            .ok_or_else(|| user_error("This form works only inside a server."))?
+            .get(),
+    );
+    let now = data.clock.now();
+    let settings = data.store.ensure_guild(guild, now).await?;
+    let member = submit.member.as_ref();
+    let allowed = member.is_some_and(|m| is_editor(m.permissions, &m.roles, settings.question_editor_role));
+    if !allowed {
+        return Err(user_error(render::not_an_editor(settings.question_editor_role)));
+    }
+    let existing = match &kind {
+        FormKind::Add => None,
+        FormKind::Edit(id) => match data.store.guild_question(guild, id).await? {
+            Some(q) if q.own => Some(q.question),
+            _ => return Err(user_error(render::unknown_question(id))),
+        },
+    };
+    let draft = QuestionDraft {
+        // A new question gets its id when it is stored.
+        id: existing
+            .as_ref()
+            .map_or_else(|| "own-0".to_owned(), |q| q.slug.to_string()),
+        category: field(submit, render::FORM_CATEGORY).to_owned(),
+        difficulty: field(submit, render::FORM_DIFFICULTY).to_owned(),
+        tags: split_commas(field(submit, render::FORM_TAGS)),
+        prompt: field(submit, render::FORM_PROMPT).to_owned(),
+        answer: field(submit, render::FORM_ANSWER).to_owned(),
+        hints: existing.as_ref().map(|q| q.hints.clone()).unwrap_or_default(),
+        follow_ups: existing
+            .as_ref()
+            .map(|q| q.follow_ups.clone())
+            .unwrap_or_default(),
+        sources: existing.as_ref().map(|q| q.sources.clone()).unwrap_or_default(),
+    };
+    let question = draft
+        .check()
+        .map_err(|problems| user_error(render::form_problems(&problems)))?;
+    let others: Vec<_> = data
+        .store
+        .own_prompts(guild)
+        .await?
+        .into_iter()
+        .filter(|(slug, _)| existing.as_ref().is_none_or(|q| &q.slug != slug))
+        .collect();
+    let same = normalized_prompt(&question.prompt);
+    if let Some((slug, _)) = others.iter().find(|(_, p)| normalized_prompt(p) == same) {
+        return Err(user_error(render::duplicate_prompt(slug)));
+    }
+    let similar = others
+        .iter()
+        .find(|(_, p)| prompt_similarity(p, &question.prompt) >= LIKELY_DUPLICATE)
+        .map(|(slug, _)| slug.clone());
+    let author = UserId(submit.user.id.get());
+    let saved: Question = match existing {
+        None => {
+            let (_, slug) = data
+                .store
+                .add_own_question(guild, &question, author, None, now)
+                .await?;
+            Question { slug, ..question }
+        }
+        Some(_) => {
+            data.store.update_own_question(guild, &question, now).await?;
+            question
+        }
+    };
+    Ok(render::question_saved(
+        &saved,
+        matches!(kind, FormKind::Add),
+        similar.as_ref(),
+    ))
+}

@@ -1,0 +1,315 @@
+//! A server's own questions: editors add and edit them through a form, preview, list and retire
+//! them; every bad field is named and nothing is half-written; a channel can draw only from
+//! them; another server's ids are unknown.
+
+use crate::harness::{App, Backend, WAIT, start_instant, wait_for_post};
+use chrono::Duration;
+use dailyq::domain::GuildId;
+use dailyq::domain::question::{Category, Difficulty, Question, QuestionSlug};
+use fake_discord::{FakeConfig, InteractionResponse, Permissions, opt, sub};
+
+async fn questions(
+    app: &App,
+    who: &str,
+    channel: u64,
+    name: &str,
+    options: Vec<fake_discord::Opt>,
+) -> InteractionResponse {
+    app.member(who)
+        .slash(channel, "questions", vec![sub(name, options)])
+        .wait_response(WAIT)
+        .await
+        .unwrap()
+}
+
+/// Opens the add (or edit) form as `who` and submits it with `values`; returns the reply.
+async fn submit_form(
+    app: &App,
+    who: &str,
+    channel: u64,
+    open: Vec<fake_discord::Opt>,
+    sub_name: &str,
+    values: &[(&str, &str)],
+) -> String {
+    let press = app
+        .member(who)
+        .slash(channel, "questions", vec![sub(sub_name, open)]);
+    let opened = press.wait_response(WAIT).await.unwrap();
+    assert!(opened.modal().is_some(), "a form, got {}", opened.text());
+    let reply = app
+        .member(who)
+        .submit_opened_modal(&press, values)
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert!(reply.ephemeral, "{}", reply.text());
+    reply.text()
+}
+
+async fn own_prompts(app: &App) -> Vec<String> {
+    app.store
+        .own_prompts(GuildId(app.fake.guild_id()))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+async fn editors_manage_the_servers_questions_and_a_channel_draws_only_from_them(app: &mut App) {
+    let channel = app.channel("dailyq");
+    let guild = GuildId(app.fake.guild_id());
+
+    // Only editors: Manage Server, or the role an admin names (Erin has it, Carol not).
+    let refused = questions(app, "erin", channel, "add", vec![]).await;
+    assert!(
+        refused.ephemeral && refused.text().contains("Only members with Manage Server"),
+        "{}",
+        refused.text()
+    );
+    let set = app
+        .dailyq(
+            "admin",
+            channel,
+            "question-editors",
+            vec![opt("role", app.fake.role("Editors"))],
+        )
+        .await;
+    assert!(set.text().contains("can add and edit"), "{}", set.text());
+
+    let added = submit_form(
+        app,
+        "erin",
+        channel,
+        vec![],
+        "add",
+        &[
+            ("prompt", "How do we deploy the billing service?"),
+            ("answer", "Through the release pipeline, behind a feature flag."),
+            ("category", "onboarding"),
+            ("difficulty", "Hard"),
+            ("tags", "deploys, billing"),
+        ],
+    )
+    .await;
+    assert!(added.contains("Added **own-1**"), "{added}");
+
+    // Every bad field is named, and nothing is written.
+    let bad = submit_form(
+        app,
+        "erin",
+        channel,
+        vec![],
+        "add",
+        &[
+            ("prompt", "What is our on-call rotation?"),
+            ("answer", "Weekly."),
+            ("category", "Not A Slug"),
+            ("difficulty", "tough"),
+            ("tags", "Bad Tag"),
+        ],
+    )
+    .await;
+    assert!(bad.contains("Nothing was saved"), "{bad}");
+    for field in ["`category`", "`difficulty`", "`tags`"] {
+        assert!(bad.contains(field), "{field} in {bad}");
+    }
+    let dup = submit_form(
+        app,
+        "erin",
+        channel,
+        vec![],
+        "add",
+        &[
+            ("prompt", "how do we DEPLOY the billing service"),
+            ("answer", "Another answer."),
+            ("category", "onboarding"),
+            ("difficulty", "easy"),
+            ("tags", "deploys"),
+        ],
+    )
+    .await;
+    assert!(dup.contains("the same as **own-1**"), "{dup}");
+    assert_eq!(own_prompts(app).await.len(), 1);
+
+    // Edit: the form opens with the question in it.
+    let press = app
+        .member("erin")
+        .slash(channel, "questions", vec![sub("edit", vec![opt("id", "own-1")])]);
+    let form = press
+        .wait_response(WAIT)
+        .await
+        .unwrap()
+        .modal()
+        .expect("the edit form");
+    assert_eq!(
+        form.input("prompt").unwrap().value.as_deref(),
+        Some("How do we deploy the billing service?")
+    );
+    assert_eq!(
+        form.input("tags").unwrap().value.as_deref(),
+        Some("deploys, billing")
+    );
+    let saved = app
+        .member("erin")
+        .submit_opened_modal(
+            &press,
+            &[("answer", "Through the pipeline; a canary first, then everyone.")],
+        )
+        .wait_response(WAIT)
+        .await
+        .unwrap()
+        .text();
+    assert!(saved.contains("Saved **own-1**"), "{saved}");
+    let stored = app.store.guild_question(guild, "own-1").await.unwrap().unwrap();
+    assert!(
+        stored.own
+            && stored
+                .question
+                .answer
+                .starts_with("Through the pipeline; a canary")
+    );
+    assert_eq!(stored.question.difficulty, Difficulty::Hard);
+
+    // Preview: editors only, privately; a shipped id is not editable.
+    let shown = questions(app, "erin", channel, "show", vec![opt("id", "own-1")]).await;
+    assert!(shown.ephemeral);
+    assert!(shown.text().contains("a canary first"), "{}", shown.text());
+    let refused = questions(app, "carol", channel, "show", vec![opt("id", "own-1")]).await;
+    assert!(!refused.text().contains("canary"), "{}", refused.text());
+    let shipped = questions(app, "erin", channel, "edit", vec![opt("id", "db-acid-basics")]).await;
+    assert!(shipped.text().contains("shipped bank"), "{}", shipped.text());
+
+    // Another server's question is unknown here, never shown.
+    let other = GuildId(guild.0 + 1);
+    app.store.ensure_guild(other, start_instant()).await.unwrap();
+    let secret = Question {
+        slug: QuestionSlug::parse("own-0").unwrap(),
+        category: Category::parse("secrets").unwrap(),
+        difficulty: Difficulty::Easy,
+        tags: vec!["x".into()],
+        prompt: "Another server's question".into(),
+        answer: "Another server's answer".into(),
+        hints: vec![],
+        follow_ups: vec![],
+        sources: vec![],
+    };
+    let user = dailyq::domain::UserId(1);
+    app.store
+        .add_own_question(other, &secret, user, None, start_instant())
+        .await
+        .unwrap();
+    let (_, theirs) = app
+        .store
+        .add_own_question(other, &secret, user, None, start_instant())
+        .await
+        .unwrap();
+    assert_eq!(theirs.as_str(), "own-2");
+    let foreign = questions(app, "erin", channel, "show", vec![opt("id", "own-2")]).await;
+    assert!(
+        foreign.text().contains("has no question with the id"),
+        "{}",
+        foreign.text()
+    );
+    assert!(!foreign.text().contains("Another server"), "{}", foreign.text());
+
+    // The list shows this server's questions.
+    let listed = questions(app, "erin", channel, "list", vec![]).await;
+    assert!(
+        listed.text().contains("own-1") && !listed.text().contains("own-2"),
+        "{}",
+        listed.text()
+    );
+
+    // A channel drawing only from the server's own questions asks own-1.
+    let setup = app
+        .dailyq(
+            "admin",
+            channel,
+            "setup",
+            vec![
+                opt("channel", channel),
+                opt("time", "09:30"),
+                opt("timezone", "UTC"),
+                opt("answer_window", "2h"),
+                opt("source", 1),
+            ],
+        )
+        .await;
+    assert!(
+        setup.text().contains("from this server's questions"),
+        "{}",
+        setup.text()
+    );
+    app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
+    let (post, _) = wait_for_post(app, channel, 1).await;
+    let text = app.fake.message(post).unwrap().text();
+    assert!(
+        text.contains("How do we deploy the billing service?") && text.contains("Onboarding"),
+        "{text}"
+    );
+
+    // Retired: never drawn again; a server-only channel then has nothing to ask.
+    let retired = questions(app, "erin", channel, "retire", vec![opt("id", "own-1")]).await;
+    assert!(retired.text().contains("retired"), "{}", retired.text());
+    assert!(
+        app.store
+            .guild_question(guild, "own-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .retired
+    );
+    let general = app.channel("general");
+    let nothing = app
+        .dailyq(
+            "admin",
+            general,
+            "setup",
+            vec![
+                opt("channel", general),
+                opt("time", "10:30"),
+                opt("timezone", "UTC"),
+                opt("source", 1),
+            ],
+        )
+        .await;
+    assert!(
+        nothing.text().contains("no question of its own"),
+        "{}",
+        nothing.text()
+    );
+    let practice = app
+        .member("admin")
+        .slash(general, "practice", vec![sub("start", vec![opt("source", 1)])])
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert!(
+        practice.text().contains("no question of its own"),
+        "{}",
+        practice.text()
+    );
+}
+
+fn config() -> FakeConfig {
+    FakeConfig::default()
+        .with_role("Editors", Permissions::NONE)
+        .with_member("erin", &["Editors"])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_editors_manage_the_servers_questions_and_a_channel_draws_only_from_them() {
+    let mut app = App::start_with(Backend::Sqlite, config()).await.unwrap();
+    editors_manage_the_servers_questions_and_a_channel_draws_only_from_them(&mut app).await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_editors_manage_the_servers_questions_and_a_channel_draws_only_from_them() {
+    let Some(mut app) = App::start_with(Backend::Postgres, config()).await else {
+        return;
+    };
+    editors_manage_the_servers_questions_and_a_channel_draws_only_from_them(&mut app).await;
+    app.finish().await;
+}
