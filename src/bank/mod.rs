@@ -6,6 +6,8 @@
 //! [`crate::domain::limits`] for the worst round, and a message that could break a Discord limit
 //! is reported on the field to shorten.
 
+pub mod import;
+
 use crate::domain::limits;
 use crate::domain::question::{
     Category, Difficulty, EMPTY_ENTRY, MAX_ANSWER_CHARS, MAX_HINT_CHARS, MAX_LINE_CHARS, MAX_PROMPT_CHARS,

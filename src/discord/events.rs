@@ -108,6 +108,8 @@ async fn on_button(
         show_hints(ctx, data, press).await
     } else if id.starts_with("dq:solo:") {
         commands::solo_click(ctx, data, press).await
+    } else if id.starts_with("dq:q:imp:") {
+        commands::import_click(ctx, data, press).await
     } else if id.starts_with("dq:answer:") {
         super::blind::answer_pressed(ctx, data, press).await
     } else if id.starts_with("dq:remind:") {

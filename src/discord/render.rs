@@ -464,6 +464,133 @@ pub fn question_list(
         )))
 }
 
+/// The name of an export's file.
+pub const EXPORT_FILE: &str = "questions.toml";
+
+/// The reply carrying an export.
+pub fn exported(n: usize) -> String {
+    format!(
+        "This server's {n} question{} in the shipped TOML format. Keep the file in git, check it with \
+         `dailyq questions check`, and bring changes back with `/questions import`.",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// The refusal of a file that is neither TOML nor CSV.
+pub fn import_wrong_type(name: &str) -> String {
+    format!(
+        "{} is neither a .toml nor a .csv file. Nothing was imported.",
+        crate::domain::text::quote_input(name)
+    )
+}
+
+/// The refusal of a file over the size limit.
+pub fn import_too_large(bytes: usize) -> String {
+    format!(
+        "The file is {} KiB; an import reads at most {} KiB (about 500 questions). Split it. Nothing was imported.",
+        bytes.div_ceil(1024),
+        crate::bank::import::MAX_IMPORT_BYTES / 1024
+    )
+}
+
+/// The reply when the file could not be downloaded.
+pub const IMPORT_UNREADABLE: &str =
+    "I could not download the file from Discord; try again in a moment. Nothing was imported.";
+/// The refusal of a file that is not UTF-8 text.
+pub const IMPORT_NOT_UTF8: &str =
+    "The file is not UTF-8 text. Save it as UTF-8 and try again. Nothing was imported.";
+/// The reply to a press on an import that is not this server's, or gone.
+pub const IMPORT_GONE: &str = "This import is not one of this server's. Nothing was imported.";
+/// The reply to a press on an import already confirmed or cancelled.
+pub const IMPORT_DONE_ALREADY: &str = "This import is already done (confirmed or cancelled).";
+/// The reply to Cancel.
+pub const IMPORT_CANCELLED: &str = "Import cancelled. Nothing was imported.";
+
+/// The refusal of a press by someone other than the importer.
+pub fn import_not_yours(importer: UserId) -> String {
+    format!("Only <@{importer}>, who uploaded this file, can confirm or cancel its import.")
+}
+
+/// Every problem of an imported file, with line and field (as many as fit one message).
+pub fn import_problems(errors: &[crate::bank::BankError]) -> String {
+    let mut text = format!(
+        "The file has {} problem{}; nothing was imported:\n",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    let mut shown = 0;
+    for e in errors {
+        let line = format!("- line {}, `{}`: {}\n", e.line, e.field, e.message);
+        if text.chars().count() + line.chars().count() > 1900 {
+            break;
+        }
+        text.push_str(&line);
+        shown += 1;
+    }
+    if shown < errors.len() {
+        text.push_str(&format!("…and {} more.", errors.len() - shown));
+    }
+    text
+}
+
+/// The preview of a clean import: how many questions of each category and difficulty, new and
+/// replaced.
+pub fn import_preview(file: &str, plan: &crate::bank::import::ImportPlan) -> serenity::CreateEmbed {
+    let lines: Vec<String> = plan
+        .counts
+        .iter()
+        .map(|((c, d), n)| format!("{} · {d}: {n}", c.title()))
+        .collect();
+    serenity::CreateEmbed::new()
+        .title(truncate(&format!("Import {file}?"), 256))
+        .description(truncate(
+            &format!(
+                "{} new question{}, {} replacing this server's questions of the same id.\n\n{}",
+                plan.added.len(),
+                if plan.added.len() == 1 { "" } else { "s" },
+                plan.updated.len(),
+                lines.join("\n")
+            ),
+            DESCRIPTION_LIMIT,
+        ))
+        .footer(serenity::CreateEmbedFooter::new(
+            "Nothing is written until you confirm; the file is checked again then.",
+        ))
+}
+
+/// Custom id of an import's buttons: `dq:q:imp:{import}:y` (confirm) or `:n` (cancel).
+pub fn import_button_id(import: i64, confirm: bool) -> String {
+    format!("dq:q:imp:{import}:{}", if confirm { "y" } else { "n" })
+}
+
+/// Parses an import button id into the import and whether it confirms.
+pub fn parse_import_button(id: &str) -> Option<(i64, bool)> {
+    let (import, action) = id.strip_prefix("dq:q:imp:")?.split_once(':')?;
+    let import: i64 = import.parse().ok().filter(|i| *i > 0)?;
+    match action {
+        "y" => Some((import, true)),
+        "n" => Some((import, false)),
+        _ => None,
+    }
+}
+
+/// Confirm and Cancel under an import's preview.
+pub fn import_buttons(import: i64) -> Vec<serenity::CreateActionRow> {
+    vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(import_button_id(import, true))
+            .label("Import")
+            .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(import_button_id(import, false))
+            .label("Cancel")
+            .style(serenity::ButtonStyle::Secondary),
+    ])]
+}
+
+/// The reply to a confirmed import.
+pub fn imported(added: usize, updated: usize) -> String {
+    format!("✅ Imported: {added} new, {updated} replaced. `/questions list` shows them.")
+}
+
 /// Why a schedule cannot be set up: nothing in its source passes its filter.
 pub fn no_question_for(source: crate::domain::rotation::QuestionSource) -> String {
     use crate::domain::rotation::QuestionSource;

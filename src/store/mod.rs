@@ -27,7 +27,7 @@ pub use corrections::Correction;
 pub use guilds::GuildArrival;
 pub use pairing::PendingPairing;
 pub use practice::SessionProgress;
-pub use questions::{GuildQuestion, SyncReport};
+pub use questions::{GuildQuestion, StagedImport, SyncReport};
 pub use rounds::NewRound;
 pub use seasons::SeasonSettings;
 pub use votes::MAX_VOTE_BATCH;

@@ -148,8 +148,8 @@ impl Store {
             .map(|row| {
                 Ok(SessionProgress {
                     session: session_from_row(row)?,
-                    asked: u32::try_from(row.try_get::<i64, _>(12)?).map_err(corrupt("rounds"))?,
-                    unfinished: row.try_get::<i64, _>(13)? > 0,
+                    asked: u32::try_from(row.try_get::<i64, _>(13)?).map_err(corrupt("rounds"))?,
+                    unfinished: row.try_get::<i64, _>(14)? > 0,
                 })
             })
             .collect()

@@ -62,6 +62,23 @@ fn question_from_row(row: &AnyRow, offset: usize) -> Result<Question> {
     })
 }
 
+/// An uploaded question file waiting for its importer's confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedImport {
+    /// Its key (in the buttons' custom ids).
+    pub id: i64,
+    /// The guild it is for.
+    pub guild: GuildId,
+    /// Who uploaded it (the only one who may confirm or cancel it).
+    pub member: UserId,
+    /// The file's name (its format).
+    pub file_name: String,
+    /// The file's text.
+    pub body: String,
+    /// `imported` or `cancelled` once done.
+    pub outcome: Option<String>,
+}
+
 /// A question as a guild sees it: shipped or its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuildQuestion {
@@ -346,6 +363,144 @@ impl Store {
         .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// The ids of the shipped bank (retired ones too): a server's question never takes one.
+    #[tracing::instrument(skip(self))]
+    pub async fn shipped_ids(&self) -> Result<HashSet<String>> {
+        let rows = sqlx::query("SELECT slug FROM questions WHERE owner_guild_id = 0")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?)).collect()
+    }
+
+    /// The guild's own live questions, by id: what an export writes.
+    #[tracing::instrument(skip(self))]
+    pub async fn own_questions(&self, guild: GuildId) -> Result<Vec<Question>> {
+        let rows = sqlx::query(
+            "SELECT q.slug, q.category, q.difficulty, q.prompt, q.answer, q.tags, q.hints, q.follow_ups, q.sources
+             FROM questions q WHERE q.owner_guild_id = $1 AND q.retired = 0 ORDER BY q.slug",
+        )
+        .bind(sf(guild.0))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| question_from_row(r, 0)).collect()
+    }
+
+    /// Keeps an uploaded question file until its importer confirms or cancels it.
+    #[tracing::instrument(skip(self, body))]
+    pub async fn stage_import(
+        &self,
+        guild: GuildId,
+        member: UserId,
+        file_name: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "INSERT INTO question_imports (guild_id, member_id, file_name, body, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(sf(guild.0))
+        .bind(sf(member.0))
+        .bind(file_name)
+        .bind(body)
+        .bind(ms(now))
+        .fetch_one(self.writer()?)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// A staged import: its guild, importer, file name, text and outcome once done.
+    #[tracing::instrument(skip(self))]
+    pub async fn staged_import(&self, id: i64) -> Result<Option<StagedImport>> {
+        let row = sqlx::query(
+            "SELECT guild_id, member_id, file_name, body, outcome FROM question_imports WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(StagedImport {
+                id,
+                guild: GuildId(unsf(r.try_get(0)?)),
+                member: UserId(unsf(r.try_get(1)?)),
+                file_name: r.try_get(2)?,
+                body: r.try_get(3)?,
+                outcome: r.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Cancels a staged import, unless it is done. Returns whether it was cancelled now.
+    #[tracing::instrument(skip(self))]
+    pub async fn cancel_import(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE question_imports SET done_at = $2, outcome = 'cancelled' WHERE id = $1 AND done_at IS NULL",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .execute(self.writer()?)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Applies a staged import, once, in one transaction: every question is added under its id
+    /// (one the guild had retired comes back) or replaces the guild's question of that id.
+    /// Returns whether this call applied it (`false`: it was already done).
+    #[tracing::instrument(skip(self, questions))]
+    pub async fn apply_import(
+        &self,
+        id: i64,
+        guild: GuildId,
+        questions: &[Question],
+        author: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let claimed = sqlx::query(
+            "UPDATE question_imports SET done_at = $3, outcome = 'imported' WHERE id = $1 AND guild_id = $2 AND done_at IS NULL",
+        )
+        .bind(id)
+        .bind(sf(guild.0))
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for q in questions {
+            sqlx::query(
+                "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
+                     follow_ups, sources, content_hash, retired, created_at, updated_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13)
+                 ON CONFLICT (owner_guild_id, slug) DO UPDATE SET
+                     category = excluded.category, difficulty = excluded.difficulty,
+                     prompt = excluded.prompt, answer = excluded.answer, tags = excluded.tags,
+                     hints = excluded.hints, follow_ups = excluded.follow_ups,
+                     sources = excluded.sources, content_hash = excluded.content_hash,
+                     retired = 0, updated_at = excluded.updated_at",
+            )
+            .bind(sf(guild.0))
+            .bind(q.slug.as_str())
+            .bind(q.category.as_str())
+            .bind(q.difficulty.as_str())
+            .bind(&q.prompt)
+            .bind(&q.answer)
+            .bind(list(&q.tags))
+            .bind(list(&q.hints))
+            .bind(list(&q.follow_ups))
+            .bind(list(&q.sources))
+            .bind(content_hash(q))
+            .bind(ms(now))
+            .bind(sf(author.0))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// One page of the live questions a channel of the guild can draw from `source`, optionally

@@ -313,3 +313,153 @@ async fn on_postgres_editors_manage_the_servers_questions_and_a_channel_draws_on
     editors_manage_the_servers_questions_and_a_channel_draws_only_from_them(&mut app).await;
     app.finish().await;
 }
+
+/// Runs `/questions import` with a file as `who`; returns the finished reply.
+async fn import_file(
+    app: &App,
+    who: &str,
+    channel: u64,
+    name: &str,
+    bytes: Vec<u8>,
+) -> fake_discord::FakeMessage {
+    app.member(who)
+        .slash(
+            channel,
+            "questions",
+            vec![sub("import", vec![fake_discord::attachment("file", name, bytes)])],
+        )
+        .wait_message(WAIT)
+        .await
+        .unwrap()
+}
+
+const BAD_TOML: &str = r#"[[question]]
+id = "on-deploy"
+category = "onboarding"
+difficulty = "tough"
+tags = ["deploys"]
+prompt = "How do we deploy?"
+answer = "Through the pipeline."
+
+[[question]]
+id = "db-acid-basics"
+category = "onboarding"
+difficulty = "easy"
+tags = ["x"]
+prompt = "Who is on call this week?"
+answer = "The rota says."
+"#;
+
+const GOOD_CSV: &str = "id,category,difficulty,tags,prompt,answer,follow_ups\n\
+on-deploy,onboarding,easy,\"deploys, ci\",How do we deploy?,\"Through the pipeline, behind a flag.\",\"What if it fails?\nWho approves?\"\n\
+on-oncall,onboarding,hard,oncall,\"Who is on call, and how are they paged?\",The rota and the pager.,\n";
+
+async fn an_import_is_checked_whole_then_confirmed_by_its_importer_and_an_export_reads_back(app: &mut App) {
+    let channel = app.channel("dailyq");
+    let guild = GuildId(app.fake.guild_id());
+
+    // Every problem with its line and field; nothing written.
+    let bad = import_file(app, "admin", channel, "bank.toml", BAD_TOML.into()).await;
+    let text = bad.text();
+    assert!(
+        bad.is_ephemeral() && text.contains("nothing was imported"),
+        "{text}"
+    );
+    assert!(text.contains("line 4, `difficulty`"), "{text}");
+    assert!(
+        text.contains("line 9, `id`") && text.contains("shipped question"),
+        "{text}"
+    );
+    let wrong = import_file(app, "admin", channel, "notes.txt", b"hello".to_vec()).await;
+    assert!(
+        wrong.text().contains("neither a .toml nor a .csv"),
+        "{}",
+        wrong.text()
+    );
+    let huge = import_file(app, "admin", channel, "big.csv", vec![b'a'; 3 * 1024 * 1024]).await;
+    assert!(huge.text().contains("at most 2048 KiB"), "{}", huge.text());
+    let garbled = import_file(app, "admin", channel, "bank.csv", vec![0xff, 0xfe, 0x00]).await;
+    assert!(garbled.text().contains("UTF-8"), "{}", garbled.text());
+    assert!(app.store.own_questions(guild).await.unwrap().is_empty());
+
+    // A clean file: a preview, then only its importer may confirm.
+    let preview = import_file(app, "admin", channel, "onboarding.csv", GOOD_CSV.into()).await;
+    assert!(preview.text().contains("2 new questions"), "{}", preview.text());
+    assert!(
+        preview.text().contains("Onboarding · easy: 1"),
+        "{}",
+        preview.text()
+    );
+    assert!(
+        app.store.own_questions(guild).await.unwrap().is_empty(),
+        "not before the confirmation"
+    );
+    let confirm = preview
+        .custom_ids()
+        .into_iter()
+        .find(|id| id.ends_with(":y"))
+        .expect("an Import button");
+    let other = app
+        .member("moderator")
+        .click(channel, preview.id, &confirm)
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert!(
+        other.ephemeral && other.text().contains("who uploaded this file"),
+        "{}",
+        other.text()
+    );
+    assert!(app.store.own_questions(guild).await.unwrap().is_empty());
+    let done = app
+        .member("admin")
+        .click(channel, preview.id, &confirm)
+        .wait_response(WAIT)
+        .await
+        .unwrap();
+    assert!(done.text().contains("Imported: 2 new"), "{}", done.text());
+    let own = app.store.own_questions(guild).await.unwrap();
+    assert_eq!(own.len(), 2);
+    assert_eq!(own[0].follow_ups, vec!["What if it fails?", "Who approves?"]);
+
+    // The export is the shipped format: `dailyq questions check` accepts it as it is.
+    let export = app
+        .member("admin")
+        .slash(channel, "questions", vec![sub("export", vec![])])
+        .wait_message(WAIT)
+        .await
+        .unwrap();
+    let file = export.attachments.first().expect("the exported file");
+    assert_eq!(file.filename, "questions.toml");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("questions.toml"), &file.bytes).unwrap();
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_dailyq"))
+        .args(["questions", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let (back, errors) = dailyq::bank::parse_file(
+        std::path::Path::new("questions.toml"),
+        std::str::from_utf8(&file.bytes).unwrap(),
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(back.into_iter().map(|q| q.question).collect::<Vec<_>>(), own);
+
+    // Importing the export again replaces the same questions, and adds nothing.
+    let again = import_file(app, "admin", channel, "questions.toml", file.bytes.clone()).await;
+    assert!(
+        again.text().contains("0 new questions, 2 replacing"),
+        "{}",
+        again.text()
+    );
+}
+
+crate::e2e_on_both_backends!(
+    an_import_is_checked_whole_then_confirmed_by_its_importer_and_an_export_reads_back
+);

@@ -13,7 +13,7 @@ use poise::serenity_prelude as serenity;
 
 pub use board::leaderboard_page;
 pub use practice::solo_click;
-pub use questions::form_submitted;
+pub use questions::{form_submitted, import_click};
 
 /// The poise context of dailyq's commands.
 pub type Context<'a> = poise::Context<'a, Data, Error>;

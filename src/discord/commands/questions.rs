@@ -4,6 +4,7 @@
 
 use super::admin::SourceChoice;
 use super::{Context, Error, autocomplete_category, category_option, guild, user_error};
+use crate::bank::import::{FileFormat, ImportPlan, MAX_IMPORT_BYTES, parse_any, plan_import, to_toml};
 use crate::discord::{Data, render};
 use crate::domain::question::{
     LIKELY_DUPLICATE, Question, QuestionDraft, normalized_prompt, prompt_similarity, split_commas,
@@ -16,7 +17,7 @@ use poise::serenity_prelude as serenity;
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("add", "edit", "retire", "show", "list"),
+    subcommands("add", "edit", "retire", "show", "list", "import", "export"),
     subcommand_required
 )]
 pub async fn questions(_ctx: Context<'_>) -> Result<(), Error> {
@@ -170,6 +171,177 @@ pub async fn list(
             .ephemeral(true),
     )
     .await?;
+    Ok(())
+}
+
+/// Import questions from a TOML (the shipped format) or CSV file: a preview first, then confirm
+#[poise::command(slash_command, guild_only)]
+pub async fn import(
+    ctx: Context<'_>,
+    #[description = "A .toml file in the shipped format, or a .csv with a header row (up to 500 questions)"]
+    file: serenity::Attachment,
+) -> Result<(), Error> {
+    let guild = require_editor(ctx).await?;
+    ctx.defer_ephemeral().await?;
+    let data = ctx.data();
+    let Some(format) = FileFormat::of(&file.filename) else {
+        return Err(user_error(render::import_wrong_type(&file.filename)));
+    };
+    if file.size as usize > MAX_IMPORT_BYTES {
+        return Err(user_error(render::import_too_large(file.size as usize)));
+    }
+    let bytes = match file.download().await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = ?e, "could not download an imported file");
+            return Err(user_error(render::IMPORT_UNREADABLE));
+        }
+    };
+    let text = String::from_utf8(bytes).map_err(|_| user_error(render::IMPORT_NOT_UTF8))?;
+    let plan = check_import(data, guild, &file.filename, format, &text).await?;
+    let id = data
+        .store
+        .stage_import(
+            guild,
+            UserId(ctx.author().id.get()),
+            &file.filename,
+            &text,
+            data.clock.now(),
+        )
+        .await?;
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(render::import_preview(&file.filename, &plan))
+            .components(render::import_buttons(id))
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Reads and checks a question file against the guild's questions as they are now; every
+/// problem, with its line and field, is a user error.
+async fn check_import(
+    data: &Data,
+    guild: GuildId,
+    file_name: &str,
+    format: FileFormat,
+    text: &str,
+) -> Result<ImportPlan, Error> {
+    let (questions, mut errors) = parse_any(std::path::Path::new(file_name), format, text);
+    let own = data.store.own_prompts(guild).await?;
+    let shipped = data.store.shipped_ids().await?;
+    // Every problem at once: the questions that parsed are checked against the server too.
+    match plan_import(questions, &own, &shipped) {
+        Ok(plan) if errors.is_empty() => return Ok(plan),
+        Ok(_) => {}
+        Err(more) => errors.extend(more),
+    }
+    errors.sort_by_key(|e| e.line);
+    Err(user_error(render::import_problems(&errors)))
+}
+
+/// Export this server's questions as a TOML file in the shipped format
+#[poise::command(slash_command, guild_only)]
+pub async fn export(ctx: Context<'_>) -> Result<(), Error> {
+    let guild = require_editor(ctx).await?;
+    let questions = ctx.data().store.own_questions(guild).await?;
+    if questions.is_empty() {
+        return Err(user_error(
+            "This server has no question of its own yet. Add one with `/questions add`.",
+        ));
+    }
+    let file = serenity::CreateAttachment::bytes(to_toml(&questions).into_bytes(), render::EXPORT_FILE);
+    ctx.send(
+        poise::CreateReply::default()
+            .content(render::exported(questions.len()))
+            .attachment(file)
+            .ephemeral(true),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Answers a press on an import's Confirm or Cancel: only its importer, still an editor, may
+/// press; the file is checked again against the server's questions as they are now, then
+/// imported once, in one transaction.
+pub async fn import_click(
+    ctx: &serenity::Context,
+    data: &Data,
+    press: &serenity::ComponentInteraction,
+) -> Result<(), Error> {
+    let Some((id, confirm)) = render::parse_import_button(&press.data.custom_id) else {
+        return Ok(());
+    };
+    let private = |text: String| {
+        serenity::CreateInteractionResponse::Message(
+            serenity::CreateInteractionResponseMessage::new()
+                .content(render::truncate(&text, 2000))
+                .ephemeral(true),
+        )
+    };
+    let guild = press.guild_id.map(|g| GuildId(g.get()));
+    let staged = data
+        .store
+        .staged_import(id)
+        .await?
+        .filter(|s| Some(s.guild) == guild);
+    let Some(staged) = staged else {
+        press
+            .create_response(&ctx.http, private(render::IMPORT_GONE.to_owned()))
+            .await?;
+        return Ok(());
+    };
+    if staged.member.0 != press.user.id.get() {
+        press
+            .create_response(&ctx.http, private(render::import_not_yours(staged.member)))
+            .await?;
+        return Ok(());
+    }
+    let settings = data.store.ensure_guild(staged.guild, data.clock.now()).await?;
+    let still_editor = press
+        .member
+        .as_ref()
+        .is_some_and(|m| is_editor(m.permissions, &m.roles, settings.question_editor_role));
+    let text = if staged.outcome.is_some() {
+        render::IMPORT_DONE_ALREADY.to_owned()
+    } else if !still_editor {
+        render::not_an_editor(settings.question_editor_role)
+    } else if !confirm {
+        data.store.cancel_import(id, data.clock.now()).await?;
+        render::IMPORT_CANCELLED.to_owned()
+    } else {
+        let format = FileFormat::of(&staged.file_name).unwrap_or(FileFormat::Toml);
+        match check_import(data, staged.guild, &staged.file_name, format, &staged.body).await {
+            Err(e) => match e.downcast::<super::UserError>() {
+                Ok(sentence) => sentence.0,
+                Err(e) => return Err(e),
+            },
+            Ok(plan) => {
+                let all: Vec<Question> = plan.added.iter().chain(&plan.updated).cloned().collect();
+                let applied = data
+                    .store
+                    .apply_import(id, staged.guild, &all, staged.member, data.clock.now())
+                    .await?;
+                if applied {
+                    render::imported(plan.added.len(), plan.updated.len())
+                } else {
+                    render::IMPORT_DONE_ALREADY.to_owned()
+                }
+            }
+        }
+    };
+    press
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::UpdateMessage(
+                serenity::CreateInteractionResponseMessage::new()
+                    .content(render::truncate(&text, 2000))
+                    .embeds(Vec::new())
+                    .components(Vec::new()),
+            ),
+        )
+        .await?;
     Ok(())
 }
 
