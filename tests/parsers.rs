@@ -584,3 +584,36 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn suggestion_and_import_ids_are_decoded_totally(id in prop_oneof![any::<String>(), "dq:(sg|q:imp):[a-z]{0,3}:[0-9+-]{0,22}(:[a-z]{0,2})?"]) {
+        use dailyq::discord::render::{
+            import_button_id, parse_import_button, parse_suggestion_button, parse_suggestion_form,
+        };
+        if let Some((_, n)) = parse_suggestion_button(&id) {
+            prop_assert!(n > 0);
+        }
+        if let Some((_, n)) = parse_suggestion_form(&id) {
+            prop_assert!(n > 0);
+        }
+        if let Some((n, confirm)) = parse_import_button(&id) {
+            prop_assert!(n > 0);
+            prop_assert_eq!(parse_import_button(&import_button_id(n, confirm)), Some((n, confirm)));
+        }
+    }
+
+    #[test]
+    fn csv_question_files_never_panic_and_name_a_line(text in any::<String>()) {
+        let (questions, errors) = dailyq::bank::import::parse_csv(std::path::Path::new("x.csv"), &text);
+        prop_assert!(!(questions.is_empty() && errors.is_empty()));
+        for e in &errors {
+            prop_assert!(!e.field.is_empty());
+        }
+    }
+
+    #[test]
+    fn suggestion_checks_never_panic(prompt in any::<String>(), answer in any::<String>(), category in any::<String>()) {
+        let _ = dailyq::domain::suggestions::check_suggestion(&prompt, &answer, &category);
+    }
+}

@@ -77,21 +77,6 @@ pub async fn answer_pressed(
     Ok(())
 }
 
-/// The text of the answer input in a submitted modal.
-fn submitted_text(submit: &serenity::ModalInteraction) -> Option<&str> {
-    submit
-        .data
-        .components
-        .iter()
-        .flat_map(|row| &row.components)
-        .find_map(|c| match c {
-            serenity::ActionRowComponent::InputText(input) if input.custom_id == render::ANSWER_INPUT => {
-                input.value.as_deref()
-            }
-            _ => None,
-        })
-}
-
 /// Keeps a submitted answer, sealed, if the round still takes it at Discord's time of the
 /// submission and the text passes the checks; the member gets a private sentence either way,
 /// and nothing is written when it is refused.
@@ -115,7 +100,7 @@ pub async fn answer_submitted(
     };
     let checked = round.and_then(|r| {
         let min = settings.map_or(0, |s| s.min_answer_chars);
-        check_sealed_answer(submitted_text(submit).unwrap_or(""), min).map(|text| (r, text))
+        check_sealed_answer(super::modal_value(submit, render::ANSWER_INPUT), min).map(|text| (r, text))
     });
     let (round, text) = match checked {
         Ok(ok) => ok,

@@ -90,6 +90,16 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         } if submit.data.custom_id.starts_with(render::QUESTION_FORM) => {
             commands::form_submitted(ctx, data, submit).await?
         }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(submit),
+        } if submit.data.custom_id == render::SUGGESTION_FORM => {
+            super::suggestions::submitted(ctx, data, submit).await?
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(submit),
+        } if submit.data.custom_id.starts_with("dq:sg:") => {
+            super::suggestions::review_form_submitted(ctx, data, submit).await?
+        }
         _ => {}
     }
     Ok(())
@@ -108,6 +118,8 @@ async fn on_button(
         show_hints(ctx, data, press).await
     } else if id.starts_with("dq:solo:") {
         commands::solo_click(ctx, data, press).await
+    } else if id.starts_with("dq:sg:") {
+        super::suggestions::review_click(ctx, data, press).await
     } else if id.starts_with("dq:q:imp:") {
         commands::import_click(ctx, data, press).await
     } else if id.starts_with("dq:answer:") {

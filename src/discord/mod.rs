@@ -17,6 +17,7 @@ pub mod rounds;
 pub mod scheduler;
 pub mod seasons;
 pub mod sessions;
+pub mod suggestions;
 
 use crate::bank;
 use crate::clock::{SharedClock, SystemClock};
@@ -58,6 +59,8 @@ pub struct Data {
     pub presence: Arc<guilds::PresenceQueue>,
     /// The count of answers on blind rounds' posts, refreshed once at a time per round.
     pub counts: Arc<blind::LiveCounts>,
+    /// Recent suggestions' interaction tokens, to tell members the outcome where they asked.
+    pub suggesters: Arc<suggestions::Suggesters>,
     /// Members' messages (MESSAGE_CREATE not by a bot) whose handler has finished, for tests
     /// that must know the bot is done with them.
     pub member_messages_handled: Arc<std::sync::atomic::AtomicU64>,
@@ -80,6 +83,7 @@ impl Data {
             guilds: Arc::default(),
             presence: Arc::default(),
             counts: Arc::default(),
+            suggesters: Arc::default(),
             member_messages_handled: Arc::default(),
         }
     }
@@ -119,6 +123,20 @@ impl Data {
 /// knows them) and a random instance id (so two live processes never share one).
 fn lease_owner(shards: ShardRange) -> Arc<str> {
     format!("{shards}:{:016x}", rand::random::<u64>()).into()
+}
+
+/// The value of a submitted modal's text input (empty when the input is missing).
+pub fn modal_value<'a>(submit: &'a serenity::ModalInteraction, input: &str) -> &'a str {
+    submit
+        .data
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|c| match c {
+            serenity::ActionRowComponent::InputText(i) if i.custom_id == input => i.value.as_deref(),
+            _ => None,
+        })
+        .unwrap_or("")
 }
 
 /// The REST client and cache, for code outside a command.

@@ -591,6 +591,290 @@ pub fn imported(added: usize, updated: usize) -> String {
     format!("✅ Imported: {added} new, {updated} replaced. `/questions list` shows them.")
 }
 
+/// The custom id of the `/suggest` form.
+pub const SUGGESTION_FORM: &str = "dq:sg:new";
+/// The rejection form's reason input.
+pub const FORM_REASON: &str = "reason";
+
+/// The `/suggest` form: prompt, an optional answer, category.
+pub fn suggestion_form() -> serenity::CreateModal {
+    use crate::domain::question::{MAX_ANSWER_CHARS, MAX_PROMPT_CHARS};
+    let text = |style, label: &str, id: &str, max: usize, required: bool, hint: &str| {
+        serenity::CreateActionRow::InputText(
+            serenity::CreateInputText::new(style, label, id)
+                .max_length(max as u16)
+                .required(required)
+                .placeholder(hint),
+        )
+    };
+    serenity::CreateModal::new(SUGGESTION_FORM, "Suggest a question").components(vec![
+        text(
+            serenity::InputTextStyle::Paragraph,
+            "Question",
+            FORM_PROMPT,
+            MAX_PROMPT_CHARS,
+            true,
+            "For example, one you were asked in an interview",
+        ),
+        text(
+            serenity::InputTextStyle::Paragraph,
+            "Answer (optional)",
+            FORM_ANSWER,
+            MAX_ANSWER_CHARS,
+            false,
+            "What a strong answer says",
+        ),
+        text(
+            serenity::InputTextStyle::Short,
+            "Category",
+            FORM_CATEGORY,
+            40,
+            true,
+            "For example databases, system-design or onboarding",
+        ),
+    ])
+}
+
+/// The reply when the server takes no suggestions.
+pub const SUGGESTIONS_OFF: &str =
+    "This server takes no question suggestions yet; an admin can turn them on with `/dailyq suggestions`.";
+/// The reply to a suggestion kept for review.
+pub const SUGGESTION_SENT: &str = "Thanks! Your suggestion is waiting for the editors' review; you will be told \
+     what they decide here, or by DM.";
+/// The reply to a press on a suggestion already decided.
+pub const SUGGESTION_DECIDED: &str = "This suggestion was already decided.";
+/// The reply to a press on a suggestion of another server, or gone.
+pub const SUGGESTION_GONE: &str = "This suggestion is not one of this server's.";
+/// The reply to Approve on a suggestion without an answer.
+pub const SUGGESTION_NEEDS_ANSWER: &str =
+    "This suggestion has no answer yet: use **Edit & approve** to write the reference answer.";
+
+/// The reply to a suggestion with bad fields.
+pub fn suggestion_problems(problems: &[String]) -> String {
+    let mut text = String::from("Nothing was sent:\n");
+    for p in problems {
+        text.push_str(&format!("- {p}\n"));
+    }
+    text
+}
+
+/// The reply when the review channel refused the suggestion.
+pub fn suggestion_not_posted(review: ChannelId) -> String {
+    format!(
+        "I could not post your suggestion in the review channel <#{review}> (an admin can run \
+         `/dailyq check` there). Nothing was saved; please try again later."
+    )
+}
+
+/// A suggestion as editors review it, with a warning when it looks like an existing question.
+pub fn suggestion_review(
+    s: &crate::domain::suggestions::Suggestion,
+    duplicate: Option<&(String, f64)>,
+) -> serenity::CreateEmbed {
+    let mut embed = serenity::CreateEmbed::new()
+        .title(format!("Suggestion #{} · {}", s.id, s.category.title()))
+        .description(s.prompt.clone())
+        .field(
+            "Suggested answer",
+            s.answer
+                .as_deref()
+                .map_or_else(|| "(none given)".to_owned(), |a| truncate(a, 1024)),
+            false,
+        )
+        .field("Suggested by", format!("<@{}>", s.member), true);
+    if let Some((label, similarity)) = duplicate {
+        embed = embed.field(
+            "⚠️ Likely duplicate",
+            format!("{:.0}% alike: {label}", similarity * 100.0),
+            true,
+        );
+    }
+    embed.footer(serenity::CreateEmbedFooter::new(format!(
+        "dailyq · suggestion {}",
+        s.id
+    )))
+}
+
+/// What a review button or form does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionAction {
+    /// Approve as it is.
+    Approve,
+    /// Edit, then approve.
+    Edit,
+    /// Reject with a reason.
+    Reject,
+}
+
+/// The review buttons: `dq:sg:a:{id}`, `dq:sg:e:{id}`, `dq:sg:r:{id}`.
+pub fn suggestion_buttons(id: i64) -> Vec<serenity::CreateActionRow> {
+    vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(format!("dq:sg:a:{id}"))
+            .label("Approve")
+            .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(format!("dq:sg:e:{id}"))
+            .label("Edit & approve")
+            .style(serenity::ButtonStyle::Primary),
+        serenity::CreateButton::new(format!("dq:sg:r:{id}"))
+            .label("Reject")
+            .style(serenity::ButtonStyle::Danger),
+    ])]
+}
+
+fn parse_suggestion_id(rest: &str) -> Option<i64> {
+    rest.parse().ok().filter(|i: &i64| *i > 0)
+}
+
+/// Parses a review button id.
+pub fn parse_suggestion_button(id: &str) -> Option<(SuggestionAction, i64)> {
+    let rest = id.strip_prefix("dq:sg:")?;
+    let (action, id) = rest.split_once(':')?;
+    let action = match action {
+        "a" => SuggestionAction::Approve,
+        "e" => SuggestionAction::Edit,
+        "r" => SuggestionAction::Reject,
+        _ => return None,
+    };
+    Some((action, parse_suggestion_id(id)?))
+}
+
+/// Parses a review form's id: `dq:sg:f:{id}` (edit & approve) or `dq:sg:rr:{id}` (reject).
+pub fn parse_suggestion_form(id: &str) -> Option<(SuggestionAction, i64)> {
+    let rest = id.strip_prefix("dq:sg:")?;
+    let (action, id) = rest.split_once(':')?;
+    let action = match action {
+        "f" => SuggestionAction::Edit,
+        "rr" => SuggestionAction::Reject,
+        _ => return None,
+    };
+    Some((action, parse_suggestion_id(id)?))
+}
+
+/// The question form, filled in from a suggestion, for Edit & approve.
+pub fn suggestion_edit_form(
+    id: i64,
+    draft: &crate::domain::question::QuestionDraft,
+) -> serenity::CreateModal {
+    use crate::domain::question::{MAX_ANSWER_CHARS, MAX_PROMPT_CHARS};
+    let input = |style, label: &str, field: &str, max: usize, value: &str| {
+        let mut i = serenity::CreateInputText::new(style, label, field)
+            .max_length(max as u16)
+            .required(true);
+        if !value.is_empty() {
+            i = i.value(value);
+        }
+        serenity::CreateActionRow::InputText(i)
+    };
+    serenity::CreateModal::new(format!("dq:sg:f:{id}"), format!("Approve suggestion #{id}")).components(vec![
+        input(
+            serenity::InputTextStyle::Paragraph,
+            "Prompt",
+            FORM_PROMPT,
+            MAX_PROMPT_CHARS,
+            &draft.prompt,
+        ),
+        input(
+            serenity::InputTextStyle::Paragraph,
+            "Reference answer",
+            FORM_ANSWER,
+            MAX_ANSWER_CHARS,
+            &draft.answer,
+        ),
+        input(
+            serenity::InputTextStyle::Short,
+            "Category",
+            FORM_CATEGORY,
+            40,
+            &draft.category,
+        ),
+        input(
+            serenity::InputTextStyle::Short,
+            "Difficulty",
+            FORM_DIFFICULTY,
+            6,
+            &draft.difficulty,
+        ),
+        input(
+            serenity::InputTextStyle::Short,
+            "Tags",
+            FORM_TAGS,
+            400,
+            &draft.tags.join(", "),
+        ),
+    ])
+}
+
+/// The form asking why a suggestion is rejected.
+pub fn rejection_form(id: i64) -> serenity::CreateModal {
+    serenity::CreateModal::new(format!("dq:sg:rr:{id}"), format!("Reject suggestion #{id}")).components(vec![
+        serenity::CreateActionRow::InputText(
+            serenity::CreateInputText::new(
+                serenity::InputTextStyle::Paragraph,
+                "Reason (the member sees it)",
+                FORM_REASON,
+            )
+            .max_length(crate::domain::suggestions::MAX_REASON_CHARS as u16)
+            .required(true),
+        ),
+    ])
+}
+
+/// The review message once approved.
+pub fn suggestion_approved(
+    s: &crate::domain::suggestions::Suggestion,
+    editor: UserId,
+    slug: &crate::domain::question::QuestionSlug,
+) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new()
+        .title(format!("✅ Suggestion #{} approved as {slug}", s.id))
+        .description(s.prompt.clone())
+        .field("Suggested by", format!("<@{}>", s.member), true)
+        .field("Approved by", format!("<@{editor}>"), true)
+        .footer(serenity::CreateEmbedFooter::new(format!(
+            "dailyq · suggestion {}",
+            s.id
+        )))
+}
+
+/// The review message once rejected.
+pub fn suggestion_rejected(
+    s: &crate::domain::suggestions::Suggestion,
+    editor: UserId,
+    reason: &str,
+) -> serenity::CreateEmbed {
+    serenity::CreateEmbed::new()
+        .title(format!("❌ Suggestion #{} rejected", s.id))
+        .description(s.prompt.clone())
+        .field("Reason", truncate(reason, 1024), false)
+        .field("Suggested by", format!("<@{}>", s.member), true)
+        .field("Rejected by", format!("<@{editor}>"), true)
+        .footer(serenity::CreateEmbedFooter::new(format!(
+            "dailyq · suggestion {}",
+            s.id
+        )))
+}
+
+/// The credit on a question a member suggested, in its post.
+pub fn suggested_by(member: UserId) -> String {
+    format!("💡 suggested by <@{member}>")
+}
+
+/// What the member is told of an approval.
+pub fn told_approved(slug: &crate::domain::question::QuestionSlug) -> String {
+    format!(
+        "🎉 Your suggestion was approved: it is now this server's question **{slug}**, credited to you when it is asked."
+    )
+}
+
+/// What the member is told of a rejection.
+pub fn told_rejected(s: &crate::domain::suggestions::Suggestion, reason: &str) -> String {
+    format!(
+        "Your suggestion #{} was not taken. The editors' reason: {}",
+        s.id,
+        truncate(reason, 1500)
+    )
+}
+
 /// Why a schedule cannot be set up: nothing in its source passes its filter.
 pub fn no_question_for(source: crate::domain::rotation::QuestionSource) -> String {
     use crate::domain::rotation::QuestionSource;

@@ -209,9 +209,17 @@ pub async fn publish(
                         .components(render::question_buttons(round, &question))
                         .nonce(serenity::Nonce::String(round.nonce.clone()))
                         .enforce_nonce(true);
-                    if let Some(role) = ping_role {
-                        post = post.content(format!("<@&{role}>")).allowed_mentions(
-                            serenity::CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role.0)]),
+                    // The role is pinged; a member who suggested the question is credited, not pinged.
+                    let credit = data.store.question_suggested_by(round.question_id).await?;
+                    let content: Vec<String> = ping_role
+                        .map(|role| format!("<@&{role}>"))
+                        .into_iter()
+                        .chain(credit.map(render::suggested_by))
+                        .collect();
+                    if !content.is_empty() {
+                        post = post.content(content.join(" · ")).allowed_mentions(
+                            serenity::CreateAllowedMentions::new()
+                                .roles(ping_role.map(|r| serenity::RoleId::new(r.0))),
                         );
                     }
                     data.store.note_post_attempt(round.id).await?;

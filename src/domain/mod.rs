@@ -16,6 +16,7 @@ pub mod scoring;
 pub mod seasons;
 pub mod shards;
 pub mod streaks;
+pub mod suggestions;
 pub mod text;
 pub mod votes;
 

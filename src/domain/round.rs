@@ -38,6 +38,8 @@ pub struct GuildSettings {
     /// Members with this role may add and edit the server's own questions (besides Manage
     /// Server).
     pub question_editor_role: Option<RoleId>,
+    /// Where member suggestions wait for review (no suggestions without one).
+    pub suggestion_channel: Option<ChannelId>,
 }
 
 /// A channel's daily-question schedule.

@@ -44,6 +44,7 @@ fn settings_from_row(row: &AnyRow) -> Result<GuildSettings> {
         recap_channel: row.try_get::<Option<i64>, _>(11)?.map(|c| ChannelId(unsf(c))),
         champion_role: row.try_get::<Option<i64>, _>(12)?.map(|r| RoleId(unsf(r))),
         question_editor_role: row.try_get::<Option<i64>, _>(13)?.map(|r| RoleId(unsf(r))),
+        suggestion_channel: row.try_get::<Option<i64>, _>(14)?.map(|c| ChannelId(unsf(c))),
     })
 }
 
@@ -119,7 +120,8 @@ impl Store {
     pub async fn guild_settings(&self, guild: GuildId) -> Result<Option<GuildSettings>> {
         let sql = "SELECT guild_id, timezone, points_answer, points_per_voter, points_top_answer, min_answer_chars, rotation_seed,
                           CASE WHEN standings_tz = timezone THEN 1 ELSE 0 END, practice_role_id, practice_on_daily,
-                          season_kind, recap_channel_id, champion_role_id, question_editor_role
+                          season_kind, recap_channel_id, champion_role_id, question_editor_role,
+                          suggestion_channel_id
                    FROM guilds WHERE guild_id = $1";
         let row = sqlx::query(sql)
             .bind(sf(guild.0))
@@ -212,6 +214,23 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("guild"));
         }
+        Ok(())
+    }
+
+    /// Sets (or, with `None`, turns off) the channel where suggestions wait for review.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_suggestion_channel(
+        &self,
+        guild: GuildId,
+        channel: Option<ChannelId>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE guilds SET suggestion_channel_id = $2, updated_at = $3 WHERE guild_id = $1")
+            .bind(sf(guild.0))
+            .bind(channel.map(|c| sf(c.0)))
+            .bind(ms(now))
+            .execute(self.writer()?)
+            .await?;
         Ok(())
     }
 

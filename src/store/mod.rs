@@ -20,6 +20,7 @@ mod scores;
 mod seasons;
 mod standings;
 mod streaks;
+mod suggestions;
 mod votes;
 
 pub use blind::Sealed;

@@ -264,54 +264,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(i64, QuestionSlug)> {
         let mut tx = self.begin_write().await?;
-        let count: i64 = sqlx::query("SELECT COUNT(*) FROM questions WHERE owner_guild_id = $1")
-            .bind(sf(guild.0))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        let mut n = count + 1;
-        loop {
-            let slug = QuestionSlug::parse(&format!("own-{n}")).map_err(corrupt("questions"))?;
-            // Ids are unique per owner; an own id never shadows a shipped one either.
-            let taken = sqlx::query("SELECT 1 FROM questions WHERE slug = $1 AND owner_guild_id IN (0, $2)")
-                .bind(slug.as_str())
-                .bind(sf(guild.0))
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            if taken {
-                n += 1;
-                continue;
-            }
-            let stored = Question {
-                slug: slug.clone(),
-                ..q.clone()
-            };
-            let row = sqlx::query(
-                "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
-                     follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, suggested_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14)
-                 RETURNING id",
-            )
-            .bind(sf(guild.0))
-            .bind(slug.as_str())
-            .bind(stored.category.as_str())
-            .bind(stored.difficulty.as_str())
-            .bind(&stored.prompt)
-            .bind(&stored.answer)
-            .bind(list(&stored.tags))
-            .bind(list(&stored.hints))
-            .bind(list(&stored.follow_ups))
-            .bind(list(&stored.sources))
-            .bind(content_hash(&stored))
-            .bind(ms(now))
-            .bind(sf(author.0))
-            .bind(suggested_by.map(|m| sf(m.0)))
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            return Ok((row.try_get(0)?, slug));
-        }
+        let added = insert_own_question(&mut tx, guild, q, author, suggested_by, now).await?;
+        tx.commit().await?;
+        Ok(added)
     }
 
     /// Replaces the content of one of the guild's own questions (found by `q.slug`); past rounds
@@ -563,5 +518,64 @@ impl Store {
         rows.iter()
             .map(|r| Category::parse(&r.try_get::<String, _>(0)?).map_err(corrupt("questions")))
             .collect()
+    }
+}
+
+/// Inserts a question of the guild's own under the next free id `own-N` (never one the shipped
+/// bank uses), inside the caller's transaction.
+pub(super) async fn insert_own_question(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    guild: GuildId,
+    q: &Question,
+    author: UserId,
+    suggested_by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<(i64, QuestionSlug)> {
+    let count: i64 = sqlx::query("SELECT COUNT(*) FROM questions WHERE owner_guild_id = $1")
+        .bind(sf(guild.0))
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    let mut n = count + 1;
+    loop {
+        let slug = QuestionSlug::parse(&format!("own-{n}")).map_err(corrupt("questions"))?;
+        // Ids are unique per owner; an own id never shadows a shipped one either.
+        let taken = sqlx::query("SELECT 1 FROM questions WHERE slug = $1 AND owner_guild_id IN (0, $2)")
+            .bind(slug.as_str())
+            .bind(sf(guild.0))
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
+        if taken {
+            n += 1;
+            continue;
+        }
+        let stored = Question {
+            slug: slug.clone(),
+            ..q.clone()
+        };
+        let row = sqlx::query(
+            "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
+                 follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, suggested_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14)
+             RETURNING id",
+        )
+        .bind(sf(guild.0))
+        .bind(slug.as_str())
+        .bind(stored.category.as_str())
+        .bind(stored.difficulty.as_str())
+        .bind(&stored.prompt)
+        .bind(&stored.answer)
+        .bind(list(&stored.tags))
+        .bind(list(&stored.hints))
+        .bind(list(&stored.follow_ups))
+        .bind(list(&stored.sources))
+        .bind(content_hash(&stored))
+        .bind(ms(now))
+        .bind(sf(author.0))
+        .bind(suggested_by.map(|m| sf(m.0)))
+        .fetch_one(&mut **tx)
+        .await?;
+        return Ok((row.try_get(0)?, slug));
     }
 }

@@ -23,6 +23,7 @@ mod seasons;
 mod sessions;
 mod setup;
 mod shards;
+mod suggestions;
 
 /// Generates, for each named `async fn(&mut App)`, one test per backend.
 #[macro_export]

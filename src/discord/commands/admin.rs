@@ -82,6 +82,7 @@ impl From<SourceChoice> for QuestionSource {
         "scoring",
         "practice_role",
         "question_editors",
+        "suggestions",
         "pairing",
         "season",
         "points",
@@ -856,6 +857,45 @@ fn chosen_role(
         (None, Some(true)) => None,
         (None, _) => current,
     })
+}
+
+/// Choose where member suggestions wait for review, or turn them off
+#[poise::command(slash_command, guild_only)]
+pub async fn suggestions(
+    ctx: Context<'_>,
+    #[description = "The channel where editors review suggestions"]
+    #[channel_types("Text")]
+    channel: Option<serenity::GuildChannel>,
+    #[description = "Turn suggestions off (waiting ones stay in the channel)"] off: Option<bool>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let data = ctx.data();
+    let now = data.clock.now();
+    let text = match (channel, off) {
+        (Some(_), Some(true)) => return Err(user_error("Give a channel or `off:true`, not both.")),
+        (Some(c), _) => {
+            let channel = usable_channel(ctx, &c)?;
+            data.store
+                .set_suggestion_channel(guild, Some(channel), now)
+                .await?;
+            format!(
+                "Members can suggest questions with `/suggest`; editors review them in <#{channel}>. \
+                 Make sure members cannot see that channel if suggestions should stay private."
+            )
+        }
+        (None, Some(true)) => {
+            data.store.set_suggestion_channel(guild, None, now).await?;
+            "Suggestions are off.".to_owned()
+        }
+        (None, _) => match data.store.ensure_guild(guild, now).await?.suggestion_channel {
+            Some(c) => format!("Suggestions wait for review in <#{c}>."),
+            None => {
+                "Suggestions are off. Turn them on with `/dailyq suggestions channel:#review`.".to_owned()
+            }
+        },
+    };
+    say_private(ctx, text).await
 }
 
 /// Show or set who may add and edit this server's own questions besides Manage Server

@@ -13,7 +13,7 @@ use poise::serenity_prelude as serenity;
 
 pub use board::leaderboard_page;
 pub use practice::solo_click;
-pub use questions::{form_submitted, import_click};
+pub use questions::{form_submitted, import_click, is_editor};
 
 /// The poise context of dailyq's commands.
 pub type Context<'a> = poise::Context<'a, Data, Error>;
@@ -28,6 +28,25 @@ pub fn user_error(message: impl Into<String>) -> Error {
     UserError(message.into()).into()
 }
 
+/// Answers a command with a form (a modal), as its first and only response.
+pub(crate) async fn open_modal(ctx: Context<'_>, modal: serenity::CreateModal) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else {
+        return Err(user_error("Use the slash command: it opens a form."));
+    };
+    app.interaction
+        .create_response(ctx.http(), serenity::CreateInteractionResponse::Modal(modal))
+        .await?;
+    app.has_sent_initial_response
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
+/// Suggest a question for this server (the editors review it)
+#[poise::command(slash_command, guild_only)]
+pub async fn suggest(ctx: Context<'_>) -> Result<(), Error> {
+    super::suggestions::open_form(ctx).await
+}
+
 /// Every command dailyq registers.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
     vec![
@@ -37,6 +56,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         practice::practice(),
         pair::pair(),
         questions::questions(),
+        suggest(),
         help(),
     ]
 }
@@ -192,9 +212,9 @@ Points: answering, each member who upvoted you, and the most-upvoted answer. \
 `/leaderboard` shows the standings, `/stats` your record and streak. \
 `/practice start` runs a practice session in a channel (questions back to back, a scoreboard at the end; \
 `/practice next` and `/practice stop` steer it); `/practice solo` gives you a question of your own, with hints, its answer and a review queue; \
-`/pair join` puts you in the next mock-interview pairing.\n\
+`/pair join` puts you in the next mock-interview pairing; `/suggest` proposes a question to the server's editors.\n\
 **Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days (`blind:true` hides answers until the deadline; `source:` picks the shipped bank, this server's questions or both); \
-`/questions add`, `edit`, `retire`, `show` and `list` manage this server's own questions (`question-editors` names who else may); \
+`/questions add`, `edit`, `retire`, `show`, `list`, `import` and `export` manage this server's own questions (`question-editors` names who else may; `suggestions` picks where members' `/suggest` ideas are reviewed); \
 `/dailyq status`, `post`, `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), `pairing` (when members are paired for mock interviews), `season` (seasons, recaps, a champion role), \
 `points`, `points-log` and `disqualify` (corrections, kept in the ledger), and `check` (permission diagnostics).";
 

@@ -25,7 +25,7 @@ pub async fn questions(_ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Whether a member may edit the server's questions: Manage Server, or the editor role.
-pub(crate) fn is_editor(
+pub fn is_editor(
     permissions: Option<serenity::Permissions>,
     roles: &[serenity::RoleId],
     editor: Option<RoleId>,
@@ -53,24 +53,11 @@ async fn require_editor(ctx: Context<'_>) -> Result<GuildId, Error> {
     }
 }
 
-/// Answers the command with a form (a modal), as its first and only response.
-async fn open_form(ctx: Context<'_>, modal: serenity::CreateModal) -> Result<(), Error> {
-    let poise::Context::Application(app) = ctx else {
-        return Err(user_error("Use the slash command: it opens a form."));
-    };
-    app.interaction
-        .create_response(ctx.http(), serenity::CreateInteractionResponse::Modal(modal))
-        .await?;
-    app.has_sent_initial_response
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    Ok(())
-}
-
 /// Add a question of this server's own (opens a form)
 #[poise::command(slash_command, guild_only)]
 pub async fn add(ctx: Context<'_>) -> Result<(), Error> {
     require_editor(ctx).await?;
-    open_form(ctx, render::question_form(None)).await
+    super::open_modal(ctx, render::question_form(None)).await
 }
 
 /// Change one of this server's own questions (opens a form)
@@ -82,7 +69,7 @@ pub async fn edit(
     let guild = require_editor(ctx).await?;
     let found = ctx.data().store.guild_question(guild, &id).await?;
     match found {
-        Some(q) if q.own => open_form(ctx, render::question_form(Some(&q.question))).await,
+        Some(q) if q.own => super::open_modal(ctx, render::question_form(Some(&q.question))).await,
         Some(_) => Err(user_error(render::shipped_not_editable(&id))),
         None => Err(user_error(render::unknown_question(&id))),
     }
@@ -358,20 +345,6 @@ fn form_kind(custom_id: &str) -> Option<FormKind> {
     }
 }
 
-/// The value of a form's text input.
-fn field<'a>(submit: &'a serenity::ModalInteraction, id: &str) -> &'a str {
-    submit
-        .data
-        .components
-        .iter()
-        .flat_map(|row| &row.components)
-        .find_map(|c| match c {
-            serenity::ActionRowComponent::InputText(input) if input.custom_id == id => input.value.as_deref(),
-            _ => None,
-        })
-        .unwrap_or("")
-}
-
 /// Handles a submitted question form: checks the member again, checks every field like the
 /// question files, refuses a prompt the server already has, and adds or updates the question in
 /// one write. The member gets a private sentence either way.
@@ -433,11 +406,11 @@ async fn handle_form(
         id: existing
             .as_ref()
             .map_or_else(|| "own-0".to_owned(), |q| q.slug.to_string()),
-        category: field(submit, render::FORM_CATEGORY).to_owned(),
-        difficulty: field(submit, render::FORM_DIFFICULTY).to_owned(),
-        tags: split_commas(field(submit, render::FORM_TAGS)),
-        prompt: field(submit, render::FORM_PROMPT).to_owned(),
-        answer: field(submit, render::FORM_ANSWER).to_owned(),
+        category: crate::discord::modal_value(submit, render::FORM_CATEGORY).to_owned(),
+        difficulty: crate::discord::modal_value(submit, render::FORM_DIFFICULTY).to_owned(),
+        tags: split_commas(crate::discord::modal_value(submit, render::FORM_TAGS)),
+        prompt: crate::discord::modal_value(submit, render::FORM_PROMPT).to_owned(),
+        answer: crate::discord::modal_value(submit, render::FORM_ANSWER).to_owned(),
         hints: existing.as_ref().map(|q| q.hints.clone()).unwrap_or_default(),
         follow_ups: existing
             .as_ref()
