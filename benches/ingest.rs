@@ -63,6 +63,7 @@ async fn prepared_store(
                 kind: dailyq::domain::round::RoundKind::Daily,
                 remind_at: None,
                 answers_close_at: None,
+                queued: None,
                 guild_id: guild,
                 channel_id: ChannelId(fake.channel("dailyq")),
                 question_id: 1,

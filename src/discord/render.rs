@@ -591,6 +591,19 @@ pub fn imported(added: usize, updated: usize) -> String {
     format!("✅ Imported: {added} new, {updated} replaced. `/questions list` shows them.")
 }
 
+/// A channel's queue, in order.
+pub fn queue_list(channel: ChannelId, queue: &[crate::store::Queued]) -> String {
+    if queue.is_empty() {
+        return format!("The queue of <#{channel}> is empty: its questions come from rotation.");
+    }
+    let mut text = format!("Next in <#{channel}>, before rotation:\n");
+    for (i, q) in queue.iter().enumerate() {
+        let prompt = q.prompt.split_whitespace().collect::<Vec<_>>().join(" ");
+        text.push_str(&format!("{}. `{}` — {}\n", i + 1, q.slug, truncate(&prompt, 120)));
+    }
+    truncate(&text, 2000)
+}
+
 /// The custom id of the `/suggest` form.
 pub const SUGGESTION_FORM: &str = "dq:sg:new";
 /// The rejection form's reason input.

@@ -133,12 +133,24 @@ pub async fn start(discord: &Discord, data: &Data, request: &RoundRequest) -> an
         return Ok(StartOutcome::AlreadyExists(existing));
     }
     let settings = data.store.ensure_guild(request.guild_id, now).await?;
-    let candidates = data
-        .store
-        .rotation_candidates(request.guild_id, request.source)
-        .await?;
-    let Some(question_id) = pick_next(&candidates, &request.filter, settings.rotation_seed) else {
-        return Ok(StartOutcome::NoQuestion);
+    // A channel's queue comes before rotation (daily questions only: a practice session draws
+    // from its own filter).
+    let queued = match request.kind {
+        RoundKind::Daily => data.store.queue(request.channel_id).await?.into_iter().next(),
+        RoundKind::Practice { .. } => None,
+    };
+    let question_id = match &queued {
+        Some(entry) => entry.question,
+        None => {
+            let candidates = data
+                .store
+                .rotation_candidates(request.guild_id, request.source)
+                .await?;
+            let Some(question_id) = pick_next(&candidates, &request.filter, settings.rotation_seed) else {
+                return Ok(StartOutcome::NoQuestion);
+            };
+            question_id
+        }
     };
     let new = NewRound {
         guild_id: request.guild_id,
@@ -154,6 +166,7 @@ pub async fn start(discord: &Discord, data: &Data, request: &RoundRequest) -> an
             .map(|d| request.answers_close_at.unwrap_or(request.closes_at) - d)
             .filter(|at| *at > now),
         answers_close_at: request.answers_close_at,
+        queued: queued.map(|q| q.id),
     };
     let Some(round) = data.store.claim_round(&new, now).await? else {
         let existing = data

@@ -90,6 +90,8 @@ pub struct NewRound {
     pub remind_at: Option<DateTime<Utc>>,
     /// A blind round's answer deadline (`closes_at` is then the end of its vote phase).
     pub answers_close_at: Option<DateTime<Utc>>,
+    /// The queue entry the question comes from, removed when the round is claimed.
+    pub queued: Option<i64>,
 }
 
 impl Store {
@@ -125,6 +127,12 @@ impl Store {
         .bind(new.answers_close_at.map(ms))
         .fetch_optional(&mut *tx)
         .await?;
+        if let (Some(_), Some(entry)) = (&row, new.queued) {
+            sqlx::query("DELETE FROM question_queue WHERE id = $1")
+                .bind(entry)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         match row {
             Some(row) => Ok(Some(self.round(row.try_get(0)?).await?)),

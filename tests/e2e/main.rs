@@ -16,6 +16,7 @@ mod pairing;
 mod practice;
 mod proxy;
 mod questions;
+mod queue;
 mod recovery;
 mod reminders;
 mod round;

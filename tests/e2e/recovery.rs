@@ -80,6 +80,7 @@ async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut Ap
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,
         answers_close_at: None,
+        queued: None,
         guild_id: guild,
         channel_id: ChannelId(channel),
         question_id: question,

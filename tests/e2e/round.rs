@@ -196,6 +196,7 @@ async fn twelve_members_with_points(app: &App) -> u64 {
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,
         answers_close_at: None,
+        queued: None,
         guild_id: guild,
         channel_id: ChannelId(channel),
         question_id: question,

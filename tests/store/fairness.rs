@@ -44,6 +44,7 @@ async fn a_sunday_round_revealed_on_monday_counts_in_its_own_week(store: &Store)
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,
         answers_close_at: None,
+        queued: None,
         scheduled_date: NaiveDate::from_ymd_opt(2026, 6, 14).unwrap(),
         opens_at: sunday,
         closes_at: sunday + Duration::hours(3),

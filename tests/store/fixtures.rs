@@ -66,6 +66,7 @@ pub fn new_round(question_id: i64, day: u32) -> NewRound {
         kind: dailyq::domain::round::RoundKind::Daily,
         remind_at: None,
         answers_close_at: None,
+        queued: None,
         guild_id: GUILD,
         channel_id: CHANNEL,
         question_id,

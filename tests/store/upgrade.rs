@@ -80,6 +80,7 @@ async fn a_database_from_before_practice_sessions_keeps_its_rounds_answers_votes
         closes_at: round.closes_at + chrono::Duration::hours(1),
         remind_at: None,
         answers_close_at: None,
+        queued: None,
     };
     let tomorrow = day.succ_opt().unwrap();
     let daily = store

@@ -82,6 +82,7 @@ impl From<SourceChoice> for QuestionSource {
         "scoring",
         "practice_role",
         "question_editors",
+        "queue",
         "suggestions",
         "pairing",
         "season",
@@ -311,10 +312,26 @@ pub async fn post(
     #[description = "Channel (default: this one)"]
     #[channel_types("Text", "News")]
     channel: Option<serenity::GuildChannel>,
+    #[description = "This question (its id), instead of the next one"] question: Option<String>,
 ) -> Result<(), Error> {
     require_admin(ctx).await?;
     let channel = target_channel(ctx, channel.as_ref())?;
     let schedule = existing_schedule(ctx, channel).await?;
+    if let Some(id) = question {
+        // The chosen question goes first in the queue, which the post draws from.
+        let key = queueable(ctx, &id).await?;
+        ctx.data()
+            .store
+            .queue_question(
+                schedule.guild_id,
+                channel,
+                key,
+                UserId(ctx.author().id.get()),
+                true,
+                ctx.data().clock.now(),
+            )
+            .await?;
+    }
     ctx.defer_ephemeral().await?;
     let text = match rounds::start_round(&discord(ctx), ctx.data(), &schedule, None).await {
         Ok(StartOutcome::Posted(r)) => format!(
@@ -327,7 +344,8 @@ pub async fn post(
         ),
         Ok(StartOutcome::AlreadyExists(r)) => {
             format!(
-                "Today's question in <#{channel}> is already posted (question #{}).",
+                "Today's question in <#{channel}> is already posted (question #{}); anything you chose is \
+                 first in the queue for the next post.",
                 r.number
             )
         }
@@ -341,6 +359,102 @@ pub async fn post(
     };
     ctx.data().wake.notify_one();
     say_private(ctx, text).await
+}
+
+/// The key of a question an admin may queue: one of this server's or a shipped one, live.
+async fn queueable(ctx: Context<'_>, id: &str) -> Result<i64, Error> {
+    let guild = guild(ctx)?;
+    match ctx.data().store.guild_question(guild, id).await? {
+        Some(q) if !q.retired => Ok(q.key),
+        Some(q) => Err(user_error(format!(
+            "**{}** is retired; bring it back with `/questions import` or pick another.",
+            q.question.slug
+        ))),
+        None => Err(user_error(render::unknown_question(id))),
+    }
+}
+
+/// A channel's queue: questions chosen to come next, ahead of rotation
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("queue_add", "queue_list", "queue_clear"),
+    subcommand_required
+)]
+pub async fn queue(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Put a question in a channel's queue (it comes before rotation)
+#[poise::command(slash_command, guild_only, rename = "add")]
+pub async fn queue_add(
+    ctx: Context<'_>,
+    #[description = "The question's id (see /questions list)"] id: String,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let channel = target_channel(ctx, channel.as_ref())?;
+    let schedule = existing_schedule(ctx, channel).await?;
+    let key = queueable(ctx, &id).await?;
+    let data = ctx.data();
+    let place = data
+        .store
+        .queue_question(
+            schedule.guild_id,
+            channel,
+            key,
+            UserId(ctx.author().id.get()),
+            false,
+            data.clock.now(),
+        )
+        .await?;
+    say_private(
+        ctx,
+        format!(
+            "Queued **{}** in <#{channel}>: number {place} in line, before rotation.",
+            id.trim()
+        ),
+    )
+    .await
+}
+
+/// Show a channel's queue
+#[poise::command(slash_command, guild_only, rename = "list")]
+pub async fn queue_list(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let channel = target_channel(ctx, channel.as_ref())?;
+    existing_schedule(ctx, channel).await?;
+    let queue = ctx.data().store.queue(channel).await?;
+    say_private(ctx, render::queue_list(channel, &queue)).await
+}
+
+/// Empty a channel's queue (rotation takes over)
+#[poise::command(slash_command, guild_only, rename = "clear")]
+pub async fn queue_clear(
+    ctx: Context<'_>,
+    #[description = "Channel (default: this one)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let channel = target_channel(ctx, channel.as_ref())?;
+    existing_schedule(ctx, channel).await?;
+    let removed = ctx.data().store.clear_queue(channel).await?;
+    say_private(
+        ctx,
+        format!(
+            "Cleared the queue of <#{channel}> ({removed} question{}); rotation takes over.",
+            if removed == 1 { "" } else { "s" }
+        ),
+    )
+    .await
 }
 
 /// Discord's JSON error codes that mean the bot lacks a permission or access in a channel.

@@ -1,0 +1,12 @@
+-- A channel's queue: questions an admin chose to come next, ahead of rotation, lowest priority
+-- first. Claiming a round from the queue deletes its entry in the same transaction.
+CREATE TABLE question_queue (
+    id           BIGSERIAL PRIMARY KEY,
+    channel_id   BIGINT NOT NULL,
+    guild_id     BIGINT NOT NULL,
+    question_id  BIGINT NOT NULL REFERENCES questions (id),
+    priority     BIGINT NOT NULL,
+    added_by     BIGINT NOT NULL,
+    added_at     BIGINT NOT NULL
+);
+CREATE INDEX question_queue_next ON question_queue (channel_id, priority, id);

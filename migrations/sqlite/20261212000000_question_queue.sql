@@ -1,0 +1,12 @@
+-- A channel's queue: questions an admin chose to come next, ahead of rotation, lowest priority
+-- first. Claiming a round from the queue deletes its entry in the same transaction.
+CREATE TABLE question_queue (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel_id   INTEGER NOT NULL,
+    guild_id     INTEGER NOT NULL,
+    question_id  INTEGER NOT NULL REFERENCES questions (id),
+    priority     INTEGER NOT NULL,
+    added_by     INTEGER NOT NULL,
+    added_at     INTEGER NOT NULL
+);
+CREATE INDEX question_queue_next ON question_queue (channel_id, priority, id);
