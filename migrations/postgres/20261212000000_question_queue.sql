@@ -10,3 +10,6 @@ CREATE TABLE question_queue (
     added_at     BIGINT NOT NULL
 );
 CREATE INDEX question_queue_next ON question_queue (channel_id, priority, id);
+-- A series: a question may follow another (by id, in its own bank or the shipped one); rotation
+-- asks it only a few rounds after that one.
+ALTER TABLE questions ADD COLUMN follows TEXT;

@@ -3,7 +3,7 @@
 //! reads it back).
 //!
 //! CSV: a header row naming the columns (any order) `id, category, difficulty, tags, prompt,
-//! answer`, and optionally `hints, follow_ups, sources`; one question per row. A list cell holds
+//! answer`, and optionally `hints, follow_ups, sources, follows`; one question per row. A list cell holds
 //! one entry per line (a line break inside a quoted cell); `tags` may also be comma-separated.
 
 use super::{BankError, BankQuestion, content_hash, parse_file};
@@ -19,7 +19,7 @@ pub const MAX_IMPORT_QUESTIONS: usize = 500;
 pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
 
 /// The columns a CSV file may have, the first six required.
-pub const CSV_COLUMNS: [&str; 9] = [
+pub const CSV_COLUMNS: [&str; 10] = [
     "id",
     "category",
     "difficulty",
@@ -29,6 +29,7 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "hints",
     "follow_ups",
     "sources",
+    "follows",
 ];
 
 /// The formats an import reads, by file name.
@@ -147,6 +148,7 @@ pub fn parse_csv(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>)
             hints: list_cell(cell("hints")),
             follow_ups: list_cell(cell("follow_ups")),
             sources: list_cell(cell("sources")),
+            follows: cell("follows").to_owned(),
         };
         match draft.check() {
             Ok(question) => {
@@ -223,6 +225,23 @@ pub fn plan_import(
         updated: Vec::new(),
         counts: BTreeMap::new(),
     };
+    let known: HashSet<&str> = questions
+        .iter()
+        .map(|q| q.question.slug.as_str())
+        .chain(own.iter().map(|(s, _)| s.as_str()))
+        .chain(shipped.iter().map(String::as_str))
+        .collect();
+    for q in &questions {
+        if let Some(base) = &q.question.follows
+            && !known.contains(base.as_str())
+        {
+            errors.push(err(
+                q,
+                "follows",
+                format!("`{base}` is neither in the file nor one of this server's or the shipped questions"),
+            ));
+        }
+    }
     for q in &questions {
         let id = q.question.slug.as_str();
         if shipped.contains(id) {
@@ -286,6 +305,8 @@ struct ExportQuestion<'a> {
     follow_ups: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     sources: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    follows: Option<&'a str>,
 }
 
 /// The questions as a file in the shipped TOML format.
@@ -303,6 +324,7 @@ pub fn to_toml(questions: &[Question]) -> String {
                 hints: &q.hints,
                 follow_ups: &q.follow_ups,
                 sources: &q.sources,
+                follows: q.follows.as_ref().map(QuestionSlug::as_str),
             })
             .collect(),
     };
@@ -374,6 +396,31 @@ mod tests {
         )];
         let errors = plan_import(qs, &same, &HashSet::new()).unwrap_err();
         assert!(errors[0].message.contains("own-1"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_series_names_a_known_question_and_survives_an_export() {
+        let csv = "id,category,difficulty,tags,prompt,answer,follows\n\
+            on-base,onboarding,easy,x,What is a deploy?,A release.,\n\
+            on-deep,onboarding,hard,x,How is one rolled back?,With the runbook.,on-base\n\
+            on-lost,onboarding,hard,x,And then?,Then more.,nowhere\n\
+            on-self,onboarding,hard,x,Itself?,No.,on-self\n";
+        let (qs, errors) = parse_csv(Path::new("x.csv"), csv);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].line, errors[0].field.as_str()), (5, "follows"));
+        let plan_errors = plan_import(qs.clone(), &[], &HashSet::new()).unwrap_err();
+        assert_eq!(plan_errors.len(), 1);
+        assert!(plan_errors[0].message.contains("nowhere") && plan_errors[0].line == 4);
+        let ok: Vec<BankQuestion> = qs.into_iter().take(2).collect();
+        let plan = plan_import(ok.clone(), &[], &HashSet::new()).unwrap();
+        assert_eq!(
+            plan.added[1].follows.as_ref().map(|f| f.as_str()),
+            Some("on-base")
+        );
+        let text = to_toml(&plan.added);
+        let (back, errors) = parse_file(Path::new("x.toml"), &text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(back[1].question.follows, plan.added[1].follows);
     }
 
     #[test]

@@ -92,7 +92,7 @@ fn field_name(key: &str) -> String {
     shorten(&one_line, MAX_FIELD_CHARS)
 }
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 10] = [
     "id",
     "category",
     "difficulty",
@@ -102,6 +102,7 @@ const FIELDS: [&str; 9] = [
     "hints",
     "follow_ups",
     "sources",
+    "follows",
 ];
 
 /// Loads every `*.toml` file below `dir`, sorted by path. Errors if any file has any problem.
@@ -156,6 +157,19 @@ pub fn load_dir(dir: &Path) -> Result<Vec<BankQuestion>, BankErrors> {
                 ),
             });
             first_seen.insert(prev.question.slug.as_str(), prev);
+        }
+    }
+    // A series names a question of the same bank.
+    for q in &questions {
+        if let Some(base) = &q.question.follows
+            && !first_seen.contains_key(base.as_str())
+        {
+            errors.push(BankError {
+                file: q.file.clone(),
+                line: q.line,
+                field: "follows".into(),
+                message: format!("`{base}` is not an id of the bank; a series follows one of its questions"),
+            });
         }
     }
     if errors.is_empty() {
@@ -445,6 +459,15 @@ impl<'a, 'i> FieldReader<'a, 'i> {
         let hints = self.list("hints", false, 5, MAX_HINT_CHARS);
         let follow_ups = self.list("follow_ups", false, 5, MAX_LINE_CHARS);
         let sources = self.list("sources", false, 10, MAX_LINE_CHARS);
+        let follows = match self.string("follows", false) {
+            None => Some(None),
+            Some((s, line)) => {
+                let id = slug.as_ref().map_or(String::new(), |s| s.to_string());
+                crate::domain::question::check_follows(&s, &id)
+                    .map_err(|m| self.fail(line, "follows", m))
+                    .ok()
+            }
+        };
         let question = Question {
             slug: slug?,
             category: category?,
@@ -455,6 +478,7 @@ impl<'a, 'i> FieldReader<'a, 'i> {
             hints: hints?,
             follow_ups: follow_ups?,
             sources: sources?,
+            follows: follows?,
         };
         // Each field fits on its own; now the messages it becomes must fit Discord too.
         let problems = limits::size_problems(&question);
@@ -486,6 +510,11 @@ pub fn content_hash(q: &Question) -> String {
         for item in list {
             field(item);
         }
+    }
+    // Only a series adds to the hash, so questions without one keep their earlier hashes.
+    if let Some(base) = &q.follows {
+        field("follows");
+        field(base.as_str());
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

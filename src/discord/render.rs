@@ -231,8 +231,9 @@ pub const FORM_DIFFICULTY: &str = "difficulty";
 /// The form's tags input.
 pub const FORM_TAGS: &str = "tags";
 
-/// The form that adds a question (`None`) or edits one, prefilled.
-pub fn question_form(q: Option<&Question>) -> serenity::CreateModal {
+/// The form that adds a question (`None`) or edits one, prefilled; `follows` is the series the
+/// command named (`Some(None)`: none).
+pub fn question_form(q: Option<&Question>, follows: Option<&Option<String>>) -> serenity::CreateModal {
     use crate::domain::question::{MAX_ANSWER_CHARS, MAX_PROMPT_CHARS};
     let input = |style, label: &str, id: &str, max: usize, value: Option<String>, hint: &str| {
         let mut i = serenity::CreateInputText::new(style, label, id)
@@ -244,13 +245,19 @@ pub fn question_form(q: Option<&Question>) -> serenity::CreateModal {
         }
         serenity::CreateActionRow::InputText(i)
     };
-    let (custom_id, title) = match q {
+    let (mut custom_id, title) = match q {
         None => (QUESTION_FORM.to_owned(), "Add a question".to_owned()),
         Some(q) => (
             format!("{QUESTION_FORM}:{}", q.slug),
             truncate(&format!("Edit {}", q.slug), 45),
         ),
     };
+    // The series a command named travels with the form (ids are at most 64 characters).
+    match follows {
+        Some(Some(base)) => custom_id.push_str(&format!(">{base}")),
+        Some(None) => custom_id.push_str(">-"),
+        None => {}
+    }
     serenity::CreateModal::new(custom_id, title).components(vec![
         input(
             serenity::InputTextStyle::Paragraph,
@@ -2444,6 +2451,7 @@ mod tests {
             hints: vec![],
             follow_ups: vec![],
             sources: vec![],
+            follows: None,
         };
         let round = Round {
             id: 1,

@@ -368,6 +368,7 @@ mod tests {
             hints: vec![],
             follow_ups: follow_ups.into_iter().map(|n| "f".repeat(n)).collect(),
             sources: sources.into_iter().map(|n| "s".repeat(n)).collect(),
+            follows: None,
         }
     }
 

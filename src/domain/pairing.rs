@@ -413,6 +413,7 @@ mod tests {
             category: Category::parse(category).unwrap(),
             difficulty,
             times_asked: 0,
+            series: Default::default(),
         }
     }
 
@@ -448,6 +449,7 @@ mod tests {
             category: c.category,
             difficulty: c.difficulty,
             times_asked: c.times_asked,
+            series: c.series,
         };
         let bank = vec![
             keyed(10, candidate(1, "databases", Difficulty::Easy)),

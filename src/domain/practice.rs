@@ -345,6 +345,7 @@ mod tests {
             category: Category::parse(category).unwrap(),
             difficulty: Difficulty::Easy,
             times_asked: practised,
+            series: Default::default(),
         }
     }
 

@@ -171,6 +171,9 @@ pub struct Question {
     pub follow_ups: Vec<String>,
     /// References for further reading.
     pub sources: Vec<String>,
+    /// The question this one goes deeper into (a series): rotation asks it only a few rounds
+    /// after that one, never before.
+    pub follows: Option<QuestionSlug>,
 }
 
 /// Longest prompt that fits the question embed next to its other fields.
@@ -290,6 +293,8 @@ pub struct QuestionDraft {
     pub follow_ups: Vec<String>,
     /// Sources.
     pub sources: Vec<String>,
+    /// The id of the question this one follows in a series (empty: none).
+    pub follows: String,
 }
 
 impl QuestionDraft {
@@ -305,6 +310,7 @@ impl QuestionDraft {
             hints: q.hints.clone(),
             follow_ups: q.follow_ups.clone(),
             sources: q.sources.clone(),
+            follows: q.follows.as_ref().map(|f| f.to_string()).unwrap_or_default(),
         }
     }
 
@@ -325,6 +331,7 @@ impl QuestionDraft {
         let hints = keep(p, "hints", check_list(&self.hints, 5, MAX_HINT_CHARS));
         let follow_ups = keep(p, "follow_ups", check_list(&self.follow_ups, 5, MAX_LINE_CHARS));
         let sources = keep(p, "sources", check_list(&self.sources, 10, MAX_LINE_CHARS));
+        let follows = keep(p, "follows", check_follows(&self.follows, self.id.trim()));
         let question = (|| {
             Some(Question {
                 slug: slug?,
@@ -336,6 +343,7 @@ impl QuestionDraft {
                 hints: hints?,
                 follow_ups: follow_ups?,
                 sources: sources?,
+                follows: follows?,
             })
         })();
         match question {
@@ -355,6 +363,19 @@ impl QuestionDraft {
             None => Err(problems),
         }
     }
+}
+
+/// Checks a `follows` field: empty (no series), or the id of another question.
+pub fn check_follows(follows: &str, id: &str) -> Result<Option<QuestionSlug>, String> {
+    let follows = follows.trim();
+    if follows.is_empty() {
+        return Ok(None);
+    }
+    let slug = QuestionSlug::parse(follows)?;
+    if slug.as_str() == id {
+        return Err("names the question itself; a question follows another one".to_owned());
+    }
+    Ok(Some(slug))
 }
 
 /// Splits a comma-separated field ("a, b,c") into trimmed entries (none for a blank field).

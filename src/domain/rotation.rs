@@ -76,7 +76,27 @@ pub struct Candidate<K> {
     pub difficulty: Difficulty,
     /// How many rounds in this guild have already asked it.
     pub times_asked: u32,
+    /// Whether it follows another question in a series, and how long ago that one was asked.
+    pub series: Series,
 }
+
+/// Where a question stands in a series.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Series {
+    /// It follows no question.
+    #[default]
+    Standalone,
+    /// It follows a question the guild was never asked: not yet.
+    BaseNotAsked,
+    /// It follows a question first asked `rounds_ago` rounds of the guild ago.
+    BaseAsked {
+        /// Rounds of the guild claimed since its base was first asked.
+        rounds_ago: u32,
+    },
+}
+
+/// How many rounds come between a question and its follow-up, at least.
+pub const SERIES_GAP: u32 = 2;
 
 impl QuestionFilter {
     /// Whether a question passes the filter.
@@ -91,9 +111,29 @@ impl QuestionFilter {
 /// `candidates` must hold only live (not retired) questions. Returns `None` when nothing passes
 /// the filter.
 pub fn pick_next<K: Clone>(candidates: &[Candidate<K>], filter: &QuestionFilter, seed: u64) -> Option<K> {
+    // A follow-up never comes before its base, and not until a few rounds after it.
+    let ready = |c: &&Candidate<K>| match c.series {
+        Series::Standalone => true,
+        Series::BaseNotAsked => false,
+        Series::BaseAsked { rounds_ago } => rounds_ago >= SERIES_GAP,
+    };
     let eligible = candidates
         .iter()
-        .filter(|c| filter.accepts(&c.category, c.difficulty));
+        .filter(|c| filter.accepts(&c.category, c.difficulty))
+        .filter(ready);
+    // A follow-up whose time has come and that was never asked goes first (the one whose base
+    // was asked longest ago first), so a series keeps together.
+    let due = eligible
+        .clone()
+        .filter(|c| c.times_asked == 0)
+        .filter_map(|c| match c.series {
+            Series::BaseAsked { rounds_ago } => Some((rounds_ago, c)),
+            _ => None,
+        })
+        .max_by(|(a, x), (b, y)| a.cmp(b).then_with(|| y.slug.cmp(&x.slug)));
+    if let Some((_, c)) = due {
+        return Some(c.key.clone());
+    }
     let cycle = eligible.clone().map(|c| c.times_asked).min()?;
     eligible
         .filter(|c| c.times_asked == cycle)
@@ -117,6 +157,7 @@ mod tests {
     fn bank(n: usize) -> Vec<Candidate<usize>> {
         (0..n)
             .map(|i| Candidate {
+                series: Series::Standalone,
                 key: i,
                 slug: QuestionSlug::parse(&format!("q-{i:03}")).unwrap(),
                 category: Category::parse(if i % 2 == 0 { "databases" } else { "caching" }).unwrap(),
@@ -181,6 +222,7 @@ mod tests {
         let mut without = b.clone();
         let rest_without = run(&mut without, &QuestionFilter::default(), 9, 6);
         b.push(Candidate {
+            series: Series::Standalone,
             key: 10,
             slug: QuestionSlug::parse("q-new").unwrap(),
             ..b[1].clone()
@@ -204,6 +246,34 @@ mod tests {
         assert!(!QuestionSource::Shipped.includes(true) && QuestionSource::Shipped.includes(false));
         assert!(QuestionSource::Both.includes(true) && QuestionSource::Both.includes(false));
         assert!(QuestionSource::parse("mine").is_err());
+    }
+
+    #[test]
+    fn a_follow_up_comes_a_few_rounds_after_its_base_never_before() {
+        let filter = QuestionFilter::default();
+        let mut b = bank(4);
+        b[3].series = Series::BaseNotAsked;
+        // Until its base is asked, the follow-up is never drawn, whatever the cycle.
+        let first = run(&mut b, &filter, 9, 6);
+        assert!(!first.contains(&3), "{first:?}");
+        for rounds_ago in 0..SERIES_GAP {
+            b[3].series = Series::BaseAsked { rounds_ago };
+            assert_ne!(pick_next(&b, &filter, 9), Some(3), "too soon");
+        }
+        // Then it comes first, even though the others were asked less.
+        b[3].series = Series::BaseAsked {
+            rounds_ago: SERIES_GAP,
+        };
+        assert_eq!(pick_next(&b, &filter, 9), Some(3));
+        b[3].times_asked = 5;
+        b[3].series = Series::BaseAsked {
+            rounds_ago: SERIES_GAP + 5,
+        };
+        assert_ne!(
+            pick_next(&b, &filter, 9),
+            Some(3),
+            "once asked, it waits its turn in rotation"
+        );
     }
 
     #[test]

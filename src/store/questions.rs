@@ -3,8 +3,8 @@
 use super::{Result, Store, StoreError, corrupt, ms, sf, unsf};
 use crate::bank::{BankQuestion, content_hash};
 use crate::domain::question::{Category, Difficulty, Question, QuestionSlug};
-use crate::domain::rotation::Candidate;
 use crate::domain::rotation::QuestionSource;
+use crate::domain::rotation::{Candidate, Series};
 use crate::domain::{GuildId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -32,10 +32,24 @@ fn unlist(s: &str) -> Result<Vec<String>> {
     serde_json::from_str(s).map_err(corrupt("questions"))
 }
 
-/// A rotation candidate from `(id, slug, category, difficulty, times)` columns.
+/// A rotation candidate from `(id, slug, category, difficulty, times[, series])` columns; the
+/// series column is -2 for a question that follows none, -1 when its base was never asked, else
+/// the rounds since its base was first asked.
 pub(super) fn candidate_from_row(row: &AnyRow) -> Result<Candidate<i64>> {
     let times: i64 = row.try_get(4)?;
+    let series = if row.len() > 5 {
+        match row.try_get::<i64, _>(5)? {
+            -2 => Series::Standalone,
+            n if n < 0 => Series::BaseNotAsked,
+            n => Series::BaseAsked {
+                rounds_ago: u32::try_from(n).unwrap_or(u32::MAX),
+            },
+        }
+    } else {
+        Series::Standalone
+    };
     Ok(Candidate {
+        series,
         key: row.try_get(0)?,
         slug: QuestionSlug::parse(&row.try_get::<String, _>(1)?).map_err(corrupt("questions"))?,
         category: Category::parse(&row.try_get::<String, _>(2)?).map_err(corrupt("questions"))?,
@@ -59,6 +73,11 @@ fn question_from_row(row: &AnyRow, offset: usize) -> Result<Question> {
         hints: unlist(&text(6)?)?,
         follow_ups: unlist(&text(7)?)?,
         sources: unlist(&text(8)?)?,
+        follows: row
+            .try_get::<Option<String>, _>(offset + 9)?
+            .map(|f| QuestionSlug::parse(&f))
+            .transpose()
+            .map_err(corrupt("questions"))?,
     })
 }
 
@@ -128,9 +147,9 @@ impl Store {
                 found => {
                     sqlx::query(
                         "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
-                             follow_ups, sources, content_hash, retired, created_at, updated_at)
-                         VALUES (0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11)
-                         ON CONFLICT (owner_guild_id, slug) DO UPDATE SET
+                             follow_ups, sources, content_hash, retired, created_at, updated_at, follows)
+                         VALUES (0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11, $12)
+                         ON CONFLICT (owner_guild_id, slug) DO UPDATE SET follows = excluded.follows,
                              category = excluded.category, difficulty = excluded.difficulty,
                              prompt = excluded.prompt, answer = excluded.answer, tags = excluded.tags,
                              hints = excluded.hints, follow_ups = excluded.follow_ups,
@@ -148,6 +167,7 @@ impl Store {
                     .bind(list(&q.sources))
                     .bind(&bq.content_hash)
                     .bind(ms(now))
+                    .bind(q.follows.as_ref().map(|f| f.as_str().to_owned()))
                     .execute(&mut *tx)
                     .await?;
                     if found.is_some() {
@@ -175,7 +195,7 @@ impl Store {
     /// A question by its database key (retired ones included: past rounds keep their question).
     #[tracing::instrument(skip(self))]
     pub async fn question(&self, id: i64) -> Result<Question> {
-        let sql = "SELECT q.slug, q.category, q.difficulty, q.prompt, q.answer, q.tags, q.hints, q.follow_ups, q.sources
+        let sql = "SELECT q.slug, q.category, q.difficulty, q.prompt, q.answer, q.tags, q.hints, q.follow_ups, q.sources, q.follows
                    FROM questions q WHERE q.id = $1";
         let row = sqlx::query(sql).bind(id).fetch_optional(self.pool()).await?;
         question_from_row(&row.ok_or(StoreError::NotFound("question"))?, 0)
@@ -203,7 +223,17 @@ impl Store {
         let rows = sqlx::query(
             "SELECT q.id, q.slug, q.category, q.difficulty,
                     (SELECT COUNT(*) FROM rounds r
-                      WHERE r.guild_id = $1 AND r.question_id = q.id AND r.state <> 'skipped')
+                      WHERE r.guild_id = $1 AND r.question_id = q.id AND r.state <> 'skipped'),
+                    CASE WHEN q.follows IS NULL THEN -2
+                         WHEN NOT EXISTS (SELECT 1 FROM rounds r JOIN questions b ON b.id = r.question_id
+                                          WHERE r.guild_id = $1 AND r.state <> 'skipped'
+                                            AND b.slug = q.follows AND b.owner_guild_id IN (0, $1)) THEN -1
+                         ELSE (SELECT COUNT(*) FROM rounds later
+                                WHERE later.guild_id = $1 AND later.state <> 'skipped'
+                                  AND later.id > (SELECT MIN(r.id) FROM rounds r JOIN questions b ON b.id = r.question_id
+                                                  WHERE r.guild_id = $1 AND r.state <> 'skipped'
+                                                    AND b.slug = q.follows AND b.owner_guild_id IN (0, $1)))
+                    END
              FROM questions q
              WHERE q.retired = 0 AND q.owner_guild_id IN ($2, $3)",
         )
@@ -221,7 +251,7 @@ impl Store {
     pub async fn guild_question(&self, guild: GuildId, slug: &str) -> Result<Option<GuildQuestion>> {
         let row = sqlx::query(
             "SELECT q.id, q.owner_guild_id, q.retired, q.suggested_by, q.slug, q.category, q.difficulty, q.prompt,
-                    q.answer, q.tags, q.hints, q.follow_ups, q.sources
+                    q.answer, q.tags, q.hints, q.follow_ups, q.sources, q.follows
              FROM questions q WHERE q.slug = $2 AND q.owner_guild_id IN (0, $1)
              ORDER BY q.owner_guild_id DESC LIMIT 1",
         )
@@ -280,7 +310,7 @@ impl Store {
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE questions SET category = $3, difficulty = $4, prompt = $5, answer = $6, tags = $7,
-                 hints = $8, follow_ups = $9, sources = $10, content_hash = $11, updated_at = $12
+                 hints = $8, follow_ups = $9, sources = $10, content_hash = $11, updated_at = $12, follows = $13
              WHERE owner_guild_id = $1 AND slug = $2",
         )
         .bind(sf(guild.0))
@@ -295,6 +325,7 @@ impl Store {
         .bind(list(&q.sources))
         .bind(content_hash(q))
         .bind(ms(now))
+        .bind(q.follows.as_ref().map(|f| f.as_str().to_owned()))
         .execute(self.writer()?)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -333,7 +364,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn own_questions(&self, guild: GuildId) -> Result<Vec<Question>> {
         let rows = sqlx::query(
-            "SELECT q.slug, q.category, q.difficulty, q.prompt, q.answer, q.tags, q.hints, q.follow_ups, q.sources
+            "SELECT q.slug, q.category, q.difficulty, q.prompt, q.answer, q.tags, q.hints, q.follow_ups, q.sources, q.follows
              FROM questions q WHERE q.owner_guild_id = $1 AND q.retired = 0 ORDER BY q.slug",
         )
         .bind(sf(guild.0))
@@ -429,9 +460,9 @@ impl Store {
         for q in questions {
             sqlx::query(
                 "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
-                     follow_ups, sources, content_hash, retired, created_at, updated_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13)
-                 ON CONFLICT (owner_guild_id, slug) DO UPDATE SET
+                     follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, follows)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14)
+                 ON CONFLICT (owner_guild_id, slug) DO UPDATE SET follows = excluded.follows,
                      category = excluded.category, difficulty = excluded.difficulty,
                      prompt = excluded.prompt, answer = excluded.answer, tags = excluded.tags,
                      hints = excluded.hints, follow_ups = excluded.follow_ups,
@@ -451,6 +482,7 @@ impl Store {
             .bind(content_hash(q))
             .bind(ms(now))
             .bind(sf(author.0))
+            .bind(q.follows.as_ref().map(|f| f.as_str().to_owned()))
             .execute(&mut *tx)
             .await?;
         }
@@ -486,7 +518,7 @@ impl Store {
         .try_get(0)?;
         let rows = sqlx::query(
             "SELECT q.id, q.owner_guild_id, q.retired, q.suggested_by, q.slug, q.category, q.difficulty, q.prompt,
-                    q.answer, q.tags, q.hints, q.follow_ups, q.sources
+                    q.answer, q.tags, q.hints, q.follow_ups, q.sources, q.follows
              FROM questions q WHERE q.retired = 0 AND q.owner_guild_id IN ($1, $2)
                AND ($3 IS NULL OR q.category = $3)
              ORDER BY CASE WHEN q.owner_guild_id = 0 THEN 1 ELSE 0 END, q.category, q.slug
@@ -556,8 +588,8 @@ pub(super) async fn insert_own_question(
         };
         let row = sqlx::query(
             "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
-                 follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, suggested_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14)
+                 follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, suggested_by, follows)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14, $15)
              RETURNING id",
         )
         .bind(sf(guild.0))
@@ -574,6 +606,7 @@ pub(super) async fn insert_own_question(
         .bind(ms(now))
         .bind(sf(author.0))
         .bind(suggested_by.map(|m| sf(m.0)))
+        .bind(stored.follows.as_ref().map(|f| f.as_str().to_owned()))
         .fetch_one(&mut **tx)
         .await?;
         return Ok((row.try_get(0)?, slug));

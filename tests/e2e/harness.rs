@@ -231,21 +231,21 @@ where
 
 /// Sets up `channel` to post at `time` UTC with a two-hour answer window; returns the reply.
 pub async fn set_up_daily(app: &App, channel: u64, time: &str) -> String {
-    let reply = app
-        .dailyq(
-            "admin",
-            channel,
-            "setup",
-            vec![
-                fake_discord::opt("channel", channel),
-                fake_discord::opt("time", time),
-                fake_discord::opt("timezone", "UTC"),
-                fake_discord::opt("answer_window", "2h"),
-            ],
-        )
-        .await;
+    set_up_daily_with(app, channel, time, vec![]).await
+}
+
+/// Like [`set_up_daily`], with more `/dailyq setup` options.
+pub async fn set_up_daily_with(app: &App, channel: u64, time: &str, more: Vec<fake_discord::Opt>) -> String {
+    let mut options = vec![
+        fake_discord::opt("channel", channel),
+        fake_discord::opt("time", time),
+        fake_discord::opt("timezone", "UTC"),
+        fake_discord::opt("answer_window", "2h"),
+    ];
+    options.extend(more);
+    let reply = app.dailyq("admin", channel, "setup", options).await;
     let text = reply.text();
-    assert!(text.contains("Set up"), "{text}");
+    assert!(text.contains("Set up") || text.contains("Updated"), "{text}");
     text
 }
 

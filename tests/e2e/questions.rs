@@ -193,6 +193,7 @@ async fn editors_manage_the_servers_questions_and_a_channel_draws_only_from_them
         hints: vec![],
         follow_ups: vec![],
         sources: vec![],
+        follows: None,
     };
     let user = dailyq::domain::UserId(1);
     app.store
@@ -222,25 +223,8 @@ async fn editors_manage_the_servers_questions_and_a_channel_draws_only_from_them
     );
 
     // A channel drawing only from the server's own questions asks own-1.
-    let setup = app
-        .dailyq(
-            "admin",
-            channel,
-            "setup",
-            vec![
-                opt("channel", channel),
-                opt("time", "09:30"),
-                opt("timezone", "UTC"),
-                opt("answer_window", "2h"),
-                opt("source", 1),
-            ],
-        )
-        .await;
-    assert!(
-        setup.text().contains("from this server's questions"),
-        "{}",
-        setup.text()
-    );
+    let setup = crate::harness::set_up_daily_with(app, channel, "09:30", vec![opt("source", 1)]).await;
+    assert!(setup.contains("from this server's questions"), "{}", setup);
     app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
     let (post, _) = wait_for_post(app, channel, 1).await;
     let text = app.fake.message(post).unwrap().text();
@@ -460,6 +444,68 @@ async fn an_import_is_checked_whole_then_confirmed_by_its_importer_and_an_export
     );
 }
 
+async fn a_series_is_asked_in_order_a_few_rounds_apart(app: &mut App) {
+    let channel = app.channel("dailyq");
+    let guild = GuildId(app.fake.guild_id());
+    let form = |prompt: &'static str| {
+        vec![
+            ("prompt", prompt),
+            ("answer", "See the runbook."),
+            ("category", "onboarding"),
+            ("difficulty", "easy"),
+            ("tags", "deploys"),
+        ]
+    };
+    let base = submit_form(
+        app,
+        "admin",
+        channel,
+        vec![],
+        "add",
+        &form("What is a deploy, here?"),
+    )
+    .await;
+    assert!(base.contains("own-1"), "{base}");
+    let unknown = questions(app, "admin", channel, "add", vec![opt("follows", "own-7")]).await;
+    assert!(
+        unknown.text().contains("has no question with the id"),
+        "{}",
+        unknown.text()
+    );
+    let deep = submit_form(
+        app,
+        "admin",
+        channel,
+        vec![opt("follows", "own-1")],
+        "add",
+        &form("How do we roll a failed deploy back?"),
+    )
+    .await;
+    assert!(deep.contains("own-2"), "{deep}");
+    let stored = app.store.guild_question(guild, "own-2").await.unwrap().unwrap();
+    assert_eq!(
+        stored.question.follows.as_ref().map(|f| f.as_str()),
+        Some("own-1")
+    );
+
+    // Only the server's two questions: the base first (the follow-up never before it), then
+    // the follow-up once two rounds have passed since the base.
+    crate::harness::set_up_daily_with(app, channel, "09:30", vec![opt("source", 1)]).await;
+    let mut asked = Vec::new();
+    for day in 0..4 {
+        app.set_clock(start_instant() + Duration::days(day) + Duration::hours(3) + Duration::minutes(30));
+        let (post, _) = wait_for_post(app, channel, day as u64 + 1).await;
+        let text = app.fake.message(post).unwrap().text();
+        asked.push(if text.contains("roll a failed deploy back") {
+            "own-2"
+        } else {
+            "own-1"
+        });
+    }
+    assert_eq!(asked, ["own-1", "own-1", "own-1", "own-2"]);
+}
+
 crate::e2e_on_both_backends!(
-    an_import_is_checked_whole_then_confirmed_by_its_importer_and_an_export_reads_back
+    an_import_is_checked_whole_then_confirmed_by_its_importer_and_an_export_reads_back,
+    a_series_is_asked_in_order_a_few_rounds_apart,
 );

@@ -210,19 +210,7 @@ async fn suggestions_are_reviewed_by_editors_and_the_member_is_told(app: &mut Ap
         .await
         .unwrap();
     assert!(retired.text().contains("retired"), "{}", retired.text());
-    app.dailyq(
-        "admin",
-        channel,
-        "setup",
-        vec![
-            opt("channel", channel),
-            opt("time", "09:30"),
-            opt("timezone", "UTC"),
-            opt("answer_window", "2h"),
-            opt("source", 1),
-        ],
-    )
-    .await;
+    crate::harness::set_up_daily_with(app, channel, "09:30", vec![opt("source", 1)]).await;
     app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
     let (post, _) = wait_for_post(app, channel, 1).await;
     let post = app.fake.message(post).unwrap();

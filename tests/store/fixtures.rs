@@ -27,6 +27,7 @@ pub fn question(slug: &str, category: &str, difficulty: Difficulty, answer: &str
         hints: vec![],
         follow_ups: vec!["And then?".into()],
         sources: vec![],
+        follows: None,
     };
     let content_hash = content_hash(&question);
     BankQuestion {

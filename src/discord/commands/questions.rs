@@ -55,9 +55,32 @@ async fn require_editor(ctx: Context<'_>) -> Result<GuildId, Error> {
 
 /// Add a question of this server's own (opens a form)
 #[poise::command(slash_command, guild_only)]
-pub async fn add(ctx: Context<'_>) -> Result<(), Error> {
-    require_editor(ctx).await?;
-    super::open_modal(ctx, render::question_form(None)).await
+pub async fn add(
+    ctx: Context<'_>,
+    #[description = "The id of the question this one goes deeper into (a series)"] follows: Option<String>,
+) -> Result<(), Error> {
+    let guild = require_editor(ctx).await?;
+    let follows = series_base(ctx, guild, follows).await?;
+    super::open_modal(ctx, render::question_form(None, follows.as_ref())).await
+}
+
+/// The series a command names: `None` (not named), `Some(None)` (`none`: no series), or the id
+/// of a question this server knows.
+async fn series_base(
+    ctx: Context<'_>,
+    guild: GuildId,
+    follows: Option<String>,
+) -> Result<Option<Option<String>>, Error> {
+    let Some(id) = follows.map(|f| f.trim().to_owned()) else {
+        return Ok(None);
+    };
+    if id.eq_ignore_ascii_case("none") {
+        return Ok(Some(None));
+    }
+    match ctx.data().store.guild_question(guild, &id).await? {
+        Some(q) => Ok(Some(Some(q.question.slug.to_string()))),
+        None => Err(user_error(render::unknown_question(&id))),
+    }
 }
 
 /// Change one of this server's own questions (opens a form)
@@ -65,11 +88,15 @@ pub async fn add(ctx: Context<'_>) -> Result<(), Error> {
 pub async fn edit(
     ctx: Context<'_>,
     #[description = "The question's id, for example own-3"] id: String,
+    #[description = "The id of the question it goes deeper into, or none"] follows: Option<String>,
 ) -> Result<(), Error> {
     let guild = require_editor(ctx).await?;
+    let follows = series_base(ctx, guild, follows).await?;
     let found = ctx.data().store.guild_question(guild, &id).await?;
     match found {
-        Some(q) if q.own => super::open_modal(ctx, render::question_form(Some(&q.question))).await,
+        Some(q) if q.own => {
+            super::open_modal(ctx, render::question_form(Some(&q.question), follows.as_ref())).await
+        }
         Some(_) => Err(user_error(render::shipped_not_editable(&id))),
         None => Err(user_error(render::unknown_question(&id))),
     }
@@ -332,17 +359,26 @@ pub async fn import_click(
     Ok(())
 }
 
-/// What a submitted question form asks for.
-enum FormKind {
-    Add,
-    Edit(String),
+/// What a submitted question form asks for, and the series it sets: `Some(None)` clears it.
+struct FormKind {
+    edit: Option<String>,
+    follows: Option<Option<String>>,
 }
 
+/// Reads a form's custom id: `dq:q:form` (add) or `dq:q:form:{id}` (edit), each with `>{base}`
+/// when the command named the question it follows (`>-`: none).
 fn form_kind(custom_id: &str) -> Option<FormKind> {
-    match custom_id.strip_prefix(render::QUESTION_FORM)? {
-        "" => Some(FormKind::Add),
-        rest => rest.strip_prefix(':').map(|id| FormKind::Edit(id.to_owned())),
-    }
+    let rest = custom_id.strip_prefix(render::QUESTION_FORM)?;
+    let (rest, follows) = match rest.split_once('>') {
+        Some((r, "-")) => (r, Some(None)),
+        Some((r, f)) => (r, Some(Some(f.to_owned()))),
+        None => (rest, None),
+    };
+    let edit = match rest {
+        "" => None,
+        r => Some(r.strip_prefix(':')?.to_owned()),
+    };
+    Some(FormKind { edit, follows })
 }
 
 /// Handles a submitted question form: checks the member again, checks every field like the
@@ -394,9 +430,9 @@ async fn handle_form(
     if !allowed {
         return Err(user_error(render::not_an_editor(settings.question_editor_role)));
     }
-    let existing = match &kind {
-        FormKind::Add => None,
-        FormKind::Edit(id) => match data.store.guild_question(guild, id).await? {
+    let existing = match &kind.edit {
+        None => None,
+        Some(id) => match data.store.guild_question(guild, id).await? {
             Some(q) if q.own => Some(q.question),
             _ => return Err(user_error(render::unknown_question(id))),
         },
@@ -417,10 +453,23 @@ async fn handle_form(
             .map(|q| q.follow_ups.clone())
             .unwrap_or_default(),
         sources: existing.as_ref().map(|q| q.sources.clone()).unwrap_or_default(),
+        follows: match &kind.follows {
+            Some(f) => f.clone().unwrap_or_default(),
+            None => existing
+                .as_ref()
+                .and_then(|q| q.follows.as_ref())
+                .map(|f| f.to_string())
+                .unwrap_or_default(),
+        },
     };
     let question = draft
         .check()
         .map_err(|problems| user_error(render::form_problems(&problems)))?;
+    if let Some(base) = &question.follows
+        && data.store.guild_question(guild, base.as_str()).await?.is_none()
+    {
+        return Err(user_error(render::unknown_question(base.as_str())));
+    }
     let others: Vec<_> = data
         .store
         .own_prompts(guild)
@@ -452,7 +501,7 @@ async fn handle_form(
     };
     Ok(render::question_saved(
         &saved,
-        matches!(kind, FormKind::Add),
+        kind.edit.is_none(),
         similar.as_ref(),
     ))
 }
