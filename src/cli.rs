@@ -89,6 +89,10 @@ pub fn check_questions(dir: &std::path::Path) -> ExitCode {
             for (category, n) in by_category {
                 println!("  {category}: {n}");
             }
+            // Likely duplicates are warnings: the bank still loads.
+            for warning in bank::near_duplicate_warnings(&questions) {
+                eprintln!("{warning}");
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {

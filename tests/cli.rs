@@ -40,6 +40,65 @@ fn questions_check_accepts_the_shipped_bank() {
 }
 
 #[test]
+fn questions_check_warns_of_near_duplicates_with_both_ids_and_a_silenced_pair_is_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let question = |id: &str, prompt: &str, extra: &str| {
+        format!(
+            "[[question]]\nid = \"{id}\"\ncategory = \"security\"\ndifficulty = \"easy\"\ntags = [\"sessions\", \"tokens\"]\n\
+             prompt = \"{prompt}\"\nanswer = \"a\"\nfollow_ups = [\"f?\"]\nsources = [\"s\"]\n{extra}\n"
+        )
+    };
+    let others = [
+        ("net-tcp", "How does the TCP handshake work?"),
+        ("db-btree", "How does a B-tree split a page?"),
+        ("os-fork", "What does fork copy, and when?"),
+    ];
+    let mut text = question(
+        "be-sessions",
+        "When would you use server-side sessions instead of signed tokens?",
+        "",
+    );
+    text.push_str(&question(
+        "sec-sessions",
+        "Server-side sessions or signed tokens: which would you use, and when?",
+        "",
+    ));
+    for (id, prompt) in others {
+        text.push_str(
+            &question(id, prompt, "").replace("[\"sessions\", \"tokens\"]", &format!("[\"{id}\"]")),
+        );
+    }
+    std::fs::write(dir.path().join("bank.toml"), &text).unwrap();
+    let out = dailyq()
+        .args(["questions", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "a warning, not an error: {stderr}");
+    assert!(
+        stderr.contains("warning: `be-sessions` (") && stderr.contains("and `sec-sessions` ("),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("warning:").count(), 1, "{stderr}");
+
+    let silenced = text.replacen(
+        "sources = [\"s\"]\n\n[[question]]\nid = \"sec-sessions\"",
+        "sources = [\"s\"]\ndistinct_from = [\"sec-sessions\"]\n\n[[question]]\nid = \"sec-sessions\"",
+        1,
+    );
+    assert_ne!(silenced, text);
+    std::fs::write(dir.path().join("bank.toml"), &silenced).unwrap();
+    let out = dailyq()
+        .args(["questions", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
 fn questions_check_fails_naming_file_line_and_field_of_every_problem() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

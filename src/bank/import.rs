@@ -158,6 +158,7 @@ pub fn parse_csv(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>)
                     file: file.to_path_buf(),
                     line,
                     content_hash,
+                    distinct_from: Vec::new(),
                 });
             }
             Err(problems) => {

@@ -72,6 +72,57 @@ pub struct BankQuestion {
     pub line: usize,
     /// SHA-256 of every field, hex: the sync updates a question only when this changes.
     pub content_hash: String,
+    /// Ids this question is known not to duplicate (silences their near-duplicate warning).
+    pub distinct_from: Vec<QuestionSlug>,
+}
+
+/// Two questions of a bank that likely ask the same thing (a warning, not an error).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearDuplicate {
+    /// One of them.
+    pub first: QuestionSlug,
+    /// Where it is.
+    pub first_at: String,
+    /// The other.
+    pub second: QuestionSlug,
+    /// Where it is.
+    pub second_at: String,
+    /// How alike they are (see [`crate::domain::question::near_duplicates`]).
+    pub score: f64,
+}
+
+impl fmt::Display for NearDuplicate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "warning: `{}` ({}) and `{}` ({}) look like the same question (similarity {:.2}): retire one, \
+             link them as a series with `follows`, or add the other's id to `distinct_from`",
+            self.first, self.first_at, self.second, self.second_at, self.score
+        )
+    }
+}
+
+/// The likely duplicates of a bank, except pairs linked as a series (`follows`) or declared
+/// distinct (`distinct_from`, on either side).
+pub fn near_duplicate_warnings(bank: &[BankQuestion]) -> Vec<NearDuplicate> {
+    let items: Vec<(&str, &[String])> = bank
+        .iter()
+        .map(|q| (q.question.prompt.as_str(), q.question.tags.as_slice()))
+        .collect();
+    let linked = |a: &BankQuestion, b: &BankQuestion| {
+        a.question.follows.as_ref() == Some(&b.question.slug) || a.distinct_from.contains(&b.question.slug)
+    };
+    crate::domain::question::near_duplicates(&items)
+        .into_iter()
+        .filter(|(i, j, _)| !linked(&bank[*i], &bank[*j]) && !linked(&bank[*j], &bank[*i]))
+        .map(|(i, j, score)| NearDuplicate {
+            first: bank[i].question.slug.clone(),
+            first_at: format!("{}:{}", bank[i].file.display(), bank[i].line),
+            second: bank[j].question.slug.clone(),
+            second_at: format!("{}:{}", bank[j].file.display(), bank[j].line),
+            score,
+        })
+        .collect()
 }
 
 /// The longest message a TOML syntax error keeps (the parser's own wording, normally short).
@@ -92,7 +143,7 @@ fn field_name(key: &str) -> String {
     shorten(&one_line, MAX_FIELD_CHARS)
 }
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "id",
     "category",
     "difficulty",
@@ -103,6 +154,7 @@ const FIELDS: [&str; 10] = [
     "follow_ups",
     "sources",
     "follows",
+    "distinct_from",
 ];
 
 /// Loads every `*.toml` file below `dir`, sorted by path. Errors if any file has any problem.
@@ -254,6 +306,7 @@ pub fn parse_file(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>
                     errors: Vec::new(),
                 };
                 let q = reader.question();
+                let distinct_from = reader.distinct_from();
                 errors.extend(
                     reader
                         .errors
@@ -267,6 +320,7 @@ pub fn parse_file(file: &Path, text: &str) -> (Vec<BankQuestion>, Vec<BankError>
                         file: file.to_path_buf(),
                         line: header_line,
                         content_hash,
+                        distinct_from,
                     });
                 }
             }
@@ -399,6 +453,25 @@ impl<'a, 'i> FieldReader<'a, 'i> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// The ids listed in `distinct_from` (bad ones are reported).
+    fn distinct_from(&mut self) -> Vec<QuestionSlug> {
+        let Some(list) = self.list("distinct_from", false, 20, 64) else {
+            return Vec::new();
+        };
+        let line = self
+            .find("distinct_from")
+            .map(|v| self.line_of(v))
+            .unwrap_or(self.header_line);
+        let mut out = Vec::new();
+        for id in list {
+            match QuestionSlug::parse(&id) {
+                Ok(slug) => out.push(slug),
+                Err(m) => self.fail(line, "distinct_from", m),
+            }
+        }
+        out
     }
 
     fn question(&mut self) -> Option<Question> {

@@ -124,6 +124,10 @@ impl Category {
             "operating-systems" => Some("Operating systems"),
             "cloud-devops" => Some("Cloud & DevOps"),
             "behavioral" => Some("Behavioral"),
+            "architecture" => Some("Architecture"),
+            "testing" => Some("Testing"),
+            "data-systems" => Some("Data systems"),
+            "observability" => Some("Observability"),
             _ => None,
         };
         match known {
@@ -420,6 +424,91 @@ pub fn prompt_similarity(a: &str, b: &str) -> f64 {
     a.intersection(&b).count() as f64 / union as f64
 }
 
+/// Words that say nothing about a question's topic, left out of [`near_duplicates`].
+const STOPWORDS: &[&str] = &[
+    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "being", "between",
+    "but", "by", "can", "could", "describe", "design", "did", "do", "does", "each", "else", "example",
+    "examples", "explain", "for", "from", "give", "how", "i", "if", "in", "into", "is", "it", "its", "may",
+    "me", "might", "more", "most", "must", "my", "no", "not", "of", "on", "one", "or", "other", "our",
+    "shall", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "two", "versus", "vs", "walk", "was", "we", "were",
+    "what", "when", "where", "which", "who", "whom", "why", "will", "with", "without", "would", "yes", "you",
+    "your",
+];
+
+/// A question's topic words: its prompt's words (lowercase, without stop words, a plural `s`
+/// dropped) and its tags, counted twice.
+fn topic_words(prompt: &str, tags: &[String]) -> Vec<String> {
+    let mut words: Vec<String> = normalized_prompt(prompt)
+        .split(' ')
+        .filter(|w| w.chars().count() > 1 && !STOPWORDS.contains(w))
+        .map(|w| match w.strip_suffix('s') {
+            Some(stem) if stem.chars().count() > 2 => stem.to_owned(),
+            _ => w.to_owned(),
+        })
+        .collect();
+    for tag in tags {
+        words.push(format!("tag:{tag}"));
+        words.push(format!("tag:{tag}"));
+    }
+    words
+}
+
+/// From this score on, [`near_duplicates`] reports two questions.
+pub const NEAR_DUPLICATE: f64 = 0.5;
+
+/// Pairs of questions (by index) that likely ask the same thing, with their score: the cosine
+/// of their TF-IDF vectors of topic words (prompt words and tags), weighted across `questions`
+/// so that words every question uses count for little. Pairs at [`NEAR_DUPLICATE`] or above,
+/// highest first.
+pub fn near_duplicates(questions: &[(&str, &[String])]) -> Vec<(usize, usize, f64)> {
+    use std::collections::HashMap;
+    let docs: Vec<Vec<String>> = questions.iter().map(|(p, t)| topic_words(p, t)).collect();
+    let mut df: HashMap<&str, f64> = HashMap::new();
+    for d in &docs {
+        let unique: std::collections::BTreeSet<&str> = d.iter().map(String::as_str).collect();
+        for w in unique {
+            *df.entry(w).or_default() += 1.0;
+        }
+    }
+    let n = docs.len() as f64;
+    let vectors: Vec<HashMap<&str, f64>> = docs
+        .iter()
+        .map(|d| {
+            let mut v: HashMap<&str, f64> = HashMap::new();
+            for w in d {
+                *v.entry(w.as_str()).or_default() += 1.0;
+            }
+            for (w, x) in v.iter_mut() {
+                *x *= (n / df[w]).ln();
+            }
+            v
+        })
+        .collect();
+    let norms: Vec<f64> = vectors
+        .iter()
+        .map(|v| v.values().map(|x| x * x).sum::<f64>().sqrt())
+        .collect();
+    let mut out = Vec::new();
+    for i in 0..vectors.len() {
+        for j in i + 1..vectors.len() {
+            if norms[i] == 0.0 || norms[j] == 0.0 {
+                continue;
+            }
+            let dot: f64 = vectors[i]
+                .iter()
+                .filter_map(|(w, x)| vectors[j].get(w).map(|y| x * y))
+                .sum();
+            let score = dot / (norms[i] * norms[j]);
+            if score >= NEAR_DUPLICATE {
+                out.push((i, j, score));
+            }
+        }
+    }
+    out.sort_by(|a, b| b.2.total_cmp(&a.2));
+    out
+}
+
 /// From this similarity on, two prompts are likely the same question.
 pub const LIKELY_DUPLICATE: f64 = 0.8;
 
@@ -489,6 +578,33 @@ mod tests {
         assert!(prompt_similarity("What is ACID?", "How does a B-tree split a page?") < 0.2);
         assert_eq!(split_commas(" a, b ,c"), vec!["a", "b", "c"]);
         assert!(split_commas("  ").is_empty());
+    }
+
+    #[test]
+    fn near_duplicates_are_the_questions_sharing_rare_topic_words() {
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (a, b, c, d) = (
+            tags(&["sessions", "tokens"]),
+            tags(&["sessions", "tokens"]),
+            tags(&["b-tree"]),
+            tags(&["tcp"]),
+        );
+        let qs: Vec<(&str, &[String])> = vec![
+            (
+                "When would you use server-side sessions instead of signed tokens?",
+                &a,
+            ),
+            (
+                "Server-side sessions or signed tokens: which would you use, and when?",
+                &b,
+            ),
+            ("How does a B-tree split a page?", &c),
+            ("How does TCP's handshake work?", &d),
+        ];
+        let pairs = near_duplicates(&qs);
+        assert_eq!(pairs.len(), 1, "{pairs:?}");
+        assert_eq!((pairs[0].0, pairs[0].1), (0, 1));
+        assert!(pairs[0].2 >= NEAR_DUPLICATE);
     }
 
     #[test]

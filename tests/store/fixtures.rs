@@ -35,6 +35,7 @@ pub fn question(slug: &str, category: &str, difficulty: Difficulty, answer: &str
         file: PathBuf::from("test.toml"),
         line: 1,
         content_hash,
+        distinct_from: Vec::new(),
     }
 }
 
