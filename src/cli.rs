@@ -1,4 +1,5 @@
-//! The command line: `dailyq [run]`, `dailyq migrate`, `dailyq questions check [DIR]`.
+//! The command line: `dailyq [run]`, `dailyq migrate`, `dailyq questions check [DIR]`,
+//! `dailyq export --guild ID --what …`.
 
 use crate::bank;
 use crate::config::Config;
@@ -24,6 +25,24 @@ pub enum Command {
     Run,
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a guild's scores, answers or rounds as CSV (to stdout, or to --out).
+    Export {
+        /// The guild (server) id.
+        #[arg(long)]
+        guild: u64,
+        /// scores, answers or rounds.
+        #[arg(long)]
+        what: String,
+        /// week, month or all (default all); periods are in the guild's time zone.
+        #[arg(long, default_value = "all")]
+        period: String,
+        /// Only this channel id.
+        #[arg(long)]
+        channel: Option<u64>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Work with question files.
     Questions {
         /// What to do with them.
@@ -66,6 +85,45 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot open the database at {}", redact_url(&database_url)))?;
             store.migrate().await.context("migrations failed")?;
             println!("Database at {} is up to date.", redact_url(&database_url));
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            guild,
+            what,
+            period,
+            channel,
+            out,
+        } => {
+            // Only DATABASE_URL matters here, like `migrate`.
+            let kind = crate::export::ExportKind::parse(&what).map_err(anyhow::Error::msg)?;
+            let period = match period.trim().to_ascii_lowercase().as_str() {
+                "week" => crate::domain::leaderboard::Period::Week,
+                "month" => crate::domain::leaderboard::Period::Month,
+                "all" => crate::domain::leaderboard::Period::AllTime,
+                other => anyhow::bail!("--period {other:?} is not a period; use week, month or all"),
+            };
+            let database_url = crate::config::database_url_from_lookup(|name| std::env::var(name).ok())?;
+            let store = Store::connect(&database_url)
+                .await
+                .with_context(|| format!("cannot open the database at {}", redact_url(&database_url)))?;
+            store.migrate().await.context("migrations failed")?;
+            let table = crate::export::table(
+                &store,
+                crate::domain::GuildId(guild),
+                kind,
+                period,
+                channel.map(crate::domain::ChannelId),
+                chrono::Utc::now(),
+            )
+            .await?;
+            let bytes = crate::export::to_csv(&table);
+            match out {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+            }
+            eprintln!("{} rows of {}.", table.rows.len(), kind.as_str());
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -10,5 +10,6 @@ pub mod clock;
 pub mod config;
 pub mod discord;
 pub mod domain;
+pub mod export;
 pub mod store;
 pub mod telemetry;

@@ -598,6 +598,50 @@ pub fn imported(added: usize, updated: usize) -> String {
     format!("✅ Imported: {added} new, {updated} replaced. `/questions list` shows them.")
 }
 
+/// The reply carrying an export.
+pub fn exported_csv(
+    kind: crate::export::ExportKind,
+    period: Period,
+    channel: Option<ChannelId>,
+    rows: usize,
+    files: usize,
+) -> String {
+    let scope = channel.map_or_else(|| "the whole server".to_owned(), |c| format!("<#{c}>"));
+    let period = match period {
+        Period::Week => "this week",
+        Period::Month => "this month",
+        Period::AllTime => "all time",
+    };
+    let split = if files > 1 {
+        format!(", in {files} files (each with the header row)")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} of {scope}, {period}: {rows} row{}{split}. CSV with a header row, UTF-8; member ids are Discord user ids.",
+        match kind {
+            crate::export::ExportKind::Scores => "Scores",
+            crate::export::ExportKind::Answers => "Answers",
+            crate::export::ExportKind::Rounds => "Rounds",
+        },
+        if rows == 1 { "" } else { "s" }
+    )
+}
+
+/// The reply when an export does not fit the files one message can carry.
+pub fn export_too_large(kind: crate::export::ExportKind, period: Period) -> String {
+    let narrower = match period {
+        Period::AllTime => "`period:month` or `period:week`",
+        Period::Month => "`period:week`",
+        Period::Week => "one channel at a time (`channel:`)",
+    };
+    format!(
+        "The {} export is larger than ten 8 MiB files. Narrow it with {narrower}, or use \
+         `dailyq export` on the server.",
+        kind.as_str()
+    )
+}
+
 /// A channel's queue, in order.
 pub fn queue_list(channel: ChannelId, queue: &[crate::store::Queued]) -> String {
     if queue.is_empty() {

@@ -9,6 +9,7 @@
 mod answers;
 mod blind;
 mod corrections;
+mod export;
 mod guilds;
 mod pairing;
 mod practice;
@@ -26,6 +27,7 @@ mod votes;
 
 pub use blind::Sealed;
 pub use corrections::Correction;
+pub use export::Table;
 pub use guilds::GuildArrival;
 pub use pairing::PendingPairing;
 pub use practice::SessionProgress;

@@ -8,6 +8,7 @@ mod binary;
 mod blind;
 mod corrections;
 mod crash;
+mod export;
 mod fairness;
 mod harness;
 mod ingest;

@@ -9,6 +9,7 @@ use super::{
 use crate::discord::render::{self, timestamp};
 use crate::discord::rounds::{self, StartOutcome};
 use crate::discord::{Discord, Error};
+use crate::domain::leaderboard::Period;
 use crate::domain::question::Difficulty;
 use crate::domain::rotation::QuestionFilter;
 use crate::domain::rotation::QuestionSource;
@@ -83,6 +84,7 @@ impl From<SourceChoice> for QuestionSource {
         "practice_role",
         "question_editors",
         "queue",
+        "export",
         "suggestions",
         "pairing",
         "season",
@@ -359,6 +361,90 @@ pub async fn post(
     };
     ctx.data().wake.notify_one();
     say_private(ctx, text).await
+}
+
+/// What to export.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ExportChoice {
+    /// Points and answered rounds per member.
+    #[name = "scores"]
+    Scores,
+    /// Every answer, with its round, question and upvotes.
+    #[name = "answers"]
+    Answers,
+    /// Every round.
+    #[name = "rounds"]
+    Rounds,
+}
+
+/// The period of an export.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ExportPeriod {
+    /// This week.
+    #[name = "week"]
+    Week,
+    /// This month.
+    #[name = "month"]
+    Month,
+    /// Everything.
+    #[name = "all"]
+    All,
+}
+
+/// The largest file an export attaches (Discord's smallest upload limit), and how many files one
+/// message carries.
+const EXPORT_FILE_BYTES: usize = 8 * 1024 * 1024;
+const EXPORT_FILES: usize = 10;
+
+/// Export scores, answers or rounds as CSV (only you see the file)
+#[poise::command(slash_command, guild_only)]
+pub async fn export(
+    ctx: Context<'_>,
+    #[description = "scores, answers or rounds"] what: ExportChoice,
+    #[description = "week, month or all (default: all)"] period: Option<ExportPeriod>,
+    #[description = "Only this channel (default: the whole server)"]
+    #[channel_types("Text", "News")]
+    channel: Option<serenity::GuildChannel>,
+) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let channel = channel.as_ref().map(|c| usable_channel(ctx, c)).transpose()?;
+    ctx.defer_ephemeral().await?;
+    let kind = match what {
+        ExportChoice::Scores => crate::export::ExportKind::Scores,
+        ExportChoice::Answers => crate::export::ExportKind::Answers,
+        ExportChoice::Rounds => crate::export::ExportKind::Rounds,
+    };
+    let period = match period {
+        Some(ExportPeriod::Week) => Period::Week,
+        Some(ExportPeriod::Month) => Period::Month,
+        Some(ExportPeriod::All) | None => Period::AllTime,
+    };
+    let data = ctx.data();
+    let table = crate::export::table(&data.store, guild, kind, period, channel, data.clock.now()).await?;
+    let Some(parts) = crate::export::to_csv_parts(&table, EXPORT_FILE_BYTES, EXPORT_FILES) else {
+        return Err(user_error(render::export_too_large(kind, period)));
+    };
+    let many = parts.len() > 1;
+    let mut reply = poise::CreateReply::default()
+        .content(render::exported_csv(
+            kind,
+            period,
+            channel,
+            table.rows.len(),
+            parts.len(),
+        ))
+        .ephemeral(true);
+    for (i, bytes) in parts.into_iter().enumerate() {
+        let name = if many {
+            format!("{}-{}-part{}.csv", kind.as_str(), period.as_str(), i + 1)
+        } else {
+            format!("{}-{}.csv", kind.as_str(), period.as_str())
+        };
+        reply = reply.attachment(serenity::CreateAttachment::bytes(bytes, name));
+    }
+    ctx.send(reply).await?;
+    Ok(())
 }
 
 /// The key of a question an admin may queue: one of this server's or a shipped one, live.

@@ -216,7 +216,7 @@ Points: answering, each member who upvoted you, and the most-upvoted answer. \
 **Admins (Manage Server):** `/dailyq setup` picks a channel, time, time zone and days (`blind:true` hides answers until the deadline; `source:` picks the shipped bank, this server's questions or both); \
 `/questions add`, `edit`, `retire`, `show`, `list`, `import` and `export` manage this server's own questions (`question-editors` names who else may; `suggestions` picks where members' `/suggest` ideas are reviewed); \
 `/dailyq status`, `post` (optionally a chosen question), `queue` (questions that come next), `reveal`, `pause`, `resume`, `remove`, `scoring`, `practice-role` (who may start sessions), `pairing` (when members are paired for mock interviews), `season` (seasons, recaps, a champion role), \
-`points`, `points-log` and `disqualify` (corrections, kept in the ledger), and `check` (permission diagnostics).";
+`points`, `points-log` and `disqualify` (corrections, kept in the ledger), `export` (CSV of scores, answers or rounds), and `check` (permission diagnostics).";
 
 #[cfg(test)]
 mod help_tests {
