@@ -71,6 +71,8 @@ pub struct Config {
     pub shards: ShardPlan,
     /// REST requests per second this process makes on its own, 1–50 (`DAILYQ_REST_PER_SECOND`).
     pub rest_per_second: u32,
+    /// Where the HTTP server (health and metrics) listens (`DAILYQ_HTTP_ADDR`); none when unset.
+    pub http_addr: Option<std::net::SocketAddr>,
 }
 
 impl Config {
@@ -139,6 +141,14 @@ impl Config {
             })?,
         };
 
+        let http_addr = match non_empty("DAILYQ_HTTP_ADDR") {
+            None => None,
+            Some(v) => Some(v.parse().map_err(|_| ConfigError {
+                variable: "DAILYQ_HTTP_ADDR",
+                problem: format!("`{v}` is not an address to listen on, such as 127.0.0.1:8080"),
+            })?),
+        };
+
         Ok(Config {
             discord_token,
             database_url,
@@ -147,6 +157,7 @@ impl Config {
             proxy_url,
             shards,
             rest_per_second,
+            http_addr,
         })
     }
 
@@ -266,6 +277,20 @@ mod tests {
             let err = config(&[("DAILYQ_REST_PER_SECOND", bad)]).unwrap_err();
             assert_eq!(err.variable, "DAILYQ_REST_PER_SECOND", "{bad}");
         }
+    }
+
+    #[test]
+    fn the_http_server_listens_only_where_told_and_a_bad_address_is_named() {
+        assert_eq!(config(&[]).unwrap().http_addr, None);
+        assert_eq!(
+            config(&[("DAILYQ_HTTP_ADDR", "127.0.0.1:8080")])
+                .unwrap()
+                .http_addr,
+            Some("127.0.0.1:8080".parse().unwrap())
+        );
+        let err = config(&[("DAILYQ_HTTP_ADDR", "localhost")]).unwrap_err();
+        assert_eq!(err.variable, "DAILYQ_HTTP_ADDR");
+        assert!(err.problem.contains("127.0.0.1:8080"), "{err}");
     }
 
     #[test]

@@ -11,5 +11,7 @@ pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod export;
+pub mod http;
+pub mod metrics;
 pub mod store;
 pub mod telemetry;

@@ -258,6 +258,7 @@ async fn publish_leased(discord: &Discord, data: &Data, round_id: i64) -> anyhow
             },
         };
         data.store.record_published_answer(answer, message).await?;
+        data.metrics.answer();
         data.threads.insert([target.get()]);
         super::events::offer_upvote(discord, &round, target, serenity::MessageId::new(message.0)).await;
     }

@@ -17,6 +17,7 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
     };
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
+            data.metrics.gateway_session("ready");
             data.guilds.know(data_about_bot.guilds.iter().map(|g| g.id.get()));
             // A READY after a re-IDENTIFY comes from a new shard runner: it needs the vote
             // collector again, and open threads may have changed while the session was down.
@@ -46,6 +47,11 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
             data.presence.push(PresenceChange::Left {
                 guild: GuildId(incomplete.id.get()),
             });
+        }
+        serenity::FullEvent::Resume { .. } => data.metrics.gateway_session("resumed"),
+        serenity::FullEvent::ShardStageUpdate { event } => {
+            data.metrics
+                .set_gateway_up(event.new == serenity::ConnectionStage::Connected);
         }
         serenity::FullEvent::ChannelCreate { channel } => {
             data.guilds.add_channel(channel.guild_id.get(), channel.id.get());
@@ -266,6 +272,7 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
                 .record_answer(round.id, id, author, content, id.created_at())
                 .await?
             {
+                data.metrics.answer();
                 offer_upvote(discord, &round, message.channel_id, message.id).await;
             }
         }

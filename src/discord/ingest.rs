@@ -322,6 +322,7 @@ async fn write_batch(discord: &Discord, data: &Data, batch: &[VoteEvent]) {
             .await
         {
             Ok(plan) => {
+                data.metrics.votes(plan.insert.len() as u64);
                 for (answer, channel, voter) in plan.self_votes {
                     // Tidy up when allowed to; the vote never counts either way.
                     let discord = discord.clone();

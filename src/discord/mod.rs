@@ -61,6 +61,8 @@ pub struct Data {
     pub counts: Arc<blind::LiveCounts>,
     /// Recent suggestions' interaction tokens, to tell members the outcome where they asked.
     pub suggesters: Arc<suggestions::Suggesters>,
+    /// Metrics and readiness facts (served by [`crate::http`]).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Members' messages (MESSAGE_CREATE not by a bot) whose handler has finished, for tests
     /// that must know the bot is done with them.
     pub member_messages_handled: Arc<std::sync::atomic::AtomicU64>,
@@ -84,6 +86,7 @@ impl Data {
             presence: Arc::default(),
             counts: Arc::default(),
             suggesters: Arc::default(),
+            metrics: Arc::default(),
             member_messages_handled: Arc::default(),
         }
     }
@@ -109,6 +112,7 @@ impl Data {
 
     /// Stops background work (the scheduler) after its current step.
     pub fn stop_background(&self) {
+        self.metrics.set_gateway_up(false);
         self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
         self.wake.notify_one();
     }
@@ -235,6 +239,7 @@ pub async fn build_client(
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             on_error: |error| Box::pin(commands::on_error(error)),
+            post_command: |ctx| Box::pin(async move { commands::observe_command(ctx, "ok") }),
             event_handler: |framework, event| {
                 Box::pin(async move {
                     let result = events::handle(framework.serenity_context, event, framework.user_data).await;
@@ -326,14 +331,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 }
 
 async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopSignal) -> anyhow::Result<()> {
+    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content)
+        .with_shards(config.shards.owned())
+        .with_rest_rate(config.rest_per_second);
+    if let Some(addr) = config.http_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("DAILYQ_HTTP_ADDR: cannot listen on {addr}"))?;
+        tracing::info!(%addr, "HTTP server listening (/healthz, /readyz, /metrics)");
+        let served = data.clone();
+        let stopping = data.clone();
+        tokio::spawn(async move {
+            let stop = async move {
+                while !stopping.is_stopping() {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            };
+            if let Err(e) = crate::http::serve(listener, served, stop).await {
+                tracing::error!(error = ?e, "the HTTP server stopped");
+            }
+        });
+    }
+    // The HTTP server is up before Discord answers, so /readyz can say the gateway is not.
     let http = http_client(config, token);
     let Some(me) = stop.until(reach_discord(&http)).await.transpose()? else {
         return Ok(());
     };
     tracing::info!(user = %me.name, "Discord accepted the token");
-    let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content)
-        .with_shards(config.shards.owned())
-        .with_rest_rate(config.rest_per_second);
     let Some(client) = stop
         .until(build_client(http, data.clone(), SchedulerOptions::default()))
         .await

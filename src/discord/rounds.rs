@@ -178,6 +178,7 @@ pub async fn start(discord: &Discord, data: &Data, request: &RoundRequest) -> an
     };
     tracing::info!(round = round.id, channel = %round.channel_id, kind = round.kind.as_str(), slot = %slot, "round claimed");
     publish(discord, data, &round, request.ping_role).await?;
+    data.metrics.round("posted");
     Ok(StartOutcome::Posted(data.store.round(round.id).await?))
 }
 
@@ -192,6 +193,7 @@ pub async fn publish(
     let now = data.clock.now();
     if round.missed_its_window(now) {
         data.store.skip_round(round.id).await?;
+        data.metrics.round("skipped");
         tracing::warn!(round = round.id, channel = %round.channel_id, "round skipped: its answer window passed before it could be posted");
         return Ok(());
     }
@@ -800,6 +802,7 @@ async fn reveal_leased(discord: &Discord, data: &Data, round: Round) -> anyhow::
             .map(|c| c.0),
     );
     if closed {
+        data.metrics.round("revealed");
         tracing::info!(
             round = round.id,
             awards = awards.len(),

@@ -196,6 +196,7 @@ async fn tick(
     jobs: &mut tokio::task::JoinSet<()>,
 ) {
     let now = data.clock.now();
+    data.metrics.tick();
     let mut by_channel: BTreeMap<ChannelId, Vec<Work>> = BTreeMap::new();
     match data.store.due_reveals(now).await {
         Ok(rounds) => {
@@ -401,6 +402,24 @@ impl Drop for Busy {
 }
 
 async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<()> {
+    let now = data.clock.now();
+    let seconds = |due: chrono::DateTime<chrono::Utc>| (now - due).num_milliseconds() as f64 / 1000.0;
+    let round_job = matches!(work, Work::Reveal(_) | Work::Publish(_) | Work::Post(_));
+    match &work {
+        Work::Reveal(round) => data
+            .metrics
+            .lag("reveal", seconds(round.closes_at.min(round.answer_deadline()))),
+        Work::Post(schedule) => data.metrics.lag("post", seconds(schedule.next_post_at)),
+        _ => {}
+    }
+    let result = perform_work(discord, data, work).await;
+    if result.is_err() && round_job {
+        data.metrics.round("failed");
+    }
+    result
+}
+
+async fn perform_work(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<()> {
     match work {
         Work::Reveal(round) => rounds::advance(discord, data, &round).await,
         Work::Publish(round) => {

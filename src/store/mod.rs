@@ -203,6 +203,12 @@ impl Store {
         self.backend
     }
 
+    /// Whether the database answers a trivial query (for readiness).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").fetch_one(self.pool()).await?;
+        Ok(())
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -11,6 +11,7 @@ mod crash;
 mod export;
 mod fairness;
 mod harness;
+mod http;
 mod ingest;
 mod logs;
 mod pairing;

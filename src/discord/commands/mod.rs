@@ -231,9 +231,28 @@ mod help_tests {
 }
 
 /// Shows users a sentence; logs everything else with its chain.
+/// Counts a finished command in the metrics, with its latency from Discord's creation of the
+/// interaction.
+pub fn observe_command(ctx: Context<'_>, outcome: &str) {
+    let latency = (ctx.data().clock.now() - crate::domain::ids::snowflake_time(ctx.id()))
+        .to_std()
+        .unwrap_or_default();
+    ctx.data()
+        .metrics
+        .interaction(&ctx.command().qualified_name, outcome, latency);
+}
+
 pub async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
+            observe_command(
+                ctx,
+                if error.downcast_ref::<UserError>().is_some() {
+                    "refused"
+                } else {
+                    "error"
+                },
+            );
             let text = match error.downcast_ref::<UserError>() {
                 Some(user) => user.0.clone(),
                 None => {

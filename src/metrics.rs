@@ -1,0 +1,256 @@
+//! What an operator watches: Prometheus metrics (through the official `prometheus-client`
+//! crate) and the facts readiness is judged on. No label carries a guild, user or channel id.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A label with one low-cardinality value (an event, a job, an outcome).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Event {
+    /// Its value.
+    pub event: String,
+}
+
+/// The labels of a handled interaction.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InteractionLabels {
+    /// The command (`dailyq setup`, `leaderboard`…) or `button` / `form`.
+    pub command: String,
+    /// `ok`, `refused` (a sentence for the user) or `error`.
+    pub outcome: String,
+}
+
+/// The label of a scheduler job kind.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Job {
+    /// `post` or `reveal`.
+    pub job: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 5 ms to about 20 s.
+    Histogram::new(exponential_buckets(0.005, 2.0, 13))
+}
+
+/// The bot's metrics and readiness facts, shared by every part of the process.
+pub struct Metrics {
+    registry: Registry,
+    rounds: Family<Event, Counter>,
+    answers: Counter,
+    votes: Counter,
+    interactions: Family<InteractionLabels, Counter>,
+    interaction_seconds: Family<InteractionLabels, Histogram, fn() -> Histogram>,
+    scheduler_lag: Family<Job, Gauge<f64, AtomicU64>>,
+    gateway: Family<Event, Counter>,
+    gateway_up: AtomicBool,
+    started: Instant,
+    /// Milliseconds since `started` of the scheduler's last tick (0: none yet).
+    last_tick_ms: AtomicU64,
+    render_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Fresh metrics, registered under the `dailyq` prefix.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("dailyq");
+        let rounds = Family::<Event, Counter>::default();
+        registry.register(
+            "rounds",
+            "Rounds by event: posted, revealed, skipped (missed their window), failed (a step failed; retried)",
+            rounds.clone(),
+        );
+        let answers = Counter::default();
+        registry.register("answers_recorded", "Answers recorded", answers.clone());
+        let votes = Counter::default();
+        registry.register(
+            "votes_recorded",
+            "Upvotes applied by the vote writer",
+            votes.clone(),
+        );
+        let interactions = Family::<InteractionLabels, Counter>::default();
+        registry.register(
+            "interactions",
+            "Interactions handled, by command and outcome",
+            interactions.clone(),
+        );
+        let interaction_seconds =
+            Family::<InteractionLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        registry.register(
+            "interaction_seconds",
+            "Time from an interaction's creation (Discord's clock) to the end of its handling",
+            interaction_seconds.clone(),
+        );
+        let scheduler_lag = Family::<Job, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "scheduler_lag_seconds",
+            "How late the last due post and reveal were handled, in seconds",
+            scheduler_lag.clone(),
+        );
+        let gateway = Family::<Event, Counter>::default();
+        registry.register(
+            "gateway_sessions",
+            "Gateway sessions: ready (a new session) and resumed",
+            gateway.clone(),
+        );
+        Metrics {
+            registry,
+            rounds,
+            answers,
+            votes,
+            interactions,
+            interaction_seconds,
+            scheduler_lag,
+            gateway,
+            gateway_up: AtomicBool::new(false),
+            started: Instant::now(),
+            last_tick_ms: AtomicU64::new(0),
+            render_lock: Mutex::new(()),
+        }
+    }
+
+    /// A round event: `posted`, `revealed`, `skipped` or `failed`.
+    pub fn round(&self, event: &str) {
+        self.rounds
+            .get_or_create(&Event {
+                event: event.to_owned(),
+            })
+            .inc();
+    }
+
+    /// An answer was recorded.
+    pub fn answer(&self) {
+        self.answers.inc();
+    }
+
+    /// `n` upvotes were applied.
+    pub fn votes(&self, n: u64) {
+        self.votes.inc_by(n);
+    }
+
+    /// An interaction was handled, with its outcome and its latency.
+    pub fn interaction(&self, command: &str, outcome: &str, latency: Duration) {
+        let labels = InteractionLabels {
+            command: command.to_owned(),
+            outcome: outcome.to_owned(),
+        };
+        self.interactions.get_or_create(&labels).inc();
+        self.interaction_seconds
+            .get_or_create(&labels)
+            .observe(latency.as_secs_f64());
+    }
+
+    /// How late a due job of `job` kind was handled.
+    pub fn lag(&self, job: &str, seconds: f64) {
+        self.scheduler_lag
+            .get_or_create(&Job { job: job.to_owned() })
+            .set(seconds.max(0.0));
+    }
+
+    /// A gateway session began (`ready`) or resumed (`resumed`): connected.
+    pub fn gateway_session(&self, event: &str) {
+        self.gateway
+            .get_or_create(&Event {
+                event: event.to_owned(),
+            })
+            .inc();
+        self.gateway_up.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the gateway is connected now.
+    pub fn set_gateway_up(&self, up: bool) {
+        self.gateway_up.store(up, Ordering::SeqCst);
+    }
+
+    /// Whether the gateway is connected.
+    pub fn gateway_up(&self) -> bool {
+        self.gateway_up.load(Ordering::SeqCst)
+    }
+
+    /// The scheduler ticked.
+    pub fn tick(&self) {
+        let ms = self.started.elapsed().as_millis().max(1) as u64;
+        self.last_tick_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// How long ago the scheduler last ticked, if it has.
+    pub fn since_tick(&self) -> Option<Duration> {
+        match self.last_tick_ms.load(Ordering::SeqCst) {
+            0 => None,
+            ms => Some(self.started.elapsed().saturating_sub(Duration::from_millis(ms))),
+        }
+    }
+
+    /// The metrics in the Prometheus (OpenMetrics) text format.
+    pub fn render(&self) -> String {
+        let _one_at_a_time = self.render_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("encoding metrics into a String cannot fail");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_move_and_render_as_prometheus_text_without_ids() {
+        let m = Metrics::new();
+        m.round("posted");
+        m.round("posted");
+        m.answer();
+        m.votes(3);
+        m.interaction("leaderboard", "ok", Duration::from_millis(40));
+        m.lag("post", 1.5);
+        m.gateway_session("ready");
+        let text = m.render();
+        assert!(text.contains("dailyq_rounds_total{event=\"posted\"} 2"), "{text}");
+        assert!(text.contains("dailyq_answers_recorded_total 1"), "{text}");
+        assert!(text.contains("dailyq_votes_recorded_total 3"), "{text}");
+        assert!(
+            text.contains("dailyq_scheduler_lag_seconds{job=\"post\"} 1.5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dailyq_interaction_seconds_count{command=\"leaderboard\",outcome=\"ok\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dailyq_interactions_total{command=\"leaderboard\",outcome=\"ok\"} 1"),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("# EOF"), "{text}");
+        assert!(m.gateway_up());
+    }
+
+    #[test]
+    fn readiness_facts_start_unknown() {
+        let m = Metrics::new();
+        assert!(!m.gateway_up());
+        assert_eq!(m.since_tick(), None);
+        m.tick();
+        assert!(m.since_tick().unwrap() < Duration::from_secs(5));
+    }
+}
