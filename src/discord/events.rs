@@ -85,30 +85,73 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(press),
-        } => on_button(ctx, data, press).await?,
+        } => {
+            let result = on_button(ctx, data, press).await;
+            observe(
+                data,
+                component_name(&press.data.custom_id),
+                press.id.get(),
+                &result,
+            );
+            result?
+        }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Modal(submit),
         } if submit.data.custom_id.starts_with("dq:answer:") => {
-            super::blind::answer_submitted(ctx, data, submit).await?
+            let result = super::blind::answer_submitted(ctx, data, submit).await;
+            observe(data, "form answer", submit.id.get(), &result);
+            result?
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Modal(submit),
         } if submit.data.custom_id.starts_with(render::QUESTION_FORM) => {
-            commands::form_submitted(ctx, data, submit).await?
+            let result = commands::form_submitted(ctx, data, submit).await;
+            observe(data, "form question", submit.id.get(), &result);
+            result?
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Modal(submit),
         } if submit.data.custom_id == render::SUGGESTION_FORM => {
-            super::suggestions::submitted(ctx, data, submit).await?
+            let result = super::suggestions::submitted(ctx, data, submit).await;
+            observe(data, "form suggest", submit.id.get(), &result);
+            result?
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Modal(submit),
         } if submit.data.custom_id.starts_with("dq:sg:") => {
-            super::suggestions::review_form_submitted(ctx, data, submit).await?
+            let result = super::suggestions::review_form_submitted(ctx, data, submit).await;
+            observe(data, "form review", submit.id.get(), &result);
+            result?
         }
         _ => {}
     }
     Ok(())
+}
+
+/// The metrics' name of a component by its custom id (a fixed, small set: no ids).
+fn component_name(custom_id: &str) -> &'static str {
+    [
+        ("dq:lb:", "button leaderboard"),
+        ("dq:hint:", "button hint"),
+        ("dq:solo:", "button solo"),
+        ("dq:answer:", "button answer"),
+        ("dq:remind:", "button remind"),
+        ("dq:pair:", "button pair"),
+        ("dq:q:imp:", "button import"),
+        ("dq:sg:", "button suggestion"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| custom_id.starts_with(prefix))
+    .map_or("button other", |(_, name)| name)
+}
+
+/// Counts a handled button or form in the metrics, timed from Discord's creation of it.
+fn observe(data: &Data, name: &str, interaction: u64, result: &Result<(), Error>) {
+    let latency = (data.clock.now() - crate::domain::ids::snowflake_time(interaction))
+        .to_std()
+        .unwrap_or_default();
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    data.metrics.interaction(name, outcome, latency);
 }
 
 /// Routes a button press by its custom id's prefix; each handler parses (and refuses) the rest.
@@ -393,5 +436,18 @@ mod tests {
         assert!(same_guild(&round, Some(serenity::GuildId::new(10))));
         assert!(!same_guild(&round, Some(serenity::GuildId::new(11))));
         assert!(!same_guild(&round, None), "a DM or an event without a guild");
+    }
+}
+
+#[cfg(test)]
+mod metric_names {
+    use super::component_name;
+
+    #[test]
+    fn components_are_counted_under_a_few_fixed_names_never_their_ids() {
+        assert_eq!(component_name("dq:answer:123456789012345678"), "button answer");
+        assert_eq!(component_name("dq:q:imp:7:y"), "button import");
+        assert_eq!(component_name("dq:sg:a:3"), "button suggestion");
+        assert_eq!(component_name("something-else"), "button other");
     }
 }
