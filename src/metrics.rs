@@ -7,7 +7,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -53,7 +52,6 @@ pub struct Metrics {
     started: Instant,
     /// Milliseconds since `started` of the scheduler's last tick (0: none yet).
     last_tick_ms: AtomicU64,
-    render_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -125,7 +123,6 @@ impl Metrics {
             gateway_up: AtomicBool::new(false),
             started: Instant::now(),
             last_tick_ms: AtomicU64::new(0),
-            render_lock: Mutex::new(()),
         }
     }
 
@@ -203,7 +200,6 @@ impl Metrics {
 
     /// The metrics in the Prometheus (OpenMetrics) text format.
     pub fn render(&self) -> String {
-        let _one_at_a_time = self.render_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
             .expect("encoding metrics into a String cannot fail");

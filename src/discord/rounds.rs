@@ -253,10 +253,8 @@ pub async fn publish(
     };
     if round.thread_id.is_none() {
         let round = data.store.round(round.id).await?;
-        open_thread(discord, data, &round, &question, message_id).await?;
-        if let Some(thread) = data.store.round(round.id).await?.thread_id
-            && round.is_blind()
-        {
+        let thread = open_thread(discord, data, &round, &question, message_id).await?;
+        if round.is_blind() {
             // Nothing is written in a blind round's thread before its answers are published, so
             // nobody can post an answer there for others to copy.
             lock_thread(discord, &round, thread, false).await;
@@ -342,7 +340,7 @@ async fn open_thread(
     round: &Round,
     question: &Question,
     message: MessageId,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ChannelId> {
     let channel = serenity::ChannelId::new(round.channel_id.0);
     let builder = serenity::CreateThread::new(render::thread_name(round, question))
         .auto_archive_duration(archive_duration(round));
@@ -372,7 +370,7 @@ async fn open_thread(
     data.store.set_round_thread(round.id, thread).await?;
     data.threads.insert([thread.0]);
     tracing::info!(round = round.id, thread = %thread, "answer thread opened");
-    Ok(())
+    Ok(thread)
 }
 
 /// Sends `post` to the first of `targets` that accepts it. A permanent refusal everywhere is

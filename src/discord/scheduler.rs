@@ -406,9 +406,15 @@ async fn perform(discord: &Discord, data: &Data, work: Work) -> anyhow::Result<(
     let seconds = |due: chrono::DateTime<chrono::Utc>| (now - due).num_milliseconds() as f64 / 1000.0;
     let round_job = matches!(work, Work::Reveal(_) | Work::Publish(_) | Work::Post(_));
     match &work {
-        Work::Reveal(round) => data
-            .metrics
-            .lag("reveal", seconds(round.closes_at.min(round.answer_deadline()))),
+        // A blind round is due first at its answer deadline (to publish), then at its reveal.
+        Work::Reveal(round) => {
+            let due = if round.published_at.is_none() {
+                round.answer_deadline()
+            } else {
+                round.closes_at
+            };
+            data.metrics.lag("reveal", seconds(due));
+        }
         Work::Post(schedule) => data.metrics.lag("post", seconds(schedule.next_post_at)),
         _ => {}
     }

@@ -145,31 +145,7 @@ impl Store {
             match existing.get(q.slug.as_str()) {
                 Some((hash, false)) if *hash == bq.content_hash => report.unchanged += 1,
                 found => {
-                    sqlx::query(
-                        "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
-                             follow_ups, sources, content_hash, retired, created_at, updated_at, follows)
-                         VALUES (0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11, $12)
-                         ON CONFLICT (owner_guild_id, slug) DO UPDATE SET follows = excluded.follows,
-                             category = excluded.category, difficulty = excluded.difficulty,
-                             prompt = excluded.prompt, answer = excluded.answer, tags = excluded.tags,
-                             hints = excluded.hints, follow_ups = excluded.follow_ups,
-                             sources = excluded.sources, content_hash = excluded.content_hash,
-                             retired = 0, updated_at = excluded.updated_at",
-                    )
-                    .bind(q.slug.as_str())
-                    .bind(q.category.as_str())
-                    .bind(q.difficulty.as_str())
-                    .bind(&q.prompt)
-                    .bind(&q.answer)
-                    .bind(list(&q.tags))
-                    .bind(list(&q.hints))
-                    .bind(list(&q.follow_ups))
-                    .bind(list(&q.sources))
-                    .bind(&bq.content_hash)
-                    .bind(ms(now))
-                    .bind(q.follows.as_ref().map(|f| f.as_str().to_owned()))
-                    .execute(&mut *tx)
-                    .await?;
+                    upsert_question(&mut tx, GuildId(0), q, None, None, now).await?;
                     if found.is_some() {
                         report.updated += 1;
                     } else {
@@ -458,33 +434,7 @@ impl Store {
             return Ok(false);
         }
         for q in questions {
-            sqlx::query(
-                "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
-                     follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, follows)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14)
-                 ON CONFLICT (owner_guild_id, slug) DO UPDATE SET follows = excluded.follows,
-                     category = excluded.category, difficulty = excluded.difficulty,
-                     prompt = excluded.prompt, answer = excluded.answer, tags = excluded.tags,
-                     hints = excluded.hints, follow_ups = excluded.follow_ups,
-                     sources = excluded.sources, content_hash = excluded.content_hash,
-                     retired = 0, updated_at = excluded.updated_at",
-            )
-            .bind(sf(guild.0))
-            .bind(q.slug.as_str())
-            .bind(q.category.as_str())
-            .bind(q.difficulty.as_str())
-            .bind(&q.prompt)
-            .bind(&q.answer)
-            .bind(list(&q.tags))
-            .bind(list(&q.hints))
-            .bind(list(&q.follow_ups))
-            .bind(list(&q.sources))
-            .bind(content_hash(q))
-            .bind(ms(now))
-            .bind(sf(author.0))
-            .bind(q.follows.as_ref().map(|f| f.as_str().to_owned()))
-            .execute(&mut *tx)
-            .await?;
+            upsert_question(&mut tx, guild, q, Some(author), None, now).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -586,29 +536,51 @@ pub(super) async fn insert_own_question(
             slug: slug.clone(),
             ..q.clone()
         };
-        let row = sqlx::query(
-            "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
-                 follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, suggested_by, follows)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14, $15)
-             RETURNING id",
-        )
-        .bind(sf(guild.0))
-        .bind(slug.as_str())
-        .bind(stored.category.as_str())
-        .bind(stored.difficulty.as_str())
-        .bind(&stored.prompt)
-        .bind(&stored.answer)
-        .bind(list(&stored.tags))
-        .bind(list(&stored.hints))
-        .bind(list(&stored.follow_ups))
-        .bind(list(&stored.sources))
-        .bind(content_hash(&stored))
-        .bind(ms(now))
-        .bind(sf(author.0))
-        .bind(suggested_by.map(|m| sf(m.0)))
-        .bind(stored.follows.as_ref().map(|f| f.as_str().to_owned()))
-        .fetch_one(&mut **tx)
-        .await?;
-        return Ok((row.try_get(0)?, slug));
+        let key = upsert_question(tx, guild, &stored, Some(author), suggested_by, now).await?;
+        return Ok((key, slug));
     }
+}
+
+/// Writes a question of `owner` (0: the shipped bank) under its id, inside the caller's
+/// transaction: inserted with its author and suggester, or, when the owner has that id already,
+/// its content replaced (and brought back if it was retired; author and suggester are kept).
+/// Returns its key.
+async fn upsert_question(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    owner: GuildId,
+    q: &Question,
+    created_by: Option<UserId>,
+    suggested_by: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO questions (owner_guild_id, slug, category, difficulty, prompt, answer, tags, hints,
+             follow_ups, sources, content_hash, retired, created_at, updated_at, created_by, suggested_by, follows)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14, $15)
+         ON CONFLICT (owner_guild_id, slug) DO UPDATE SET
+             category = excluded.category, difficulty = excluded.difficulty,
+             prompt = excluded.prompt, answer = excluded.answer, tags = excluded.tags,
+             hints = excluded.hints, follow_ups = excluded.follow_ups,
+             sources = excluded.sources, content_hash = excluded.content_hash,
+             follows = excluded.follows, retired = 0, updated_at = excluded.updated_at
+         RETURNING id",
+    )
+    .bind(sf(owner.0))
+    .bind(q.slug.as_str())
+    .bind(q.category.as_str())
+    .bind(q.difficulty.as_str())
+    .bind(&q.prompt)
+    .bind(&q.answer)
+    .bind(list(&q.tags))
+    .bind(list(&q.hints))
+    .bind(list(&q.follow_ups))
+    .bind(list(&q.sources))
+    .bind(content_hash(q))
+    .bind(ms(now))
+    .bind(created_by.map(|m| sf(m.0)))
+    .bind(suggested_by.map(|m| sf(m.0)))
+    .bind(q.follows.as_ref().map(|f| f.as_str().to_owned()))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
 }
