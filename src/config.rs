@@ -73,6 +73,9 @@ pub struct Config {
     pub rest_per_second: u32,
     /// Where the HTTP server (health and metrics) listens (`DAILYQ_HTTP_ADDR`); none when unset.
     pub http_addr: Option<std::net::SocketAddr>,
+    /// The web pages' public base URL (`DAILYQ_PUBLIC_URL`); by default `http://` and the HTTP
+    /// address, when there is one.
+    pub public_url: Option<url::Url>,
 }
 
 impl Config {
@@ -149,6 +152,21 @@ impl Config {
             })?),
         };
 
+        let public_url = match non_empty("DAILYQ_PUBLIC_URL") {
+            None => http_addr.and_then(|addr| url::Url::parse(&format!("http://{addr}/")).ok()),
+            Some(v) => Some(
+                url::Url::parse(&v)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.query().is_none())
+                    .ok_or_else(|| ConfigError {
+                        variable: "DAILYQ_PUBLIC_URL",
+                        problem: format!(
+                            "`{v}` is not an http:// or https:// base URL, such as https://dailyq.example.org/"
+                        ),
+                    })?,
+            ),
+        };
+
         Ok(Config {
             discord_token,
             database_url,
@@ -158,6 +176,7 @@ impl Config {
             shards,
             rest_per_second,
             http_addr,
+            public_url,
         })
     }
 
@@ -288,6 +307,22 @@ mod tests {
                 .http_addr,
             Some("127.0.0.1:8080".parse().unwrap())
         );
+        assert_eq!(
+            config(&[("DAILYQ_HTTP_ADDR", "127.0.0.1:8080")])
+                .unwrap()
+                .public_url
+                .map(String::from),
+            Some("http://127.0.0.1:8080/".to_owned())
+        );
+        assert_eq!(
+            config(&[("DAILYQ_PUBLIC_URL", "https://q.example.org/dailyq/")])
+                .unwrap()
+                .public_url
+                .map(String::from),
+            Some("https://q.example.org/dailyq/".to_owned())
+        );
+        let err = config(&[("DAILYQ_PUBLIC_URL", "q.example.org")]).unwrap_err();
+        assert_eq!(err.variable, "DAILYQ_PUBLIC_URL");
         let err = config(&[("DAILYQ_HTTP_ADDR", "localhost")]).unwrap_err();
         assert_eq!(err.variable, "DAILYQ_HTTP_ADDR");
         assert!(err.problem.contains("127.0.0.1:8080"), "{err}");

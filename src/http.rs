@@ -5,13 +5,15 @@
 //!   scheduler ticked within its expected interval; otherwise 503 with a JSON body naming the
 //!   failed checks.
 //! - `GET /metrics`: the Prometheus text format (see [`crate::metrics`]).
+//! - `GET /g/{token}…`: the web leaderboard of a guild that turned it on (see [`crate::web`]).
 
 use crate::discord::Data;
 use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// The longest the scheduler may go without a tick before the bot is not ready: it ticks at
@@ -24,6 +26,10 @@ pub fn router(data: Data) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/g/{token}", get(board))
+        .route("/g/{token}/m/{member}", get(member))
+        .route("/static/dailyq.css", get(stylesheet))
+        .fallback(|| async { page(Ok(None)) })
         .with_state(data)
 }
 
@@ -77,5 +83,75 @@ async fn metrics(State(data): State<Data>) -> impl IntoResponse {
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         data.metrics.render(),
+    )
+}
+
+/// What the web pages allow a browser to do: images from Discord's CDN, the one stylesheet,
+/// nothing else (no script, no frames, no forms); and never send the page's address, which
+/// holds its token, to anyone.
+const PAGE_HEADERS: [(header::HeaderName, &str); 5] = [
+    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; img-src https://cdn.discordapp.com; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::CACHE_CONTROL, "private, max-age=30"),
+];
+
+/// A page, the 404 page, or a 500 with its error logged.
+fn page(result: Result<Option<String>, crate::web::WebError>) -> Response {
+    let (status, body) = match result {
+        Ok(Some(html)) => (StatusCode::OK, html),
+        Ok(None) => (StatusCode::NOT_FOUND, crate::web::not_found_page()),
+        Err(e) => {
+            tracing::error!(error = ?e, "a web page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be drawn; the error is in the bot's log.\n".to_owned(),
+            )
+        }
+    };
+    let mut response = (status, body).into_response();
+    for (name, value) in PAGE_HEADERS {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+async fn board(
+    State(data): State<Data>,
+    Path(token): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let site = crate::web::Site::from_base(data.public_url.as_deref());
+    page(
+        crate::web::board_page(
+            &data.store,
+            &site,
+            data.clock.now(),
+            &token,
+            query.get("period").map(String::as_str),
+            query.get("page").map(String::as_str),
+        )
+        .await,
+    )
+}
+
+async fn member(State(data): State<Data>, Path((token, member)): Path<(String, String)>) -> Response {
+    let site = crate::web::Site::from_base(data.public_url.as_deref());
+    page(crate::web::member_page(&data.store, &site, data.clock.now(), &token, &member).await)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        crate::web::STYLESHEET,
     )
 }

@@ -119,6 +119,10 @@ pub async fn answer_submitted(
         Sealed::Closed => render::answers_closed(&data.store.round(round.id).await?),
     };
     submit.create_response(&ctx.http, private(reply)).await?;
+    if outcome != Sealed::Closed {
+        let nick = submit.member.as_ref().and_then(|m| m.nick.as_deref());
+        super::guilds::remember_look(data, round.guild_id, &submit.user, nick).await;
+    }
     if outcome == Sealed::New {
         let discord = Discord {
             http: ctx.http.clone(),

@@ -39,6 +39,7 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
             };
             data.presence.push(PresenceChange::Joined {
                 guild: GuildId(guild.id.get()),
+                name: guild.name.clone(),
                 greet,
             });
         }
@@ -316,6 +317,8 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
                 .await?
             {
                 data.metrics.answer();
+                let nick = message.member.as_ref().and_then(|m| m.nick.as_deref());
+                guilds::remember_look(data, round.guild_id, &message.author, nick).await;
                 offer_upvote(discord, &round, message.channel_id, message.id).await;
             }
         }

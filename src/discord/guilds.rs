@@ -13,7 +13,8 @@
 //! (2,500 at a start) in a few transactions.
 
 use super::{Data, Discord};
-use crate::domain::GuildId;
+use crate::domain::web::{MemberLook, display_name};
+use crate::domain::{GuildId, UserId};
 use crate::store::GuildArrival;
 use poise::serenity_prelude as serenity;
 use std::collections::HashMap;
@@ -22,6 +23,58 @@ use tokio::sync::mpsc;
 
 /// How many queued changes the writer records in one transaction at most.
 const PRESENCE_BATCH: usize = 512;
+
+/// How many members' looks [`KnownLooks`] holds before it starts over (about 2 MiB).
+const KNOWN_LOOKS: usize = 100_000;
+
+/// The look (name, avatar) last kept per member, as a hash: an answer by a member who looks
+/// the same as last time writes nothing. Lost on restart, which costs one write per member.
+#[derive(Debug, Default)]
+pub struct KnownLooks(Mutex<HashMap<(u64, u64), u64>>);
+
+impl KnownLooks {
+    /// Notes `look` for the member; whether it differs from the one noted before.
+    fn note(&self, guild: u64, member: u64, look: &MemberLook) -> bool {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one((&look.name, &look.avatar));
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= KNOWN_LOOKS && !map.contains_key(&(guild, member)) {
+            map.clear();
+        }
+        map.insert((guild, member), hash) != Some(hash)
+    }
+
+    fn forget(&self, guild: u64, member: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&(guild, member));
+    }
+}
+
+/// Keeps how an answering member looks (nickname, else display name, else username; their
+/// avatar), for the web page. A failure is logged: the answer it follows is already kept.
+pub(crate) async fn remember_look(data: &Data, guild: GuildId, user: &serenity::User, nick: Option<&str>) {
+    let Some(name) = display_name(nick, user.global_name.as_deref(), &user.name) else {
+        return;
+    };
+    let look = MemberLook {
+        name,
+        avatar: user.avatar.map(|h| h.to_string()),
+    };
+    let member = UserId(user.id.get());
+    if !data.looks.note(guild.0, member.0, &look) {
+        return;
+    }
+    if let Err(e) = data
+        .store
+        .remember_member(guild, member, &look, data.clock.now())
+        .await
+    {
+        data.looks.forget(guild.0, member.0);
+        tracing::warn!(error = ?e, "could not keep a member's name for the web page");
+    }
+}
 
 /// Guild id → the ids of its ordinary (non-thread) channels, sorted.
 #[derive(Debug, Default)]
@@ -103,6 +156,7 @@ pub enum PresenceChange {
     /// was unknown to this process, and is empty otherwise.
     Joined {
         guild: GuildId,
+        name: String,
         greet: Vec<serenity::ChannelId>,
     },
     /// A GUILD_DELETE that is not an outage: the bot was removed.
@@ -165,10 +219,10 @@ pub(crate) fn spawn_writer(discord: Discord, data: Data) {
 async fn write_presence(discord: Discord, data: Data, mut rx: mpsc::UnboundedReceiver<PresenceChange>) {
     let mut batch = Vec::with_capacity(PRESENCE_BATCH);
     while rx.recv_many(&mut batch, PRESENCE_BATCH).await > 0 {
-        let mut joined: Vec<(GuildId, Vec<serenity::ChannelId>)> = Vec::new();
+        let mut joined: Vec<Joined> = Vec::new();
         for change in batch.drain(..) {
             match change {
-                PresenceChange::Joined { guild, greet } => joined.push((guild, greet)),
+                PresenceChange::Joined { guild, name, greet } => joined.push((guild, name, greet)),
                 PresenceChange::Left { guild } => {
                     record_joins(&discord, &data, std::mem::take(&mut joined)).await;
                     // Keep the guild's data, remember when it left, and spend no request on it
@@ -183,11 +237,14 @@ async fn write_presence(discord: Discord, data: Data, mut rx: mpsc::UnboundedRec
     }
 }
 
-async fn record_joins(discord: &Discord, data: &Data, joined: Vec<(GuildId, Vec<serenity::ChannelId>)>) {
+/// A joined guild: its id, its name, and where to greet it.
+type Joined = (GuildId, String, Vec<serenity::ChannelId>);
+
+async fn record_joins(discord: &Discord, data: &Data, joined: Vec<Joined>) {
     if joined.is_empty() {
         return;
     }
-    let guilds: Vec<GuildId> = joined.iter().map(|(g, _)| *g).collect();
+    let guilds: Vec<GuildId> = joined.iter().map(|(g, _, _)| *g).collect();
     let arrivals = match data.store.record_guilds_present(&guilds, data.clock.now()).await {
         Ok(arrivals) => arrivals,
         Err(e) => {
@@ -195,8 +252,12 @@ async fn record_joins(discord: &Discord, data: &Data, joined: Vec<(GuildId, Vec<
             return;
         }
     };
+    let names: Vec<(GuildId, String)> = joined.iter().map(|(g, n, _)| (*g, n.clone())).collect();
+    if let Err(e) = data.store.record_guild_names(&names).await {
+        tracing::warn!(error = ?e, guilds = names.len(), "could not keep the names of the guilds the bot is in");
+    }
     let mut back = false;
-    for ((guild, arrival), (_, greet)) in arrivals.into_iter().zip(joined) {
+    for ((guild, arrival), (_, _, greet)) in arrivals.into_iter().zip(joined) {
         if arrival == GuildArrival::Back {
             tracing::info!(%guild, "back in a guild; its schedules resume");
             back = true;

@@ -63,6 +63,10 @@ pub struct Data {
     pub suggesters: Arc<suggestions::Suggesters>,
     /// Metrics and readiness facts (served by [`crate::http`]).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The web pages' public base URL (`DAILYQ_PUBLIC_URL`), if the bot serves them.
+    pub public_url: Option<Arc<str>>,
+    /// Members whose look (name, avatar) was last kept as this hash, to spare unchanged writes.
+    pub looks: Arc<guilds::KnownLooks>,
     /// Members' messages (MESSAGE_CREATE not by a bot) whose handler has finished, for tests
     /// that must know the bot is done with them.
     pub member_messages_handled: Arc<std::sync::atomic::AtomicU64>,
@@ -87,6 +91,8 @@ impl Data {
             counts: Arc::default(),
             suggesters: Arc::default(),
             metrics: Arc::default(),
+            public_url: None,
+            looks: Arc::default(),
             member_messages_handled: Arc::default(),
         }
     }
@@ -107,6 +113,12 @@ impl Data {
     /// The same data with its REST requests paced at `per_second` (see [`RestPace`]).
     pub fn with_rest_rate(mut self, per_second: u32) -> Self {
         self.rest = RestPace::per_second(per_second);
+        self
+    }
+
+    /// The same data with web pages served under `url` (`/dailyq web on` answers with it).
+    pub fn with_public_url(mut self, url: Option<&str>) -> Self {
+        self.public_url = url.map(Arc::from);
         self
     }
 
@@ -333,12 +345,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 async fn run_on(config: &Config, token: &Secret, store: &Store, stop: &mut StopSignal) -> anyhow::Result<()> {
     let data = Data::new(store.clone(), Arc::new(SystemClock), config.message_content)
         .with_shards(config.shards.owned())
-        .with_rest_rate(config.rest_per_second);
+        .with_rest_rate(config.rest_per_second)
+        .with_public_url(config.public_url.as_ref().map(url::Url::as_str));
     if let Some(addr) = config.http_addr {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("DAILYQ_HTTP_ADDR: cannot listen on {addr}"))?;
-        tracing::info!(%addr, "HTTP server listening (/healthz, /readyz, /metrics)");
+        tracing::info!(%addr, "HTTP server listening (/healthz, /readyz, /metrics, /g/… web pages)");
         let served = data.clone();
         let stopping = data.clone();
         tokio::spawn(async move {

@@ -2316,6 +2316,40 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
     pieces.into_iter().map(|p| p.trim_end().to_owned()).collect()
 }
 
+/// `/dailyq web` on a bot whose operator serves no web pages.
+pub const WEB_UNSERVED: &str = "This bot does not serve web pages: its operator has to set `DAILYQ_HTTP_ADDR` (and `DAILYQ_PUBLIC_URL` when it sits behind a proxy) first.";
+
+/// `/dailyq web rotate` while the page is off.
+pub const WEB_OFF_NOTHING_TO_ROTATE: &str =
+    "The web leaderboard is off, so there is no link to replace: turn it on with `/dailyq web on`.";
+
+/// `/dailyq web on`: the page's link.
+pub fn web_on(url: &str, already: bool) -> String {
+    let head = if already {
+        "The web leaderboard is already on."
+    } else {
+        "The web leaderboard is on."
+    };
+    format!(
+        "{head} Its link: {url}\nAnyone with the link can see the leaderboard, members' names and pictures, and the last revealed rounds. `/dailyq web rotate` replaces the link; `/dailyq web off` turns the page off."
+    )
+}
+
+/// `/dailyq web off`.
+pub fn web_off(was_on: bool) -> String {
+    if was_on {
+        "The web leaderboard is off: its link now shows \"Not found\". `/dailyq web on` gives a new link."
+            .to_owned()
+    } else {
+        "The web leaderboard was already off.".to_owned()
+    }
+}
+
+/// `/dailyq web rotate`: the new link.
+pub fn web_rotated(url: &str) -> String {
+    format!("The web leaderboard has a new link: {url}\nThe old link now shows \"Not found\".")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,5 +19,6 @@ pub mod streaks;
 pub mod suggestions;
 pub mod text;
 pub mod votes;
+pub mod web;
 
 pub use ids::{ChannelId, GuildId, MessageId, RoleId, UserId};

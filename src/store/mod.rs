@@ -24,6 +24,7 @@ mod standings;
 mod streaks;
 mod suggestions;
 mod votes;
+mod web;
 
 pub use blind::Sealed;
 pub use corrections::Correction;

@@ -13,6 +13,8 @@ use crate::common::TestDb;
 
 /// How long any single wait may take before a test fails.
 pub const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// The public base URL the bot under test gives its web pages (`/dailyq web on` answers with it).
+pub const PUBLIC_URL: &str = "https://dailyq.test/";
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +105,8 @@ impl App {
             self.store.clone(),
             Arc::new(self.clock.clone()),
             self.message_content,
-        );
+        )
+        .with_public_url(Some(PUBLIC_URL));
         let options = SchedulerOptions {
             max_sleep: std::time::Duration::from_millis(100),
             // Retries in real time, quickly: tests move the business clock themselves.

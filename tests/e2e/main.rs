@@ -27,6 +27,7 @@ mod sessions;
 mod setup;
 mod shards;
 mod suggestions;
+mod web;
 
 /// Generates, for each named `async fn(&mut App)`, one test per backend.
 #[macro_export]

@@ -16,6 +16,7 @@ use crate::domain::rotation::QuestionSource;
 use crate::domain::round::{ChannelSchedule, RoundState};
 use crate::domain::schedule::{AnswerWindow, LocalTime, PostTime, Timezone, Weekdays};
 use crate::domain::scoring::ScoringWeights;
+use crate::domain::web::{WebToken, page_url};
 use crate::domain::{ChannelId, RoleId, UserId};
 use poise::serenity_prelude as serenity;
 
@@ -85,6 +86,7 @@ impl From<SourceChoice> for QuestionSource {
         "question_editors",
         "queue",
         "export",
+        "web",
         "suggestions",
         "pairing",
         "season",
@@ -1096,6 +1098,80 @@ pub async fn suggestions(
         },
     };
     say_private(ctx, text).await
+}
+
+/// The server's web leaderboard: a page anyone with its link can open
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("web_on", "web_off", "web_rotate"),
+    subcommand_required
+)]
+pub async fn web(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// A new unguessable page token (128 random bits).
+fn new_web_token() -> WebToken {
+    WebToken::from_bytes(rand::random())
+}
+
+/// The bot's public base URL, or the sentence saying it serves no web pages.
+fn web_base(ctx: Context<'_>) -> Result<std::sync::Arc<str>, Error> {
+    ctx.data()
+        .public_url
+        .clone()
+        .ok_or_else(|| user_error(render::WEB_UNSERVED))
+}
+
+/// Turn the web leaderboard on and get its link
+#[poise::command(slash_command, guild_only, rename = "on")]
+pub async fn web_on(ctx: Context<'_>) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let base = web_base(ctx)?;
+    let data = ctx.data();
+    let (token, already) = match data.store.web_token(guild).await? {
+        Some(token) => (token, true),
+        None => {
+            let token = new_web_token();
+            data.store
+                .set_web_token(guild, Some(&token), data.clock.now())
+                .await?;
+            (token, false)
+        }
+    };
+    say_private(ctx, render::web_on(&page_url(&base, &token), already)).await
+}
+
+/// Turn the web leaderboard off (its link stops working)
+#[poise::command(slash_command, guild_only, rename = "off")]
+pub async fn web_off(ctx: Context<'_>) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let data = ctx.data();
+    let was_on = data.store.web_token(guild).await?.is_some();
+    if was_on {
+        data.store.set_web_token(guild, None, data.clock.now()).await?;
+    }
+    say_private(ctx, render::web_off(was_on)).await
+}
+
+/// Replace the web leaderboard's link (the old one stops working)
+#[poise::command(slash_command, guild_only, rename = "rotate")]
+pub async fn web_rotate(ctx: Context<'_>) -> Result<(), Error> {
+    require_admin(ctx).await?;
+    let guild = guild(ctx)?;
+    let base = web_base(ctx)?;
+    let data = ctx.data();
+    if data.store.web_token(guild).await?.is_none() {
+        return Err(user_error(render::WEB_OFF_NOTHING_TO_ROTATE));
+    }
+    let token = new_web_token();
+    data.store
+        .set_web_token(guild, Some(&token), data.clock.now())
+        .await?;
+    say_private(ctx, render::web_rotated(&page_url(&base, &token))).await
 }
 
 /// Show or set who may add and edit this server's own questions besides Manage Server
