@@ -616,4 +616,27 @@ proptest! {
     fn suggestion_checks_never_panic(prompt in any::<String>(), answer in any::<String>(), category in any::<String>()) {
         let _ = dailyq::domain::suggestions::check_suggestion(&prompt, &answer, &category);
     }
+
+    #[test]
+    fn web_tokens_and_periods_parse_totally(s in prop_oneof![any::<String>(), "[0-9a-fA-F]{30,34}"]) {
+        if let Some(token) = dailyq::domain::web::WebToken::parse(&s) {
+            prop_assert_eq!(token.as_str(), s.as_str());
+            prop_assert_eq!(s.len(), 32);
+        }
+        let _ = dailyq::domain::web::WebPeriod::parse(&s);
+    }
+
+    #[test]
+    fn markdown_for_the_web_never_panics_and_never_lets_markup_or_script_links_through(
+        text in prop_oneof![
+            any::<String>(),
+            "([*_`~\\[\\]()<>!#-]|<script>|<img src=x>|javascript:|\n| |[a-z]){0,80}",
+        ]
+    ) {
+        let html = dailyq::web::markdown::to_html(&text);
+        let lower = html.to_lowercase();
+        prop_assert!(!lower.contains("<script"), "{}", html);
+        prop_assert!(!lower.contains("<img"), "{}", html);
+        prop_assert!(!lower.contains("href=\"javascript"), "{}", html);
+    }
 }

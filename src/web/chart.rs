@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate};
 use plotters::prelude::*;
 
 /// The chart's size in SVG user units (it scales to the page's width).
-const SIZE: (u32, u32) = (640, 280);
+const SIZE: (u32, u32) = (480, 260);
 const ACCENT: RGBColor = RGBColor(0x25, 0x46, 0xb8);
 const INK: RGBColor = RGBColor(0x4a, 0x52, 0x60);
 
@@ -22,8 +22,9 @@ pub fn points_svg(series: &[(NaiveDate, i64)]) -> Option<String> {
         root.fill(&WHITE).ok()?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(44)
+            .margin_right(36)
+            .x_label_area_size(32)
+            .y_label_area_size(48)
             .build_cartesian_2d(0i64..days, bottom..top + top / 10 + 1)
             .ok()?;
         let label = |d: &i64| (first + Duration::days(*d)).format("%-d %b").to_string();
@@ -32,8 +33,8 @@ pub fn points_svg(series: &[(NaiveDate, i64)]) -> Option<String> {
             .light_line_style(RGBColor(0xee, 0xf0, 0xf3))
             .bold_line_style(RGBColor(0xd5, 0xd9, 0xe0))
             .axis_style(INK)
-            .label_style(("sans-serif", 16).into_font().color(&INK))
-            .x_labels(6)
+            .label_style(("sans-serif", 20).into_font().color(&INK))
+            .x_labels(4)
             .y_labels(5)
             .x_label_formatter(&label)
             .draw()

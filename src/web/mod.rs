@@ -12,6 +12,7 @@
 //! minijinja's (HTML auto-escaped by file name); the chart is drawn by plotters' SVG backend.
 
 mod chart;
+pub mod markdown;
 
 use crate::domain::leaderboard::{Board, Ranked};
 use crate::domain::web::{self as rules, MemberLook, WebPeriod, WebToken};
@@ -111,6 +112,7 @@ struct Tab {
 struct Row {
     rank: u32,
     name: String,
+    initial: String,
     avatar: String,
     href: String,
     points: i64,
@@ -122,6 +124,7 @@ struct TopView {
     name: String,
     href: String,
     votes: i64,
+    /// The answer as HTML (from Markdown).
     text: Option<String>,
 }
 
@@ -132,7 +135,9 @@ struct RoundView {
     date_label: String,
     category: String,
     difficulty: String,
+    /// The question as HTML (from Markdown).
     prompt: String,
+    /// The reference answer as HTML (from Markdown).
     answer: String,
     top: Vec<TopView>,
 }
@@ -147,6 +152,13 @@ async fn open(store: &Store, token: &str) -> Result<Option<(WebToken, GuildId, S
     };
     let name = name.unwrap_or_else(|| "This server".to_owned());
     Ok(Some((token, guild, name)))
+}
+
+/// The first letter of a name, shown in place of an avatar the browser could not load.
+fn initial(name: &str) -> String {
+    name.chars()
+        .find(|c| c.is_alphanumeric())
+        .map_or_else(|| "?".to_owned(), |c| c.to_uppercase().collect())
 }
 
 fn name_of(looks: &HashMap<UserId, MemberLook>, member: UserId) -> (String, String) {
@@ -212,6 +224,7 @@ pub async fn board_page(
             let (name, avatar) = name_of(&looks, r.standing.member);
             Row {
                 rank: r.rank,
+                initial: initial(&name),
                 name,
                 avatar,
                 href: site.member(&token, r.standing.member),
@@ -230,8 +243,8 @@ pub async fn board_page(
             date_label: r.date.format("%a %-d %B %Y").to_string(),
             category: r.category,
             difficulty: r.difficulty,
-            prompt: r.prompt,
-            answer: r.answer,
+            prompt: markdown::to_html(&r.prompt),
+            answer: markdown::to_html(&r.answer),
             top: r
                 .top
                 .into_iter()
@@ -239,7 +252,7 @@ pub async fn board_page(
                     name: name_of(&looks, a.member).0,
                     href: site.member(&token, a.member),
                     votes: a.votes,
-                    text: a.text,
+                    text: a.text.as_deref().map(markdown::to_html),
                 })
                 .collect(),
         })

@@ -6,6 +6,7 @@ mod common;
 mod answers;
 mod binary;
 mod blind;
+mod browser;
 mod corrections;
 mod crash;
 mod export;
