@@ -9,6 +9,8 @@
 //!   (first, random, last) and of `/stats`, as p50/p99 against the 10 ms limit; the same for a
 //!   small guild (1,000 ledger lines) in the same database, to show the cost does not follow the
 //!   ledger;
+//! - the web pages of the big guild (board over every period and page, member pages) as
+//!   p50/p99 against the 50 ms limit;
 //! - a burst of 1,000 `/leaderboard` and `/stats` commands from 120 members, 50 in flight,
 //!   through the real bot against the fake Discord (which enforces Discord's 3 s interaction
 //!   deadline): how many were answered, and the p99 latency against the 300 ms limit.
@@ -40,6 +42,7 @@ const IN_FLIGHT: usize = 50;
 const SERVER_LIMIT_MS: f64 = 10.0;
 const BURST_P99_LIMIT_MS: f64 = 300.0;
 const SAMPLES: usize = 600;
+const WEB_LIMIT_MS: f64 = 50.0;
 
 /// A small deterministic generator, so every run builds the same guild.
 struct Rng(u64);
@@ -132,7 +135,7 @@ async fn seed(
         let closes = opens + Duration::hours(23);
         let date = opens.date_naive();
         round_rows.push(format!(
-            "({id},{},{},{question},{},'{date}','closed','seed{id}',{},{},{},{},{},{},1,1)",
+            "({id},{},{},{question},{},'{date}','{date}','closed','seed{id}',{},{},{},{},{},{},1,1)",
             guild.0 as i64,
             channel.0 as i64,
             r + 1,
@@ -193,7 +196,7 @@ async fn seed(
     }
     insert_rows(
         &pool,
-        "INSERT INTO rounds (id, guild_id, channel_id, question_id, round_number, scheduled_date, state, nonce, \
+        "INSERT INTO rounds (id, guild_id, channel_id, question_id, round_number, scheduled_date, slot, state, nonce, \
          message_id, thread_id, opens_at, closes_at, revealed_at, created_at, post_attempts, reveal_attempts)",
         &round_rows,
     )
@@ -334,6 +337,85 @@ async fn server_side(label: &str, store: &Store, guild: GuildId, channel: Channe
         stats.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     report(label, "/stats", stats, SERVER_LIMIT_MS);
+}
+
+/// Server-side cost of the web pages (store reads + template + chart), for a guild whose every
+/// member has a kept name: the board over every period and page (first, random, last) and
+/// member pages of random members.
+async fn web_pages(label: &str, store: &Store, url: &str, guild: GuildId, members: &[UserId]) {
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let rows: Vec<String> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            format!(
+                "({},{},'Member number {i}','0123456789abcdef0123456789abcdef',0)",
+                guild.0 as i64, m.0 as i64
+            )
+        })
+        .collect();
+    insert_rows(
+        &pool,
+        "INSERT INTO members (guild_id, member_id, name, avatar, updated_at)",
+        &rows,
+    )
+    .await;
+    pool.close().await;
+    let token = dailyq::domain::web::WebToken::from_bytes([7; 16]);
+    store.set_web_token(guild, Some(&token), now()).await.unwrap();
+    let site = dailyq::web::Site::default();
+    let mut rng = Rng(11);
+    let periods = ["week", "month", "all"];
+    let pages = (members.len() as u64).div_ceil(dailyq::web::PAGE_SIZE);
+    let mut boards = Vec::new();
+    let mut bytes = 0;
+    for i in 0..SAMPLES {
+        let page = match (i / 3) % 3 {
+            0 => 1,
+            1 => 1 + rng.below(pages),
+            _ => pages,
+        }
+        .to_string();
+        let started = Instant::now();
+        let html = dailyq::web::board_page(
+            store,
+            &site,
+            now(),
+            token.as_str(),
+            Some(periods[i % 3]),
+            Some(&page),
+        )
+        .await
+        .unwrap()
+        .expect("a page");
+        boards.push(started.elapsed().as_secs_f64() * 1000.0);
+        bytes = bytes.max(html.len());
+    }
+    report(
+        label,
+        &format!(
+            "web board page (week/month/all, first/random/last page; up to {} KiB)",
+            bytes / 1024
+        ),
+        boards,
+        WEB_LIMIT_MS,
+    );
+    let mut pages_ms = Vec::new();
+    for _ in 0..SAMPLES / 2 {
+        let who = members[rng.below(members.len() as u64) as usize];
+        let started = Instant::now();
+        let html = dailyq::web::member_page(store, &site, now(), token.as_str(), &who.0.to_string())
+            .await
+            .unwrap();
+        pages_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        let _ = std::hint::black_box(html);
+    }
+    report(
+        label,
+        "web member page (chart of a year's points)",
+        pages_ms,
+        WEB_LIMIT_MS,
+    );
 }
 
 /// 1,000 commands through the real bot, 50 in flight, from 120 members.
@@ -496,6 +578,7 @@ async fn bench(label: &str, url: &str) {
         &big.members,
     )
     .await;
+    web_pages(&format!("{label}, big guild"), &store, url, guild, &big.members).await;
     server_side(
         &format!("{label}, small guild ({} ledger lines)", small.ledger_lines),
         &store,

@@ -26,11 +26,130 @@ pub struct InteractionLabels {
     pub outcome: String,
 }
 
+/// The labels of a REST request the bot made.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RestLabels {
+    /// Its route class ([`ROUTE_CLASSES`]).
+    pub route: String,
+    /// `2xx`, the status of a refusal (`400`, `403`, `404`, `429`, other `4xx`, `5xx`), or `error`
+    /// when no response came.
+    pub status: String,
+}
+
+/// The labels of a wait on Discord's rate limits.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RatelimitLabels {
+    /// Its route class ([`ROUTE_CLASSES`]).
+    pub route: String,
+    /// `global` (the bot's 50 per second) or `route` (one bucket).
+    pub scope: String,
+}
+
+/// The label of a database statement kind.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatementLabels {
+    /// `select`, `insert`, `update`, `delete`, `begin`, `commit`, … or `other`.
+    pub statement: String,
+}
+
+/// Every route class a REST request is counted under.
+pub const ROUTE_CLASSES: [&str; 7] = [
+    "messages",
+    "reactions",
+    "threads",
+    "channels",
+    "members",
+    "interactions",
+    "other",
+];
+
+/// The route class of a Discord API path (`/channels/1/messages/2/reactions/…` → `reactions`):
+/// ids never become labels.
+pub fn route_class(path: &str) -> &'static str {
+    let path = path.split('?').next().unwrap_or_default();
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let has = |word: &str| parts.contains(&word);
+    if has("interactions") || has("webhooks") {
+        "interactions"
+    } else if has("reactions") {
+        "reactions"
+    } else if has("threads") || has("thread-members") {
+        "threads"
+    } else if has("messages") {
+        "messages"
+    } else if has("members") || has("roles") {
+        "members"
+    } else if has("channels") {
+        "channels"
+    } else {
+        "other"
+    }
+}
+
+/// The status label of a REST outcome.
+pub fn status_label(status: Option<u16>) -> &'static str {
+    match status {
+        None => "error",
+        Some(200..=299) => "2xx",
+        Some(400) => "400",
+        Some(401) => "401",
+        Some(403) => "403",
+        Some(404) => "404",
+        Some(429) => "429",
+        Some(500..=599) => "5xx",
+        Some(_) => "4xx",
+    }
+}
+
+/// The statement label of a SQL text: its first keyword, from a fixed set.
+pub fn statement_label(sql: &str) -> &'static str {
+    let word = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [
+        "select", "insert", "update", "delete", "with", "begin", "commit", "rollback", "create", "alter",
+        "pragma",
+    ]
+    .into_iter()
+    .find(|k| *k == word)
+    .unwrap_or("other")
+}
+
 /// The label of a scheduler job kind.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Job {
     /// `post` or `reveal`.
     pub job: String,
+}
+
+fn query_histogram() -> Histogram {
+    // 0.1 ms to about 3 s.
+    Histogram::new(exponential_buckets(0.0001, 2.0, 15))
+}
+
+/// Histograms of statement latency by statement kind.
+type QueryFamily = Family<StatementLabels, Histogram, fn() -> Histogram>;
+
+/// Statement latency, for the whole process: sqlx reports every statement as a tracing event
+/// (see [`crate::telemetry`]), whichever store ran it.
+fn query_seconds() -> &'static QueryFamily {
+    static FAMILY: std::sync::OnceLock<QueryFamily> = std::sync::OnceLock::new();
+    FAMILY.get_or_init(|| Family::new_with_constructor(query_histogram))
+}
+
+/// A database statement of `statement` kind ([`statement_label`]) took `seconds`.
+pub fn observe_query(statement: &'static str, seconds: f64) {
+    query_seconds()
+        .get_or_create(&StatementLabels {
+            statement: statement.to_owned(),
+        })
+        .observe(seconds);
 }
 
 fn latency_histogram() -> Histogram {
@@ -48,6 +167,8 @@ pub struct Metrics {
     interaction_seconds: Family<InteractionLabels, Histogram, fn() -> Histogram>,
     scheduler_lag: Family<Job, Gauge<f64, AtomicU64>>,
     gateway: Family<Event, Counter>,
+    rest: Family<RestLabels, Counter>,
+    ratelimits: Family<RatelimitLabels, Counter>,
     gateway_up: AtomicBool,
     started: Instant,
     /// Milliseconds since `started` of the scheduler's last tick (0: none yet).
@@ -111,8 +232,27 @@ impl Metrics {
             "Gateway sessions: ready (a new session) and resumed",
             gateway.clone(),
         );
+        let rest = Family::<RestLabels, Counter>::default();
+        registry.register(
+            "rest_requests",
+            "REST requests the bot made on its own (posts, threads, reactions, reveals, roles), by route class and status; interaction replies are counted as interactions",
+            rest.clone(),
+        );
+        let ratelimits = Family::<RatelimitLabels, Counter>::default();
+        registry.register(
+            "rest_ratelimited",
+            "Times a REST request waited on Discord's rate limits (a 429, or a bucket known to be empty), by route class and scope",
+            ratelimits.clone(),
+        );
+        registry.register(
+            "db_query_seconds",
+            "Database statement latency of the whole process, by statement kind",
+            query_seconds().clone(),
+        );
         Metrics {
             registry,
+            rest,
+            ratelimits,
             rounds,
             answers,
             votes,
@@ -155,6 +295,26 @@ impl Metrics {
         self.interaction_seconds
             .get_or_create(&labels)
             .observe(latency.as_secs_f64());
+    }
+
+    /// A REST request ended: its route class and status label ([`status_label`]).
+    pub fn rest(&self, route: &str, status: &str) {
+        self.rest
+            .get_or_create(&RestLabels {
+                route: route.to_owned(),
+                status: status.to_owned(),
+            })
+            .inc();
+    }
+
+    /// A REST request waited on a rate limit on `path`.
+    pub fn ratelimited(&self, path: &str, global: bool) {
+        self.ratelimits
+            .get_or_create(&RatelimitLabels {
+                route: route_class(path).to_owned(),
+                scope: if global { "global" } else { "route" }.to_owned(),
+            })
+            .inc();
     }
 
     /// How late a due job of `job` kind was handled.
@@ -239,6 +399,50 @@ mod tests {
         );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
         assert!(m.gateway_up());
+    }
+
+    #[test]
+    fn routes_statuses_and_statements_become_a_few_fixed_labels() {
+        assert_eq!(route_class("/channels/123/messages"), "messages");
+        assert_eq!(
+            route_class("/channels/123/messages/456/reactions/%E2%AC%86/@me"),
+            "reactions"
+        );
+        assert_eq!(route_class("/channels/123/messages/456/threads"), "threads");
+        assert_eq!(route_class("/channels/123/thread-members/9"), "threads");
+        assert_eq!(route_class("/guilds/1/members/2/roles/3"), "members");
+        assert_eq!(route_class("/interactions/1/tok/callback"), "interactions");
+        assert_eq!(route_class("/webhooks/1/tok/messages/@original"), "interactions");
+        assert_eq!(route_class("/channels/123"), "channels");
+        assert_eq!(route_class("/users/@me"), "other");
+        for path in ["/channels/1/messages", "/x/2", ""] {
+            assert!(ROUTE_CLASSES.contains(&route_class(path)));
+        }
+        assert_eq!(status_label(Some(204)), "2xx");
+        assert_eq!(status_label(Some(429)), "429");
+        assert_eq!(status_label(Some(418)), "4xx");
+        assert_eq!(status_label(Some(502)), "5xx");
+        assert_eq!(status_label(None), "error");
+        assert_eq!(statement_label("  SELECT 1"), "select");
+        assert_eq!(statement_label("insert into x"), "insert");
+        assert_eq!(statement_label("VACUUM"), "other");
+        let m = Metrics::new();
+        m.rest("messages", "2xx");
+        m.ratelimited("/channels/1/messages", false);
+        observe_query(statement_label("SELECT 1"), 0.002);
+        let text = m.render();
+        assert!(
+            text.contains("dailyq_rest_requests_total{route=\"messages\",status=\"2xx\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dailyq_rest_ratelimited_total{route=\"messages\",scope=\"route\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dailyq_db_query_seconds_count{statement=\"select\"} 1"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -192,8 +192,15 @@ async fn show_count(discord: &Discord, data: &Data, round_id: i64) -> anyhow::Re
             count,
         ))
         .components(render::question_buttons(&round, &question));
-    serenity::ChannelId::new(round.channel_id.0)
-        .edit_message(discord.paced().await, serenity::MessageId::new(message.0), edit)
+    discord
+        .call(
+            "messages",
+            serenity::ChannelId::new(round.channel_id.0).edit_message(
+                discord.paced().await,
+                serenity::MessageId::new(message.0),
+                edit,
+            ),
+        )
         .await?;
     Ok(())
 }
@@ -295,7 +302,10 @@ async fn post_answer(
         .allowed_mentions(serenity::CreateAllowedMentions::new())
         .nonce(serenity::Nonce::String(format!("db{:x}.{position}", round.id)))
         .enforce_nonce(true);
-    match target.send_message(discord.paced().await, post).await {
+    match discord
+        .call("messages", target.send_message(discord.paced().await, post))
+        .await
+    {
         Ok(m) => Ok(Some(MessageId(m.id.get()))),
         Err(e) if is_permanent(&e) => {
             tracing::error!(error = ?e, round = round.id, position, "cannot publish this answer; the round goes on without it");
@@ -319,10 +329,13 @@ async fn published_earlier(
     let since = round.answer_deadline() - chrono::Duration::minutes(1);
     let mut after = serenity::MessageId::new(crate::domain::ids::snowflake_at(since).max(1));
     loop {
-        let page = match target
-            .messages(
-                discord.paced().await,
-                serenity::GetMessages::new().after(after).limit(100),
+        let page = match discord
+            .call(
+                "messages",
+                target.messages(
+                    discord.paced().await,
+                    serenity::GetMessages::new().after(after).limit(100),
+                ),
             )
             .await
         {
@@ -351,8 +364,11 @@ async fn published_earlier(
 
 /// Opens a blind round's thread for the vote phase (it was locked during the answer phase).
 async fn unlock_thread(discord: &Discord, round: &Round, thread: serenity::ChannelId) {
-    if let Err(e) = thread
-        .edit_thread(discord.paced().await, serenity::EditThread::new().locked(false))
+    if let Err(e) = discord
+        .call(
+            "threads",
+            thread.edit_thread(discord.paced().await, serenity::EditThread::new().locked(false)),
+        )
         .await
     {
         tracing::warn!(error = ?e, round = round.id, "could not open the thread for votes");

@@ -330,9 +330,11 @@ async fn on_message(discord: &Discord, data: &Data, message: &serenity::Message)
                 .enforce_nonce(true)
                 .reference_message(message)
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
-            message
-                .channel_id
-                .send_message(discord.paced().await, reply)
+            discord
+                .call(
+                    "messages",
+                    message.channel_id.send_message(discord.paced().await, reply),
+                )
                 .await?;
         }
         Err(_) => {}
@@ -348,8 +350,11 @@ pub(super) async fn offer_upvote(
     message: serenity::MessageId,
 ) {
     let upvote = serenity::ReactionType::Unicode(render::UPVOTE.to_owned());
-    if let Err(e) = channel
-        .create_reaction(discord.paced().await, message, upvote)
+    if let Err(e) = discord
+        .call(
+            "reactions",
+            channel.create_reaction(discord.paced().await, message, upvote),
+        )
         .await
     {
         tracing::warn!(error = ?e, round = round.id, "could not add the upvote reaction to an answer");

@@ -274,8 +274,11 @@ async fn record_joins(discord: &Discord, data: &Data, joined: Vec<Joined>) {
 
 async fn say_hello(discord: &Discord, guild: GuildId, targets: &[serenity::ChannelId]) {
     for channel in targets {
-        if channel
-            .say(discord.paced().await, super::render::GREETING)
+        if discord
+            .call(
+                "messages",
+                channel.say(discord.paced().await, super::render::GREETING),
+            )
             .await
             .is_ok()
         {

@@ -329,13 +329,14 @@ async fn write_batch(discord: &Discord, data: &Data, batch: &[VoteEvent]) {
                     tokio::spawn(async move {
                         let upvote = serenity::ReactionType::Unicode(render::UPVOTE.to_owned());
                         if let Err(e) = discord
-                            .paced()
-                            .await
-                            .delete_reaction(
-                                serenity::ChannelId::new(channel.0),
-                                serenity::MessageId::new(answer.0),
-                                serenity::UserId::new(voter.0),
-                                &upvote,
+                            .call(
+                                "reactions",
+                                discord.paced().await.delete_reaction(
+                                    serenity::ChannelId::new(channel.0),
+                                    serenity::MessageId::new(answer.0),
+                                    serenity::UserId::new(voter.0),
+                                    &upvote,
+                                ),
                             )
                             .await
                         {

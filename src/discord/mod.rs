@@ -76,6 +76,7 @@ impl Data {
     /// Data for a bot on `store`.
     pub fn new(store: Store, clock: SharedClock, message_content: bool) -> Self {
         let lease_owner = lease_owner(store.shards());
+        let metrics: Arc<crate::metrics::Metrics> = Arc::default();
         Data {
             store,
             clock,
@@ -83,14 +84,14 @@ impl Data {
             wake: Arc::new(tokio::sync::Notify::new()),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             lease_owner,
-            rest: RestPace::default(),
+            rest: RestPace::default().counted_in(metrics.clone()),
             threads: Arc::default(),
             votes: Arc::default(),
             guilds: Arc::default(),
             presence: Arc::default(),
             counts: Arc::default(),
             suggesters: Arc::default(),
-            metrics: Arc::default(),
+            metrics,
             public_url: None,
             looks: Arc::default(),
             member_messages_handled: Arc::default(),
@@ -112,7 +113,7 @@ impl Data {
 
     /// The same data with its REST requests paced at `per_second` (see [`RestPace`]).
     pub fn with_rest_rate(mut self, per_second: u32) -> Self {
-        self.rest = RestPace::per_second(per_second);
+        self.rest = RestPace::per_second(per_second).counted_in(self.metrics.clone());
         self
     }
 
@@ -172,6 +173,38 @@ impl Discord {
     pub async fn paced(&self) -> &serenity::Http {
         self.pace.ready().await;
         &self.http
+    }
+
+    /// Awaits one REST request (made on [`Discord::paced`]) of `route` class (see
+    /// [`crate::metrics::ROUTE_CLASSES`]) and counts it by its outcome's status.
+    pub async fn call<T>(
+        &self,
+        route: &'static str,
+        request: impl std::future::Future<Output = serenity::Result<T>>,
+    ) -> serenity::Result<T> {
+        let result = request.await;
+        let status = match &result {
+            Ok(_) => Some(200),
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(e))) => {
+                Some(e.status_code.as_u16())
+            }
+            Err(_) => None,
+        };
+        self.pace
+            .metrics()
+            .rest(route, crate::metrics::status_label(status));
+        result
+    }
+}
+
+/// Counts the bot's waits on Discord's rate limits: serenity reports them to event handlers
+/// only (not to the framework), for every request, interaction replies included.
+struct RatelimitObserver(Arc<crate::metrics::Metrics>);
+
+#[serenity::async_trait]
+impl serenity::EventHandler for RatelimitObserver {
+    async fn ratelimit(&self, info: serenity::RatelimitInfo) {
+        self.0.ratelimited(&info.path, info.global);
     }
 }
 
@@ -247,6 +280,7 @@ pub async fn build_client(
     scheduler: SchedulerOptions,
 ) -> anyhow::Result<serenity::Client> {
     let intents = intents(data.message_content);
+    let metrics = data.metrics.clone();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands::all(),
@@ -308,6 +342,7 @@ pub async fn build_client(
         .build();
     serenity::ClientBuilder::new_with_http(http, intents)
         .cache_settings(cache_settings())
+        .event_handler(RatelimitObserver(metrics))
         .framework(framework)
         .await
         .context("cannot build the Discord client")

@@ -17,6 +17,7 @@ use std::sync::Arc;
 pub struct RestPace {
     limiter: Arc<DefaultDirectRateLimiter>,
     per_second: NonZeroU32,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl RestPace {
@@ -31,7 +32,19 @@ impl RestPace {
         RestPace {
             limiter: Arc::new(RateLimiter::direct(quota)),
             per_second,
+            metrics: Arc::default(),
         }
+    }
+
+    /// The same pace, counting requests in `metrics`.
+    pub fn counted_in(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Where requests are counted.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// Waits for the next request's turn.

@@ -67,8 +67,11 @@ async fn open_pair(discord: &Discord, data: &Data, pair: &Pair) -> anyhow::Resul
     };
     let channel = serenity::ChannelId::new(thread.0);
     for member in [pair.a, pair.b] {
-        if let Err(e) = channel
-            .add_thread_member(discord.paced().await, serenity::UserId::new(member.0))
+        if let Err(e) = discord
+            .call(
+                "threads",
+                channel.add_thread_member(discord.paced().await, serenity::UserId::new(member.0)),
+            )
             .await
         {
             if !is_permanent(&e) {
@@ -107,7 +110,10 @@ async fn open_pair(discord: &Discord, data: &Data, pair: &Pair) -> anyhow::Resul
                 .nonce(serenity::Nonce::String(format!("dqp{:x}", pair.id)))
                 .enforce_nonce(true);
             data.store.note_pair_attempt(pair.id).await?;
-            match channel.send_message(discord.paced().await, post).await {
+            match discord
+                .call("messages", channel.send_message(discord.paced().await, post))
+                .await
+            {
                 Ok(m) => Some(MessageId(m.id.get())),
                 Err(e) if is_permanent(&e) => {
                     tracing::error!(error = ?e, pair = pair.id, "cannot post in the pair's thread; giving up on it");
@@ -130,8 +136,11 @@ async fn create_thread(discord: &Discord, data: &Data, pair: &Pair) -> anyhow::R
     let name = render::pair_thread_name(pair.id);
     let parent = serenity::ChannelId::new(pair.channel_id.0);
     if pair.thread_attempts > 0 {
-        let active = serenity::GuildId::new(pair.guild_id.0)
-            .get_active_threads(discord.paced().await)
+        let active = discord
+            .call(
+                "threads",
+                serenity::GuildId::new(pair.guild_id.0).get_active_threads(discord.paced().await),
+            )
             .await?;
         if let Some(t) = active
             .threads
@@ -148,7 +157,10 @@ async fn create_thread(discord: &Discord, data: &Data, pair: &Pair) -> anyhow::R
         .kind(serenity::ChannelType::PrivateThread)
         .invitable(false)
         .auto_archive_duration(serenity::AutoArchiveDuration::OneWeek);
-    match parent.create_thread(discord.paced().await, builder).await {
+    match discord
+        .call("threads", parent.create_thread(discord.paced().await, builder))
+        .await
+    {
         Ok(t) => {
             let thread = ChannelId(t.id.get());
             data.store.set_pair_thread(pair.id, thread).await?;
@@ -187,7 +199,10 @@ async fn announce(discord: &Discord, data: &Data, pairing: &PendingPairing) -> a
                 .nonce(serenity::Nonce::String(format!("dqm{:x}", pairing.id)))
                 .enforce_nonce(true);
             data.store.note_announce_attempt(pairing.id).await?;
-            match channel.send_message(discord.paced().await, post).await {
+            match discord
+                .call("messages", channel.send_message(discord.paced().await, post))
+                .await
+            {
                 Ok(m) => Some(MessageId(m.id.get())),
                 Err(e) if is_permanent(&e) => {
                     tracing::error!(error = ?e, pairing = pairing.id, "cannot announce the pairing; the pairs have their threads");

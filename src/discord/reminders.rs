@@ -43,7 +43,10 @@ pub async fn remind(discord: &Discord, data: &Data, round: &Round) -> anyhow::Re
             )
             .nonce(serenity::Nonce::String(format!("dqr{:x}", round.id)))
             .enforce_nonce(true);
-        match channel.send_message(discord.paced().await, post).await {
+        match discord
+            .call("messages", channel.send_message(discord.paced().await, post))
+            .await
+        {
             Ok(_) => tracing::info!(round = round.id, pinged = targets.len(), "reminder posted"),
             Err(e) if is_permanent(&e) => {
                 tracing::error!(error = ?e, round = round.id, "cannot post the reminder; skipping it");

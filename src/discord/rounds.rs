@@ -238,7 +238,10 @@ pub async fn publish(
                         );
                     }
                     data.store.note_post_attempt(round.id).await?;
-                    match channel.send_message(discord.paced().await, post).await {
+                    match discord
+                        .call("messages", channel.send_message(discord.paced().await, post))
+                        .await
+                    {
                         Ok(m) => MessageId(m.id.get()),
                         Err(e) => return Err(post_failed(data, round, e).await),
                     }
@@ -275,10 +278,13 @@ pub(super) async fn find_own_message(
     let me = discord.cache.current_user().id;
     let mut after = serenity::MessageId::new(snowflake_at(since).max(1));
     for _ in 0..SEARCH_PAGES {
-        let page = match channel
-            .messages(
-                discord.paced().await,
-                serenity::GetMessages::new().after(after).limit(100),
+        let page = match discord
+            .call(
+                "messages",
+                channel.messages(
+                    discord.paced().await,
+                    serenity::GetMessages::new().after(after).limit(100),
+                ),
             )
             .await
         {
@@ -344,11 +350,14 @@ async fn open_thread(
     let channel = serenity::ChannelId::new(round.channel_id.0);
     let builder = serenity::CreateThread::new(render::thread_name(round, question))
         .auto_archive_duration(archive_duration(round));
-    let thread = match channel
-        .create_thread_from_message(
-            discord.paced().await,
-            serenity::MessageId::new(message.0),
-            builder,
+    let thread = match discord
+        .call(
+            "threads",
+            channel.create_thread_from_message(
+                discord.paced().await,
+                serenity::MessageId::new(message.0),
+                builder,
+            ),
         )
         .await
     {
@@ -384,7 +393,13 @@ async fn send_first(
     what: &str,
 ) -> anyhow::Result<Option<MessageId>> {
     for target in targets {
-        match target.send_message(discord.paced().await, post.clone()).await {
+        match discord
+            .call(
+                "messages",
+                target.send_message(discord.paced().await, post.clone()),
+            )
+            .await
+        {
             Ok(m) => return Ok(Some(MessageId(m.id.get()))),
             Err(e) if is_permanent(&e) => {
                 tracing::error!(error = ?e, round = round.id, channel = %target, "cannot post {what} here");
@@ -440,10 +455,13 @@ async fn reconcile_answers(
     // Messages in a thread have ids above the thread's own id.
     let mut after = serenity::MessageId::new(thread.0);
     loop {
-        let page = channel
-            .messages(
-                discord.paced().await,
-                serenity::GetMessages::new().after(after).limit(100),
+        let page = discord
+            .call(
+                "messages",
+                channel.messages(
+                    discord.paced().await,
+                    serenity::GetMessages::new().after(after).limit(100),
+                ),
             )
             .await?;
         for m in &page {
@@ -538,13 +556,16 @@ async fn reaction_voters(
     let mut voters = BTreeSet::new();
     let mut after: Option<serenity::UserId> = None;
     loop {
-        let page = serenity::ChannelId::new(thread.0)
-            .reaction_users(
-                discord.paced().await,
-                serenity::MessageId::new(answer.0),
-                serenity::ReactionType::Unicode(render::UPVOTE.to_owned()),
-                Some(100),
-                after,
+        let page = discord
+            .call(
+                "reactions",
+                serenity::ChannelId::new(thread.0).reaction_users(
+                    discord.paced().await,
+                    serenity::MessageId::new(answer.0),
+                    serenity::ReactionType::Unicode(render::UPVOTE.to_owned()),
+                    Some(100),
+                    after,
+                ),
             )
             .await?;
         let full = page.len() == 100;
@@ -573,8 +594,11 @@ pub(super) async fn answer_thread(
     let Some(message) = round.message_id else {
         return Ok(None);
     };
-    match serenity::ChannelId::new(message.0)
-        .to_channel(discord.paced().await)
+    match discord
+        .call(
+            "channels",
+            serenity::ChannelId::new(message.0).to_channel(discord.paced().await),
+        )
         .await
     {
         Ok(serenity::Channel::Guild(c)) if c.thread_metadata.is_some() => {
@@ -594,8 +618,11 @@ pub(super) async fn answer_thread(
 /// the deadline rule alone keeps late answers out.
 async fn lock_thread(discord: &Discord, round: &Round, thread: ChannelId, archive: bool) {
     let edit = serenity::EditThread::new().locked(true).archived(archive);
-    if let Err(e) = serenity::ChannelId::new(thread.0)
-        .edit_thread(discord.paced().await, edit)
+    if let Err(e) = discord
+        .call(
+            "threads",
+            serenity::ChannelId::new(thread.0).edit_thread(discord.paced().await, edit),
+        )
         .await
     {
         tracing::warn!(error = ?e, round = round.id, archive, "could not lock the answer thread");
@@ -839,7 +866,10 @@ async fn post_summary(
             .reference_message((channel, serenity::MessageId::new(q.0)))
     });
     match reply {
-        Some(reply) => match channel.send_message(discord.paced().await, reply).await {
+        Some(reply) => match discord
+            .call("messages", channel.send_message(discord.paced().await, reply))
+            .await
+        {
             Ok(m) => Ok(Some(MessageId(m.id.get()))),
             Err(e) if is_permanent(&e) => send_first(discord, round, &[channel], post, "the summary").await,
             Err(e) => Err(anyhow::Error::new(e).context("posting the summary")),

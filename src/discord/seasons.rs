@@ -82,7 +82,10 @@ async fn recap(
                     season.number
                 )))
                 .enforce_nonce(true);
-            match channel.send_message(discord.paced().await, post).await {
+            match discord
+                .call("messages", channel.send_message(discord.paced().await, post))
+                .await
+            {
                 Ok(m) => Some(MessageId(m.id.get())),
                 Err(e) if is_permanent(&e) => {
                     tracing::error!(error = ?e, guild = %guild, season = season.number, "cannot post the season recap (check the recap channel's permissions)");
@@ -121,9 +124,15 @@ async fn move_champion_role(
     let reason = Some("dailyq: season champion");
     for member in previous.iter().filter(|m| !winners.contains(m)) {
         let done = discord
-            .paced()
-            .await
-            .remove_member_role(guild, serenity::UserId::new(member.0), role_id, reason)
+            .call(
+                "members",
+                discord.paced().await.remove_member_role(
+                    guild,
+                    serenity::UserId::new(member.0),
+                    role_id,
+                    reason,
+                ),
+            )
             .await;
         if let Err(e) = done {
             if is_permanent(&e) {
@@ -135,9 +144,15 @@ async fn move_champion_role(
     }
     for member in winners {
         let done = discord
-            .paced()
-            .await
-            .add_member_role(guild, serenity::UserId::new(member.0), role_id, reason)
+            .call(
+                "members",
+                discord.paced().await.add_member_role(
+                    guild,
+                    serenity::UserId::new(member.0),
+                    role_id,
+                    reason,
+                ),
+            )
             .await;
         if let Err(e) = done {
             if is_permanent(&e) {

@@ -94,7 +94,10 @@ async fn finish(discord: &Discord, data: &Data, session: &PracticeSession) -> an
                 .enforce_nonce(true)
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
             data.store.note_finish_attempt(session.id).await?;
-            match channel.send_message(discord.paced().await, post).await {
+            match discord
+                .call("messages", channel.send_message(discord.paced().await, post))
+                .await
+            {
                 Ok(m) => Some(MessageId(m.id.get())),
                 Err(e) if rounds::is_permanent(&e) => {
                     tracing::error!(error = ?e, session = session.id, channel = %session.channel_id, "cannot post the session's scoreboard; ending the session without it");

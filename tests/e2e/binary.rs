@@ -349,3 +349,93 @@ async fn sigterm_while_a_round_is_being_posted_stops_the_bot_within_5_s() {
     bot.stop_with("TERM").await;
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_health_metrics_and_the_web_page_from_its_environment() {
+    let fake = FakeDiscord::start(FakeConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let http = format!("127.0.0.1:{}", closed_port());
+    let mut cmd = dailyq_run(dir.path());
+    cmd.env("DISCORD_TOKEN", fake.bot_token())
+        .env("DISCORD_PROXY_URL", fake.proxy_base())
+        .env("DAILYQ_HTTP_ADDR", &http)
+        .env("DAILYQ_PUBLIC_URL", "https://q.example.org/");
+    let mut bot = Bot::spawn(cmd);
+    fake.gateway()
+        .wait_ready(WAIT)
+        .await
+        .expect("the binary connects");
+    fake.wait_for_command("dailyq", WAIT)
+        .await
+        .expect("and registers its commands");
+    let base = format!("http://{http}");
+    crate::harness::eventually("ready", || {
+        let url = format!("{base}/readyz");
+        async move {
+            let r = reqwest::get(url).await.ok()?;
+            (r.status() == 200).then_some(())
+        }
+    })
+    .await;
+
+    let reply = fake
+        .member("admin")
+        .slash(
+            fake.channel("general"),
+            "dailyq",
+            vec![sub("web", vec![sub("on", vec![])])],
+        )
+        .wait_message(WAIT)
+        .await
+        .unwrap()
+        .text();
+    let path = reply
+        .split("https://q.example.org")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("a link under DAILYQ_PUBLIC_URL: {reply}"))
+        .to_owned();
+    let page = crate::harness::eventually("the page names the server", || {
+        let url = format!("{base}{path}");
+        async move {
+            let r = reqwest::get(url).await.ok()?;
+            let body = r.text().await.ok()?;
+            body.contains("<h1>Interview Prep</h1>").then_some(body)
+        }
+    })
+    .await;
+    assert!(page.contains("No round has been revealed yet."), "{page}");
+
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |series: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
+            .map_or(0.0, |v| v.parse::<f64>().unwrap())
+    };
+    // sqlx's own statement events, read by the binary's tracing layer.
+    assert!(
+        value("dailyq_db_query_seconds_count{statement=\"select\"}") > 0.0,
+        "{metrics}"
+    );
+    assert!(
+        value("dailyq_db_query_seconds_count{statement=\"insert\"}") > 0.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        value("dailyq_gateway_sessions_total{event=\"ready\"}"),
+        1.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        value("dailyq_interactions_total{command=\"dailyq web on\",outcome=\"ok\"}"),
+        1.0,
+        "{metrics}"
+    );
+    bot.stop_with("TERM").await;
+}

@@ -1,7 +1,7 @@
 //! The HTTP server: liveness, readiness that follows the gateway, the database and the
 //! scheduler, and Prometheus metrics whose counters move with a round.
 
-use crate::harness::{App, answer, closed_round, eventually, set_up_daily, start_instant, wait_for_post};
+use crate::harness::{App, closed_round, eventually, set_up_daily, start_instant, wait_for_post};
 use chrono::Duration;
 use dailyq::discord::Data;
 
@@ -65,7 +65,23 @@ async fn health_follows_the_gateway_and_metrics_count_a_round(app: &mut App) {
     set_up_daily(app, channel, "09:30").await;
     app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(30));
     let (_, thread) = wait_for_post(app, channel, 1).await;
-    answer(app, "alice", thread, "Keep the counter in Redis and flush it.").await;
+    // Every REST request is refused with a 429 while the answer comes: serenity waits and
+    // retries the ⬆️, and each wait is counted; then Discord lets it through.
+    app.fake.faults().set_429_rate(1.0);
+    let said = app
+        .member("alice")
+        .say(thread, "Keep the counter in Redis and flush it.");
+    let metrics = app.bot_data().metrics.clone();
+    eventually("a 429 is counted", || {
+        let text = metrics.render();
+        async move {
+            text.contains("dailyq_rest_ratelimited_total{route=\"reactions\"")
+                .then_some(())
+        }
+    })
+    .await;
+    app.fake.faults().set_429_rate(0.0);
+    crate::harness::wait_bot_reacted(app, said).await;
     app.advance(Duration::hours(2));
     closed_round(app, thread).await;
     let (status, text) = get(&base, "/metrics").await;
@@ -98,6 +114,20 @@ async fn health_follows_the_gateway_and_metrics_count_a_round(app: &mut App) {
         text.contains("dailyq_gateway_sessions_total{event=\"ready\"}"),
         "{text}"
     );
+    // REST by route class and status: the post and the reveal (messages), the thread, the ⬆️.
+    for series in [
+        "dailyq_rest_requests_total{route=\"messages\",status=\"2xx\"}",
+        "dailyq_rest_requests_total{route=\"threads\",status=\"2xx\"}",
+        "dailyq_rest_requests_total{route=\"reactions\",status=\"2xx\"}",
+    ] {
+        assert!(counter(&text, series) >= 1.0, "{series}: {text}");
+    }
+    let waits: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("dailyq_rest_ratelimited_total{"))
+        .map(|l| l.rsplit_once(' ').unwrap().1.parse::<f64>().unwrap())
+        .sum();
+    assert!(waits >= 1.0, "the 429s were counted: {text}");
 
     // The gateway gone: not ready, and the body says why.
     app.stop_bot().await;
