@@ -1,6 +1,10 @@
 //! `cargo run -p dailyq-demo`: the real dailyq bot against the fake Discord on loopback, with
 //! simulated members, running one whole round and printing what members would see. No token,
 //! no network: everything stays on 127.0.0.1, and the database is a temporary SQLite file.
+//!
+//! `-- --serve [ADDR]` (default 127.0.0.1:8080) also serves the bot's HTTP endpoints there and,
+//! after the rounds, turns the web leaderboard on and keeps it up until Ctrl-C, so a person can
+//! open the page.
 
 use anyhow::{Context as _, anyhow};
 use chrono::{Duration, TimeZone, Utc};
@@ -42,12 +46,28 @@ impl Names {
     }
 }
 
+/// `--serve [ADDR]`: where to serve the web pages, if asked.
+fn serve_addr() -> anyhow::Result<Option<std::net::SocketAddr>> {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(at) = args.iter().position(|a| a == "--serve") else {
+        return Ok(None);
+    };
+    let addr = args
+        .get(at + 1)
+        .filter(|a| !a.starts_with("--"))
+        .map_or("127.0.0.1:8080", String::as_str);
+    addr.parse()
+        .map(Some)
+        .map_err(|_| anyhow!("--serve {addr}: not an address to listen on, such as 127.0.0.1:8080"))
+}
+
 fn narrate(text: &str) {
     println!("\n── {text}");
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let serve = serve_addr()?;
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let questions = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../questions");
@@ -71,7 +91,18 @@ async fn main() -> anyhow::Result<()> {
     let http = serenity::HttpBuilder::new(fake.bot_token())
         .client(fake.production_client())
         .build();
-    let data = Data::new(store.clone(), Arc::new(clock.clone()), true);
+    let public_url = serve.map(|addr| format!("http://{addr}/"));
+    let data = Data::new(store.clone(), Arc::new(clock.clone()), true).with_public_url(public_url.as_deref());
+    if let Some(addr) = serve {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("--serve: cannot listen on {addr}"))?;
+        tokio::spawn(dailyq::http::serve(
+            listener,
+            data.clone(),
+            std::future::pending(),
+        ));
+    }
     let options = SchedulerOptions {
         max_sleep: StdDuration::from_millis(100),
         ..Default::default()
@@ -360,6 +391,25 @@ async fn main() -> anyhow::Result<()> {
     names.show("#general", &practice_board);
 
     blind_round(&fake, &clock, start, &names).await?;
+
+    if serve.is_some() {
+        narrate("admin runs /dailyq web on");
+        let on = admin
+            .slash(channel, "dailyq", vec![sub("web", vec![sub("on", vec![])])])
+            .wait_message(WAIT)
+            .await
+            .map_err(|e| anyhow!("{e:?}"))?;
+        names.show("#dailyq (only admin)", &on);
+        let link = on
+            .text()
+            .split_whitespace()
+            .find(|w| w.starts_with("http"))
+            .map(str::to_owned)
+            .context("the reply has the page's link")?;
+        println!("\nWeb leaderboard: {link}");
+        println!("Open it in a browser; Ctrl-C stops the demo.");
+        tokio::signal::ctrl_c().await?;
+    }
 
     data.stop_background();
     shards.shutdown_all().await;

@@ -40,3 +40,69 @@ fn the_demo_runs_a_whole_round_and_prints_the_transcript() {
         assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
     }
 }
+
+/// One HTTP/1.1 GET on loopback: the status line and the body.
+fn get(addr: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("the demo serves");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+#[test]
+fn the_demo_can_keep_the_web_leaderboard_up_after_its_rounds() {
+    use std::io::BufRead;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dailyq-demo"))
+        .args(["--fast", "--serve", &addr])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run the demo");
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    // The demo prints the link, then waits for Ctrl-C: read until the link.
+    let link = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("Web leaderboard: ").map(str::to_owned))
+        .expect("the demo prints the page's link");
+    let path = link
+        .strip_prefix(&format!("http://{addr}"))
+        .unwrap_or_else(|| panic!("{link}"))
+        .to_owned();
+    let (status, page) = get(&addr, &path);
+    assert!(status.contains("200"), "{status}\n{page}");
+    for name in [
+        "Interview Prep",
+        "alice",
+        "bob",
+        "carol",
+        "Show the reference answer",
+    ] {
+        assert!(page.contains(name), "missing {name} in {page}");
+    }
+    let (status, _) = get(&addr, "/healthz");
+    assert!(status.contains("200"), "{status}");
+    // Ctrl-C ends it.
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}

@@ -31,9 +31,10 @@ impl Store {
         bucket: &str,
     ) -> Result<Table> {
         let rows = sqlx::query(
-            "SELECT member_id, points, answers FROM standings
-             WHERE guild_id = $1 AND channel_id = $2 AND bucket = $3
-             ORDER BY points DESC, answers DESC, member_id",
+            "SELECT s.member_id, s.points, s.answers, m.name FROM standings s
+             LEFT JOIN members m ON m.guild_id = s.guild_id AND m.member_id = s.member_id
+             WHERE s.guild_id = $1 AND s.channel_id = $2 AND s.bucket = $3
+             ORDER BY s.points DESC, s.answers DESC, s.member_id",
         )
         .bind(sf(guild.0))
         .bind(channel.map_or(0, |c| sf(c.0)))
@@ -45,12 +46,13 @@ impl Store {
             out.push(vec![
                 (i + 1).to_string(),
                 unsf(r.try_get(0)?).to_string(),
+                r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
                 r.try_get::<i64, _>(1)?.to_string(),
                 r.try_get::<i64, _>(2)?.to_string(),
             ]);
         }
         Ok(Table {
-            header: vec!["rank", "member_id", "points", "answered_rounds"],
+            header: vec!["rank", "member_id", "member_name", "points", "answered_rounds"],
             rows: out,
         })
     }
@@ -68,8 +70,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT r.channel_id, r.kind, r.round_number, r.scheduled_date, q.slug, a.author_id, a.message_id,
                     a.created_at, a.edited_at, a.withdrawn_at, a.disqualified_at,
-                    (SELECT COUNT(*) FROM votes v WHERE v.answer_message_id = a.message_id), a.content
+                    (SELECT COUNT(*) FROM votes v WHERE v.answer_message_id = a.message_id), a.content, m.name
              FROM answers a JOIN rounds r ON r.id = a.round_id JOIN questions q ON q.id = r.question_id
+             LEFT JOIN members m ON m.guild_id = r.guild_id AND m.member_id = a.author_id
              WHERE r.guild_id = $1 AND ($2 = 0 OR r.channel_id = $2) AND r.opens_at >= $3 AND r.opens_at < $4
              ORDER BY r.opens_at, r.id, a.created_at, a.message_id",
         )
@@ -89,6 +92,7 @@ impl Store {
                 r.try_get::<String, _>(3)?,
                 r.try_get::<String, _>(4)?,
                 unsf(r.try_get(5)?).to_string(),
+                r.try_get::<Option<String>, _>(13)?.unwrap_or_default(),
                 unsf(r.try_get(6)?).to_string(),
                 at(Some(r.try_get(7)?)),
                 at(r.try_get(8)?),
@@ -111,6 +115,7 @@ impl Store {
                 "date",
                 "question",
                 "member_id",
+                "member_name",
                 "message_id",
                 "written_at",
                 "edited_at",

@@ -1,7 +1,10 @@
 //! Exports: `/dailyq export` answers with CSV attachments (a header row, RFC 4180 quoting,
 //! UTF-8) of scores, answers and rounds; `dailyq export` writes the same from the command line.
 
-use crate::harness::{App, WAIT, answer, closed_round, set_up_daily, start_instant, upvote, wait_for_post};
+use crate::harness::{
+    App, Backend, WAIT, answer, closed_round, set_up_daily, start_instant, upvote, wait_for_post,
+};
+use crate::web::TRICKY;
 use chrono::Duration;
 use fake_discord::opt;
 
@@ -38,7 +41,7 @@ async fn scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_l
     let (_, thread) = wait_for_post(app, channel, 1).await;
     let tricky = "Use a \"bloom filter\", then a cache;\nit saves a lookup — ✓";
     let a = answer(app, "alice", thread, tricky).await;
-    answer(app, "bob", thread, "Shard by tenant and by time.").await;
+    answer(app, TRICKY, thread, "Shard by tenant and by time.").await;
     upvote(app, "carol", thread, a).await;
     app.advance(Duration::hours(2));
     closed_round(app, thread).await;
@@ -73,15 +76,46 @@ async fn scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_l
     let row = rows.iter().find(|r| r.contains(&alice)).expect("alice's answer");
     assert_eq!(row[content], tricky, "quoting and UTF-8 survive");
     assert_eq!(row[upvotes], "1");
+    let name = header.iter().position(|h| h == "member_name").unwrap();
+    assert_eq!(row[name], "alice");
+    let theirs = app.member(TRICKY).id.to_string();
+    let row = rows.iter().find(|r| r.contains(&theirs)).expect("their answer");
+    assert_eq!(
+        row[name], TRICKY,
+        "a name with commas, quotes and markup survives"
+    );
 
     let scores = export(app, channel, 0, vec![opt("period", 1)]).await;
     let (header, rows) = read_csv(&scores.attachments[0].bytes);
-    assert_eq!(header, ["rank", "member_id", "points", "answered_rounds"]);
+    assert_eq!(
+        header,
+        ["rank", "member_id", "member_name", "points", "answered_rounds"]
+    );
     assert_eq!(rows[0][1], alice, "the top answer's author first");
     assert_eq!(
-        rows[0][2], "6",
+        rows[0][3], "6",
         "2 for answering, 1 upvoter, 3 for the top answer"
     );
+    // Parsed back, the scores are the ledger's, member by member.
+    let guild = dailyq::domain::GuildId(app.fake.guild_id());
+    let ledger = dailyq::domain::leaderboard::rank(app.store.standings(guild, None, None).await.unwrap());
+    let from_csv: Vec<(String, String, String, String)> = rows
+        .iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[3].clone(), r[4].clone()))
+        .collect();
+    let from_ledger: Vec<(String, String, String, String)> = ledger
+        .iter()
+        .map(|r| {
+            (
+                r.rank.to_string(),
+                r.standing.member.0.to_string(),
+                r.standing.points.to_string(),
+                r.standing.answers.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(from_csv, from_ledger);
+    assert!(rows.iter().any(|r| r[2] == TRICKY), "{rows:?}");
 
     let rounds = export(app, channel, 2, vec![opt("channel", channel)]).await;
     let (header, rows) = read_csv(&rounds.attachments[0].bytes);
@@ -119,4 +153,20 @@ async fn scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_l
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not an export"));
 }
 
-crate::e2e_on_both_backends!(scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_line);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_line() {
+    let mut app = App::start_with(Backend::Sqlite, crate::web::config())
+        .await
+        .unwrap();
+    scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_line(&mut app).await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_line() {
+    let Some(mut app) = App::start_with(Backend::Postgres, crate::web::config()).await else {
+        return;
+    };
+    scores_answers_and_rounds_export_as_csv_in_the_app_and_on_the_command_line(&mut app).await;
+    app.finish().await;
+}
