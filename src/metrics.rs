@@ -7,7 +7,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A label with one low-cardinality value (an event, a job, an outcome).
@@ -169,7 +169,8 @@ pub struct Metrics {
     gateway: Family<Event, Counter>,
     rest: Family<RestLabels, Counter>,
     ratelimits: Family<RatelimitLabels, Counter>,
-    gateway_up: AtomicBool,
+    /// Each shard this process runs: whether its gateway connection is up.
+    shards_up: std::sync::Mutex<std::collections::BTreeMap<u32, bool>>,
     started: Instant,
     /// Milliseconds since `started` of the scheduler's last tick (0: none yet).
     last_tick_ms: AtomicU64,
@@ -229,7 +230,7 @@ impl Metrics {
         let gateway = Family::<Event, Counter>::default();
         registry.register(
             "gateway_sessions",
-            "Gateway sessions: ready (a new session) and resumed",
+            "Gateway sessions: ready (a new session; after each shard's first, a reconnect) and resumed (a dropped connection resumed)",
             gateway.clone(),
         );
         let rest = Family::<RestLabels, Counter>::default();
@@ -260,7 +261,7 @@ impl Metrics {
             interaction_seconds,
             scheduler_lag,
             gateway,
-            gateway_up: AtomicBool::new(false),
+            shards_up: std::sync::Mutex::default(),
             started: Instant::now(),
             last_tick_ms: AtomicU64::new(0),
         }
@@ -324,24 +325,40 @@ impl Metrics {
             .set(seconds.max(0.0));
     }
 
-    /// A gateway session began (`ready`) or resumed (`resumed`): connected.
-    pub fn gateway_session(&self, event: &str) {
+    /// A gateway session of `shard` began (`ready`) or resumed (`resumed`): it is connected.
+    pub fn gateway_session(&self, shard: u32, event: &str) {
         self.gateway
             .get_or_create(&Event {
                 event: event.to_owned(),
             })
             .inc();
-        self.gateway_up.store(true, Ordering::SeqCst);
+        self.set_shard_up(shard, true);
     }
 
-    /// Whether the gateway is connected now.
-    pub fn set_gateway_up(&self, up: bool) {
-        self.gateway_up.store(up, Ordering::SeqCst);
+    /// A shard's connection stage changed, as serenity reports it: `up` when it is connected.
+    pub fn shard_stage(&self, shard: u32, up: bool) {
+        self.set_shard_up(shard, up);
     }
 
-    /// Whether the gateway is connected.
+    fn set_shard_up(&self, shard: u32, up: bool) {
+        self.shards().insert(shard, up);
+    }
+
+    fn shards(&self) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<u32, bool>> {
+        self.shards_up
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The process is stopping: no shard is connected any more.
+    pub fn gateway_down(&self) {
+        self.shards().values_mut().for_each(|up| *up = false);
+    }
+
+    /// Whether the gateway is connected: every shard this process has heard of is.
     pub fn gateway_up(&self) -> bool {
-        self.gateway_up.load(Ordering::SeqCst)
+        let shards = self.shards();
+        !shards.is_empty() && shards.values().all(|up| *up)
     }
 
     /// The scheduler ticked.
@@ -380,7 +397,7 @@ mod tests {
         m.votes(3);
         m.interaction("leaderboard", "ok", Duration::from_millis(40));
         m.lag("post", 1.5);
-        m.gateway_session("ready");
+        m.gateway_session(0, "ready");
         let text = m.render();
         assert!(text.contains("dailyq_rounds_total{event=\"posted\"} 2"), "{text}");
         assert!(text.contains("dailyq_answers_recorded_total 1"), "{text}");
@@ -399,6 +416,25 @@ mod tests {
         );
         assert!(text.trim_end().ends_with("# EOF"), "{text}");
         assert!(m.gateway_up());
+    }
+
+    #[test]
+    fn the_gateway_is_up_only_while_every_shard_is() {
+        let m = Metrics::new();
+        m.gateway_session(0, "ready");
+        m.gateway_session(1, "ready");
+        assert!(m.gateway_up());
+        m.shard_stage(1, false);
+        assert!(!m.gateway_up(), "one shard down is not ready");
+        m.gateway_session(1, "resumed");
+        assert!(m.gateway_up());
+        m.gateway_down();
+        assert!(!m.gateway_up());
+        let text = m.render();
+        assert!(
+            text.contains("dailyq_gateway_sessions_total{event=\"resumed\"} 1"),
+            "{text}"
+        );
     }
 
     #[test]

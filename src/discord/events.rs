@@ -17,7 +17,7 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
     };
     match event {
         serenity::FullEvent::Ready { data_about_bot } => {
-            data.metrics.gateway_session("ready");
+            data.metrics.gateway_session(ctx.shard_id.0, "ready");
             data.guilds.know(data_about_bot.guilds.iter().map(|g| g.id.get()));
             // A READY after a re-IDENTIFY comes from a new shard runner: it needs the vote
             // collector again, and open threads may have changed while the session was down.
@@ -49,11 +49,8 @@ pub async fn handle(ctx: &serenity::Context, event: &serenity::FullEvent, data: 
                 guild: GuildId(incomplete.id.get()),
             });
         }
-        serenity::FullEvent::Resume { .. } => data.metrics.gateway_session("resumed"),
-        serenity::FullEvent::ShardStageUpdate { event } => {
-            data.metrics
-                .set_gateway_up(event.new == serenity::ConnectionStage::Connected);
-        }
+        serenity::FullEvent::Resume { .. } => data.metrics.gateway_session(ctx.shard_id.0, "resumed"),
+        // Stage changes reach serenity's event handlers only: see `discord::Observer`.
         serenity::FullEvent::ChannelCreate { channel } => {
             data.guilds.add_channel(channel.guild_id.get(), channel.id.get());
         }

@@ -125,7 +125,7 @@ impl Data {
 
     /// Stops background work (the scheduler) after its current step.
     pub fn stop_background(&self) {
-        self.metrics.set_gateway_up(false);
+        self.metrics.gateway_down();
         self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
         self.wake.notify_one();
     }
@@ -197,14 +197,23 @@ impl Discord {
     }
 }
 
-/// Counts the bot's waits on Discord's rate limits: serenity reports them to event handlers
-/// only (not to the framework), for every request, interaction replies included.
-struct RatelimitObserver(Arc<crate::metrics::Metrics>);
+/// What serenity tells event handlers only, not the framework: the bot's waits on Discord's
+/// rate limits (for every request, interaction replies included) and the changes of a shard's
+/// connection stage it reports (for readiness; serenity 0.12 reports none for a connection it
+/// resumes, which is counted by the RESUMED that follows).
+struct Observer(Arc<crate::metrics::Metrics>);
 
 #[serenity::async_trait]
-impl serenity::EventHandler for RatelimitObserver {
+impl serenity::EventHandler for Observer {
     async fn ratelimit(&self, info: serenity::RatelimitInfo) {
         self.0.ratelimited(&info.path, info.global);
+    }
+
+    async fn shard_stage_update(&self, _: serenity::Context, event: serenity::ShardStageUpdateEvent) {
+        self.0.shard_stage(
+            event.shard_id.0,
+            event.new == serenity::ConnectionStage::Connected,
+        );
     }
 }
 
@@ -342,7 +351,7 @@ pub async fn build_client(
         .build();
     serenity::ClientBuilder::new_with_http(http, intents)
         .cache_settings(cache_settings())
-        .event_handler(RatelimitObserver(metrics))
+        .event_handler(Observer(metrics))
         .framework(framework)
         .await
         .context("cannot build the Discord client")

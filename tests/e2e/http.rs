@@ -129,6 +129,26 @@ async fn health_follows_the_gateway_and_metrics_count_a_round(app: &mut App) {
         .sum();
     assert!(waits >= 1.0, "the 429s were counted: {text}");
 
+    // A dropped connection the bot resumes: counted as a resume, not a new session; ready.
+    let resumes = app.fake.gateway().stats().resumes;
+    app.fake.gateway().drop_connections();
+    let metrics = app.bot_data().metrics.clone();
+    eventually("the resume counted", || {
+        let text = metrics.render();
+        async move {
+            (counter(&text, "dailyq_gateway_sessions_total{event=\"resumed\"}") == 1.0).then_some(())
+        }
+    })
+    .await;
+    assert_eq!(app.fake.gateway().stats().resumes, resumes + 1);
+    let (_, text) = get(&base, "/metrics").await;
+    assert_eq!(
+        counter(&text, "dailyq_gateway_sessions_total{event=\"ready\"}"),
+        1.0,
+        "a resume, not a new session: {text}"
+    );
+    assert_eq!(get(&base, "/readyz").await.0, 200);
+
     // The gateway gone: not ready, and the body says why.
     app.stop_bot().await;
     let (status, body) = get(&base, "/readyz").await;
@@ -143,7 +163,7 @@ async fn health_follows_the_gateway_and_metrics_count_a_round(app: &mut App) {
         std::sync::Arc::new(dailyq::clock::SystemClock),
         false,
     );
-    data.metrics.gateway_session("ready");
+    data.metrics.gateway_session(0, "ready");
     data.metrics.tick();
     let base = serve(data).await;
     assert_eq!(get(&base, "/readyz").await.0, 200);
