@@ -85,11 +85,12 @@ pub fn pair_key(a: UserId, b: UserId) -> (UserId, UserId) {
     if a <= b { (a, b) } else { (b, a) }
 }
 
-/// Matches a pool: members who waited last time choose first, then everyone in the order they
-/// joined. Each picks, among those not yet matched, the partner who was not their partner last
-/// time (`recent`), then of the same level, then sharing the most topics, then who joined first.
-/// With an odd count, the last one left waits, so a member who waited is never left out twice
-/// in a row while anyone else is there.
+/// Matches a pool: with an odd count, the last to join of those who did not wait last time waits
+/// (so a member who waited is never left out twice in a row while anyone else is there, even at
+/// the cost of meeting last time's partner again). The others choose in turn, those who waited
+/// last time first, then in the order they joined: each picks, among those not yet matched, the
+/// partner who was not their partner last time (`recent`), then of the same level, then sharing
+/// the most topics, then who joined first.
 pub fn match_pool(pool: &[PoolEntry], recent: &BTreeSet<(UserId, UserId)>) -> Matching {
     let mut order: Vec<&PoolEntry> = pool.iter().collect();
     order.sort_by(|a, b| {
@@ -100,8 +101,13 @@ pub fn match_pool(pool: &[PoolEntry], recent: &BTreeSet<(UserId, UserId)>) -> Ma
     });
     let mut seen = BTreeSet::new();
     order.retain(|e| seen.insert(e.member));
-    let mut taken = vec![false; order.len()];
     let mut matching = Matching::default();
+    if order.len() % 2 == 1 {
+        let last = order.len() - 1;
+        let at = order.iter().rposition(|e| !e.waiting).unwrap_or(last);
+        matching.waiting = Some(order.remove(at).member);
+    }
+    let mut taken = vec![false; order.len()];
     for i in 0..order.len() {
         if taken[i] {
             continue;
@@ -497,6 +503,20 @@ mod tests {
             assert_eq!(Level::parse(l.as_str()), Some(l));
         }
         assert_eq!(Rubric::parse("charm"), None);
+    }
+
+    #[test]
+    fn a_member_who_waited_does_not_wait_again_even_if_that_repeats_last_times_pair() {
+        // Found by the property below: two who waited, last time's partners, and one newcomer.
+        let pool = [
+            entry(24, None, &[], 0, true),
+            entry(1, None, &[], 0, false),
+            entry(37, None, &[], 0, true),
+        ];
+        let recent = BTreeSet::from([pair_key(UserId(37), UserId(24))]);
+        let m = match_pool(&pool, &recent);
+        assert_eq!(m.waiting, Some(UserId(1)));
+        assert_eq!(m.pairs, vec![(UserId(24), UserId(37))]);
     }
 
     proptest! {
