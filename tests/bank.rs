@@ -158,3 +158,45 @@ fn every_reference_answer_fits_one_embed_and_has_follow_ups() {
         }
     }
 }
+
+/// The text of an HTML fragment: tags dropped, the entities pulldown-cmark writes decoded.
+fn html_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn letters(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+#[test]
+fn every_prompt_and_reference_answer_keeps_its_text_on_the_web_page() {
+    for q in shipped() {
+        let q = &q.question;
+        for (what, source) in [("prompt", &q.prompt), ("answer", &q.answer)] {
+            let shown = letters(&html_text(&dailyq::web::markdown::to_html(source)));
+            let source = letters(source);
+            // Markdown only removes (list numbers, link targets, markup): the letters shown are
+            // the source's, in order, and nearly all of them.
+            let mut rest = source.chars();
+            assert!(
+                shown.chars().all(|c| rest.any(|s| s == c)) && shown.len() * 10 >= source.len() * 8,
+                "{} {what}: shown {shown}\nsource {source}",
+                q.slug
+            );
+        }
+    }
+}
