@@ -51,12 +51,12 @@ pub async fn table(
     channel: Option<ChannelId>,
     now: DateTime<Utc>,
 ) -> crate::store::Result<Table> {
-    let settings = store.ensure_guild(guild, now).await?;
+    let settings = match kind {
+        ExportKind::Scores => store.settings_with_standings(guild, now).await?,
+        ExportKind::Answers | ExportKind::Rounds => store.ensure_guild(guild, now).await?,
+    };
     match kind {
         ExportKind::Scores => {
-            if !settings.standings_current {
-                store.build_standings(guild).await?;
-            }
             let bucket = Board::Daily.bucket(period, settings.timezone, now);
             store.export_scores(guild, channel, &bucket).await
         }

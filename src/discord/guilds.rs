@@ -244,7 +244,7 @@ async fn record_joins(discord: &Discord, data: &Data, joined: Vec<Joined>) {
     if joined.is_empty() {
         return;
     }
-    let guilds: Vec<GuildId> = joined.iter().map(|(g, _, _)| *g).collect();
+    let guilds: Vec<(GuildId, &str)> = joined.iter().map(|(g, name, _)| (*g, name.as_str())).collect();
     let arrivals = match data.store.record_guilds_present(&guilds, data.clock.now()).await {
         Ok(arrivals) => arrivals,
         Err(e) => {
@@ -252,10 +252,6 @@ async fn record_joins(discord: &Discord, data: &Data, joined: Vec<Joined>) {
             return;
         }
     };
-    let names: Vec<(GuildId, String)> = joined.iter().map(|(g, n, _)| (*g, n.clone())).collect();
-    if let Err(e) = data.store.record_guild_names(&names).await {
-        tracing::warn!(error = ?e, guilds = names.len(), "could not keep the names of the guilds the bot is in");
-    }
     let mut back = false;
     for ((guild, arrival), (_, _, greet)) in arrivals.into_iter().zip(joined) {
         if arrival == GuildArrival::Back {

@@ -73,41 +73,51 @@ impl Store {
 
     /// Records that the bot is in each of `guilds` (GUILD_CREATEs taken together), in one
     /// transaction, and says for each whether the database had never seen it, had it marked left,
-    /// or already had it present. New guilds get their settings (with a fresh rotation seed).
+    /// or already had it present. New guilds get their settings (with a fresh rotation seed);
+    /// each guild's name (for the web page) is kept when it changed.
     #[tracing::instrument(skip_all, fields(guilds = guilds.len()))]
     pub async fn record_guilds_present(
         &self,
-        guilds: &[GuildId],
+        guilds: &[(GuildId, &str)],
         now: DateTime<Utc>,
     ) -> Result<Vec<(GuildId, GuildArrival)>> {
         let mut tx = self.begin_write().await?;
         let mut arrivals = Vec::with_capacity(guilds.len());
-        for &guild in guilds {
-            let row = sqlx::query("SELECT left_at FROM guilds WHERE guild_id = $1")
+        for &(guild, name) in guilds {
+            let row = sqlx::query("SELECT left_at, name FROM guilds WHERE guild_id = $1")
                 .bind(sf(guild.0))
                 .fetch_optional(&mut *tx)
                 .await?;
             let arrival = match row {
                 None => {
                     sqlx::query(
-                        "INSERT INTO guilds (guild_id, rotation_seed, joined_at, updated_at, standings_tz) VALUES ($1, $2, $3, $3, 'UTC')
+                        "INSERT INTO guilds (guild_id, rotation_seed, joined_at, updated_at, standings_tz, name) VALUES ($1, $2, $3, $3, 'UTC', $4)
                          ON CONFLICT (guild_id) DO NOTHING",
                     )
                     .bind(sf(guild.0))
                     .bind(sf(rand::random::<u64>()))
                     .bind(ms(now))
+                    .bind(name)
                     .execute(&mut *tx)
                     .await?;
                     GuildArrival::New
                 }
-                Some(r) if r.try_get::<Option<i64>, _>(0)?.is_some() => {
-                    sqlx::query("UPDATE guilds SET left_at = NULL WHERE guild_id = $1")
-                        .bind(sf(guild.0))
-                        .execute(&mut *tx)
-                        .await?;
-                    GuildArrival::Back
+                Some(r) => {
+                    let back = r.try_get::<Option<i64>, _>(0)?.is_some();
+                    // The name is kept for the web page; written only when it changed.
+                    if back || r.try_get::<Option<String>, _>(1)?.as_deref() != Some(name) {
+                        sqlx::query("UPDATE guilds SET left_at = NULL, name = $2 WHERE guild_id = $1")
+                            .bind(sf(guild.0))
+                            .bind(name)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if back {
+                        GuildArrival::Back
+                    } else {
+                        GuildArrival::Present
+                    }
                 }
-                Some(_) => GuildArrival::Present,
             };
             arrivals.push((guild, arrival));
         }

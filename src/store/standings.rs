@@ -318,6 +318,20 @@ impl Store {
         Ok(())
     }
 
+    /// The guild's settings, with its standings built first if its ledger predates them (for
+    /// readers that need not answer Discord within 3 s: the web page, exports).
+    pub async fn settings_with_standings(
+        &self,
+        guild: GuildId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::domain::round::GuildSettings> {
+        let settings = self.ensure_guild(guild, now).await?;
+        if !settings.standings_current {
+            self.build_standings(guild).await?;
+        }
+        Ok(settings)
+    }
+
     /// One page of a board (`bucket` from [`crate::domain::leaderboard::Period::bucket`]) with
     /// its ranks, the board's size, and `me`'s own row. The points histogram says which total
     /// the page starts at and how many are ahead, so the page's read seeks to that total and

@@ -188,14 +188,11 @@ pub async fn board_page(
     };
     // Pages are 1-based in the URL; anything that is not a page number is the first page.
     let page = page.and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
-    let settings = store.ensure_guild(guild, now).await?;
+    let settings = store.settings_with_standings(guild, now).await?;
     let season = settings.season_kind.period();
     let Some(period) = asked.period(season) else {
         return Ok(None);
     };
-    if !settings.standings_current {
-        store.build_standings(guild).await?;
-    }
     let bucket = Board::Daily.bucket(period, settings.timezone, now);
     // The same read as `/leaderboard` (no asking member: nobody is signed in).
     let board = store
@@ -297,24 +294,19 @@ pub async fn member_page(
     let Some(member) = member.parse::<u64>().ok().filter(|m| *m > 0).map(UserId) else {
         return Ok(None);
     };
-    let settings = store.ensure_guild(guild, now).await?;
-    if !settings.standings_current {
-        store.build_standings(guild).await?;
-    }
+    let settings = store.settings_with_standings(guild, now).await?;
     let bucket = Board::Daily.bucket(
         crate::domain::leaderboard::Period::AllTime,
         settings.timezone,
         now,
     );
-    let standing = store.member_standing(guild, None, &bucket, member).await?;
+    // One read of the board gives both the member's rank and how many are ranked.
+    let board = store.leaderboard_page(guild, None, &bucket, 0, 1, member).await?;
+    let (standing, ranked) = (board.me, board.total);
     let stats = store.member_stats(guild, member).await?;
     if standing.is_none() && stats.answers == 0 && stats.per_category.is_empty() {
         return Ok(None);
     }
-    let ranked = store
-        .leaderboard_page(guild, None, &bucket, 0, 1, member)
-        .await?
-        .total;
     let looks = store.member_looks(guild, &[member]).await?;
     let (name, avatar) = name_of(&looks, member);
     let streaks = store.member_streaks(guild, member).await?;

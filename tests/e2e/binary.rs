@@ -154,6 +154,24 @@ impl Drop for Bot {
     }
 }
 
+/// `dailyq run` against `fake` (its token, through its proxy) with `extra` variables, once it
+/// has connected and registered its commands.
+async fn connected_bot(fake: &FakeDiscord, dir: &Path, extra: &[(&str, &str)]) -> Bot {
+    let mut cmd = dailyq_run(dir);
+    cmd.env("DISCORD_TOKEN", fake.bot_token())
+        .env("DISCORD_PROXY_URL", fake.proxy_base())
+        .envs(extra.iter().copied());
+    let bot = Bot::spawn(cmd);
+    fake.gateway()
+        .wait_ready(WAIT)
+        .await
+        .expect("the binary connects");
+    fake.wait_for_command("dailyq", WAIT)
+        .await
+        .expect("and registers its commands");
+    bot
+}
+
 /// A loopback port on which nothing listens: bound, read, released.
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -164,18 +182,7 @@ fn closed_port() -> u16 {
 async fn the_binary_starts_from_its_environment_answers_and_stops_on_sigterm() {
     let fake = FakeDiscord::start(FakeConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = dailyq_run(dir.path());
-    cmd.env("DISCORD_TOKEN", fake.bot_token())
-        .env("DISCORD_PROXY_URL", fake.proxy_base());
-    let mut bot = Bot::spawn(cmd);
-
-    fake.gateway()
-        .wait_ready(WAIT)
-        .await
-        .expect("the binary connects");
-    fake.wait_for_command("dailyq", WAIT)
-        .await
-        .expect("and registers its commands");
+    let mut bot = connected_bot(&fake, dir.path(), &[]).await;
     let reply = fake
         .member("alice")
         .slash(fake.channel("general"), "help", vec![])
@@ -301,12 +308,7 @@ async fn sigterm_while_a_round_is_being_posted_stops_the_bot_within_5_s() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = dailyq_run(dir.path());
-    cmd.env("DISCORD_TOKEN", fake.bot_token())
-        .env("DISCORD_PROXY_URL", fake.proxy_base());
-    let mut bot = Bot::spawn(cmd);
-    fake.gateway().wait_ready(WAIT).await.expect("connected");
-    fake.wait_for_command("dailyq", WAIT).await.unwrap();
+    let mut bot = connected_bot(&fake, dir.path(), &[]).await;
     let channel = fake.channel("dailyq");
     let admin = fake.member("admin");
     let reply = admin
@@ -355,19 +357,15 @@ async fn the_binary_serves_health_metrics_and_the_web_page_from_its_environment(
     let fake = FakeDiscord::start(FakeConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let http = format!("127.0.0.1:{}", closed_port());
-    let mut cmd = dailyq_run(dir.path());
-    cmd.env("DISCORD_TOKEN", fake.bot_token())
-        .env("DISCORD_PROXY_URL", fake.proxy_base())
-        .env("DAILYQ_HTTP_ADDR", &http)
-        .env("DAILYQ_PUBLIC_URL", "https://q.example.org/");
-    let mut bot = Bot::spawn(cmd);
-    fake.gateway()
-        .wait_ready(WAIT)
-        .await
-        .expect("the binary connects");
-    fake.wait_for_command("dailyq", WAIT)
-        .await
-        .expect("and registers its commands");
+    let mut bot = connected_bot(
+        &fake,
+        dir.path(),
+        &[
+            ("DAILYQ_HTTP_ADDR", http.as_str()),
+            ("DAILYQ_PUBLIC_URL", "https://q.example.org/"),
+        ],
+    )
+    .await;
     let base = format!("http://{http}");
     crate::harness::eventually("ready", || {
         let url = format!("{base}/readyz");

@@ -7,7 +7,8 @@
 //! `target/browser/` as CI artefacts.
 
 use crate::harness::{App, Backend};
-use crate::web::{TRICKY, config, page_path, play_two_rounds, serve, web};
+use crate::http::serve;
+use crate::web::{TRICKY, config, page_path, play_two_rounds, web};
 use fantoccini::{ClientBuilder, Locator};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -121,7 +122,7 @@ async fn a_browser_shows_names_points_and_order_and_toggles_a_reference_answer(a
         return;
     };
     let channel = play_two_rounds(app).await;
-    let base = serve(app).await;
+    let base = serve(app.bot_data().clone()).await;
     let path = page_path(&web(app, "admin", channel, "on").await);
     let guild = dailyq::domain::GuildId(app.fake.guild_id());
     let newest = app.store.recent_rounds(guild, 1).await.unwrap().remove(0);

@@ -212,7 +212,7 @@ async fn a_server_that_removed_the_bot_costs_nothing_until_it_is_back(app: &mut 
     // Removed while the bot was offline: READY no longer lists the guild.
     app.stop_bot().await;
     app.store
-        .record_guilds_present(&[guild], post_time())
+        .record_guilds_present(&[(guild, "Interview Prep")], post_time())
         .await
         .unwrap();
     app.start_bot().await;

@@ -6,14 +6,16 @@ use chrono::Duration;
 use dailyq::discord::Data;
 
 /// Serves `data` on a free local port until the test ends; returns the base URL.
-async fn serve(data: Data) -> String {
+/// Serves `data`'s HTTP routes on a free loopback port; its base URL.
+pub async fn serve(data: Data) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(dailyq::http::serve(listener, data, std::future::pending()));
     base
 }
 
-async fn get(base: &str, path: &str) -> (u16, String) {
+/// One GET: the status and the body.
+pub async fn get(base: &str, path: &str) -> (u16, String) {
     let r = reqwest::get(format!("{base}{path}")).await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }

@@ -4,6 +4,7 @@
 use crate::harness::{
     App, Backend, PUBLIC_URL, WAIT, answer, closed_round, set_up_daily, start_instant, upvote, wait_for_post,
 };
+use crate::http::{get, serve};
 use chrono::Duration;
 use fake_discord::{FakeConfig, sub};
 
@@ -13,22 +14,6 @@ pub const TRICKY: &str = "<b>Zoë & \"Co\", Ltd</b>";
 /// The fake guild with a member whose name must be escaped.
 pub fn config() -> FakeConfig {
     FakeConfig::default().with_member(TRICKY, &[])
-}
-
-pub async fn serve(app: &App) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(dailyq::http::serve(
-        listener,
-        app.bot_data().clone(),
-        std::future::pending(),
-    ));
-    base
-}
-
-pub async fn get(base: &str, path: &str) -> (u16, String) {
-    let r = reqwest::get(format!("{base}{path}")).await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
 }
 
 /// Runs `/dailyq web <action>` as `who` and returns the bot's reply.
@@ -41,6 +26,12 @@ pub async fn web(app: &App, who: &str, channel: u64, action: &str) -> String {
         member.slash_overridden(channel, "dailyq", command)
     };
     reply.wait_message(WAIT).await.unwrap().text()
+}
+
+/// The guild's page token in the database.
+async fn web_token(app: &App) -> Option<dailyq::domain::web::WebToken> {
+    let guild = dailyq::domain::GuildId(app.fake.guild_id());
+    app.store.web_token(guild).await.unwrap()
 }
 
 /// The page path (`/g/<token>`) in a reply, checked to sit under the bot's public URL.
@@ -115,7 +106,7 @@ fn board_rows(html: &str) -> Vec<(String, String, String)> {
 
 async fn the_web_page_needs_opt_in_and_its_link_stops_working_after_rotation_or_off(app: &mut App) {
     let channel = play_two_rounds(app).await;
-    let base = serve(app).await;
+    let base = serve(app.bot_data().clone()).await;
     // Not opted in: any token, well-formed or not, is the same 404.
     let made_up = format!("/g/{}", "0123456789abcdef".repeat(2));
     let (status, not_found) = get(&base, &made_up).await;
@@ -127,13 +118,7 @@ async fn the_web_page_needs_opt_in_and_its_link_stops_working_after_rotation_or_
     // Members may not turn it on.
     let refused = web(app, "alice", channel, "on").await;
     assert!(refused.contains("Manage Server"), "{refused}");
-    assert_eq!(
-        app.store
-            .web_token(dailyq::domain::GuildId(app.fake.guild_id()))
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(web_token(app).await, None);
 
     let on = web(app, "admin", channel, "on").await;
     let path = page_path(&on);
@@ -215,18 +200,12 @@ async fn the_web_page_needs_opt_in_and_its_link_stops_working_after_rotation_or_
     assert_eq!(get(&base, &new_path).await.0, 404);
     let nothing = web(app, "admin", channel, "rotate").await;
     assert!(nothing.contains("/dailyq web on"), "{nothing}");
-    assert_eq!(
-        app.store
-            .web_token(dailyq::domain::GuildId(app.fake.guild_id()))
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(web_token(app).await, None);
 }
 
 async fn pages_tell_browsers_to_load_only_avatars_and_never_to_send_the_link(app: &mut App) {
     let channel = play_two_rounds(app).await;
-    let base = serve(app).await;
+    let base = serve(app.bot_data().clone()).await;
     let path = page_path(&web(app, "admin", channel, "on").await);
     let r = reqwest::get(format!("{base}{path}")).await.unwrap();
     let header = |name: &str| r.headers()[name].to_str().unwrap().to_owned();

@@ -191,7 +191,10 @@ async fn guilds_that_removed_the_bot_have_nothing_due_until_it_is_back(store: &S
     assert!(store.present_guilds().await.unwrap().is_empty());
     assert!(store.guild_left(GUILD).await.unwrap());
 
-    store.record_guilds_present(&[GUILD], late).await.unwrap();
+    store
+        .record_guilds_present(&[(GUILD, "Study")], late)
+        .await
+        .unwrap();
     assert_eq!(store.due_reveals(late).await.unwrap().len(), 1);
     assert_eq!(store.due_schedules(t0()).await.unwrap().len(), 1);
     assert!(!store.guild_left(GUILD).await.unwrap());

@@ -170,7 +170,10 @@ async fn guild_settings_are_created_once_with_a_secret_seed_and_snowflakes_survi
 async fn a_guild_that_was_left_and_rejoined_keeps_its_settings(store: &Store) {
     let first = store.ensure_guild(GUILD, t0()).await.unwrap();
     store.mark_guild_left(GUILD, t0()).await.unwrap();
-    let arrivals = store.record_guilds_present(&[GUILD], t0()).await.unwrap();
+    let arrivals = store
+        .record_guilds_present(&[(GUILD, "Study")], t0())
+        .await
+        .unwrap();
     assert_eq!(arrivals, vec![(GUILD, GuildArrival::Back)]);
     let back = store.guild_settings(GUILD).await.unwrap().unwrap();
     assert_eq!(first, back, "settings and the rotation seed survive leaving");
