@@ -406,9 +406,11 @@ async fn main() -> anyhow::Result<()> {
             .find(|w| w.starts_with("http"))
             .map(str::to_owned)
             .context("the reply has the page's link")?;
-        println!("\nWeb leaderboard: {link}");
-        println!("Open it in a browser; Ctrl-C stops the demo.");
-        tokio::signal::ctrl_c().await?;
+        // Listen for Ctrl-C before saying so: a signal sent as soon as the link is read must
+        // stop the demo, not kill it.
+        let interrupted = interrupted()?;
+        println!("\nWeb leaderboard: {link}\nOpen it in a browser; Ctrl-C stops the demo.");
+        interrupted.await;
     }
 
     data.stop_background();
@@ -416,6 +418,23 @@ async fn main() -> anyhow::Result<()> {
     let _ = bot.await;
     store.close().await;
     Ok(())
+}
+
+/// A future that completes at Ctrl-C (SIGINT), listening from the moment this returns.
+#[cfg(unix)]
+fn interrupted() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listen for Ctrl-C")?;
+    Ok(async move {
+        interrupt.recv().await;
+    })
+}
+
+#[cfg(not(unix))]
+fn interrupted() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// A blind evening question in #general: answers sent privately, published together at the

@@ -75,13 +75,15 @@ fn the_demo_can_keep_the_web_leaderboard_up_after_its_rounds() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("run the demo");
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     // The demo prints the link, then waits for Ctrl-C: read until the link.
-    let link = stdout
-        .lines()
+    let link = lines
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|l| l.strip_prefix("Web leaderboard: ").map(str::to_owned))
         .expect("the demo prints the page's link");
+    // Keep reading what it prints after, so that its output never meets a closed pipe.
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).count());
     let path = link
         .strip_prefix(&format!("http://{addr}"))
         .unwrap_or_else(|| panic!("{link}"))
@@ -104,5 +106,7 @@ fn the_demo_can_keep_the_web_leaderboard_up_after_its_rounds() {
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(child.wait().unwrap().success());
+    let status = child.wait().unwrap();
+    rest.join().unwrap();
+    assert!(status.success(), "{status}");
 }
