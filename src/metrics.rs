@@ -174,6 +174,8 @@ pub struct Metrics {
     started: Instant,
     /// Milliseconds since `started` of the scheduler's last tick (0: none yet).
     last_tick_ms: AtomicU64,
+    /// Scheduler ticks that found nothing due and no job in flight.
+    idle_ticks: AtomicU64,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -264,6 +266,7 @@ impl Metrics {
             shards_up: std::sync::Mutex::default(),
             started: Instant::now(),
             last_tick_ms: AtomicU64::new(0),
+            idle_ticks: AtomicU64::new(0),
         }
     }
 
@@ -365,6 +368,18 @@ impl Metrics {
     pub fn tick(&self) {
         let ms = self.started.elapsed().as_millis().max(1) as u64;
         self.last_tick_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// A tick found nothing due, every read answered, and no job was in flight.
+    pub fn idle_tick(&self) {
+        self.idle_ticks.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many ticks were idle so far. Once two more than at some instant have been, a whole
+    /// tick began after that instant and found the scheduler with nothing to do: what tests
+    /// wait for before saying that something did *not* happen.
+    pub fn idle_ticks(&self) -> u64 {
+        self.idle_ticks.load(Ordering::SeqCst)
     }
 
     /// How long ago the scheduler last ticked, if it has.

@@ -134,9 +134,12 @@ pub async fn run(discord: Discord, data: Data, options: SchedulerOptions) {
     let mut jobs = tokio::task::JoinSet::new();
     while !data.is_stopping() {
         let ticked = Instant::now();
-        tick(&discord, &data, &pace, &limit, options, &mut jobs).await;
+        let quiet = tick(&discord, &data, &pace, &limit, options, &mut jobs).await;
         // Reap finished tasks so the set does not grow.
         while jobs.try_join_next().is_some() {}
+        if quiet && jobs.is_empty() {
+            data.metrics.idle_tick();
+        }
         let sleep = next_sleep(&data, &pace, options).await;
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
@@ -184,7 +187,8 @@ async fn next_sleep(data: &Data, pace: &Mutex<Pace>, options: SchedulerOptions) 
 }
 
 /// Reads what is due and starts a task for every channel that has work, is not already being
-/// worked on and is not waiting out a backoff. Within a channel, reveals come first (so its old
+/// worked on and is not waiting out a backoff; says whether nothing at all was due (and every
+/// read answered). Within a channel, reveals come first (so its old
 /// round closes before its new one opens), then recovery of half-done posts, then the due post,
 /// then a practice session's next step.
 async fn tick(
@@ -194,9 +198,10 @@ async fn tick(
     limit: &Arc<tokio::sync::Semaphore>,
     options: SchedulerOptions,
     jobs: &mut tokio::task::JoinSet<()>,
-) {
+) -> bool {
     let now = data.clock.now();
     data.metrics.tick();
+    let mut read_failed = false;
     let mut by_channel: BTreeMap<ChannelId, Vec<Work>> = BTreeMap::new();
     match data.store.due_reveals(now).await {
         Ok(rounds) => {
@@ -204,7 +209,10 @@ async fn tick(
                 by_channel.entry(r.channel_id).or_default().push(Work::Reveal(r));
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read due reveals; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read due reveals; will retry")
+        }
     }
     // A blind round whose answers are due to be published moves on through the same job as its
     // reveal (`rounds::reveal` publishes first), once per tick.
@@ -217,7 +225,10 @@ async fn tick(
                 }
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read due publishes; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read due publishes; will retry")
+        }
     }
     let half_done = async {
         let mut rounds = data.store.pending_rounds().await?;
@@ -230,7 +241,10 @@ async fn tick(
                 by_channel.entry(r.channel_id).or_default().push(Work::Publish(r));
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read half-done rounds; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read half-done rounds; will retry")
+        }
     }
     match data.store.due_schedules(now).await {
         Ok(due) => {
@@ -238,7 +252,10 @@ async fn tick(
                 by_channel.entry(s.channel_id).or_default().push(Work::Post(s));
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read due schedules; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read due schedules; will retry")
+        }
     }
     // Practice sessions last: a session's question revealed in this pass is seen by the next
     // tick (every finished job wakes the scheduler), which asks the next one.
@@ -251,7 +268,10 @@ async fn tick(
                     .push(Work::Session(p));
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read practice sessions; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read practice sessions; will retry")
+        }
     }
     match data.store.due_reminders(now).await {
         Ok(rounds) => {
@@ -259,7 +279,10 @@ async fn tick(
                 by_channel.entry(r.channel_id).or_default().push(Work::Remind(r));
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read due reminders; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read due reminders; will retry")
+        }
     }
     match data.store.season_work(now).await {
         Ok(guilds) => {
@@ -267,7 +290,10 @@ async fn tick(
                 by_channel.entry(channel).or_default().push(Work::Season(guild));
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read season recaps; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read season recaps; will retry")
+        }
     }
     match data.store.pairing_work(now).await {
         Ok(guilds) => {
@@ -275,9 +301,13 @@ async fn tick(
                 by_channel.entry(channel).or_default().push(Work::Pairing(guild));
             }
         }
-        Err(e) => tracing::error!(error = ?e, "cannot read mock-interview pairings; will retry"),
+        Err(e) => {
+            read_failed = true;
+            tracing::error!(error = ?e, "cannot read mock-interview pairings; will retry")
+        }
     }
 
+    let quiet = !read_failed && by_channel.is_empty();
     let ready = Instant::now();
     {
         // Forget the backoff of work that is no longer due (done elsewhere, or gone).
@@ -358,6 +388,7 @@ async fn tick(
             data.wake.notify_one();
         });
     }
+    quiet
 }
 
 /// Orders work in turns across guilds: the first channel of each guild, then the second of each,

@@ -42,6 +42,8 @@ pub(crate) fn dailyq_run(dir: &Path) -> Command {
 pub(crate) struct Bot {
     child: Child,
     output: Arc<Mutex<String>>,
+    /// The threads reading stdout and stderr: they end at the process's end (end of file).
+    readers: Vec<std::thread::JoinHandle<()>>,
     started: Instant,
 }
 
@@ -58,19 +60,23 @@ impl Bot {
             Box::new(child.stdout.take().unwrap()),
             Box::new(child.stderr.take().unwrap()),
         ];
-        for stream in streams {
-            let output = Arc::clone(&output);
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    let mut all = output.lock().unwrap();
-                    all.push_str(&line);
-                    all.push('\n');
-                }
-            });
-        }
+        let readers = streams
+            .into_iter()
+            .map(|stream| {
+                let output = Arc::clone(&output);
+                std::thread::spawn(move || {
+                    for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                        let mut all = output.lock().unwrap();
+                        all.push_str(&line);
+                        all.push('\n');
+                    }
+                })
+            })
+            .collect();
         Bot {
             child,
             output,
+            readers,
             started: Instant::now(),
         }
     }
@@ -118,8 +124,10 @@ impl Bot {
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 let took = since.elapsed();
-                // Let the reader threads drain the pipes.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // All it printed is read once the readers reach the end of the pipes.
+                for reader in self.readers.drain(..) {
+                    reader.join().expect("an output reader");
+                }
                 return (status, took);
             }
             assert!(

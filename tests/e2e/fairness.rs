@@ -201,8 +201,8 @@ async fn a_server_that_removed_the_bot_costs_nothing_until_it_is_back(app: &mut 
     .await;
     let before = app.fake.rest_records().len();
     app.set_clock(post_time() + Duration::minutes(5));
-    // Give the scheduler ticks in which it could misbehave (it ticks every 100 ms here).
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // Let the scheduler see the due post and do all it will do with it.
+    app.settle().await;
     let while_away = app.fake.rest_records()[before..].to_vec();
     assert!(
         while_away.iter().all(|r| !r.path.contains(&channel.to_string())),

@@ -232,6 +232,25 @@ where
     }
 }
 
+/// Waits until `data`'s scheduler has run a whole tick that began after this call and found
+/// nothing due and nothing in flight: from then on, what the scheduler did not do by the clock as
+/// it is now, it will not do. Tests wait for this, not for a while, before saying that something
+/// did not happen.
+pub async fn scheduler_settled(data: &Data) {
+    let from = data.metrics.idle_ticks();
+    eventually("the scheduler to have nothing left to do", || async {
+        (data.metrics.idle_ticks() >= from + 2).then_some(())
+    })
+    .await;
+}
+
+impl App {
+    /// [`scheduler_settled`] for the running bot.
+    pub async fn settle(&self) {
+        scheduler_settled(self.bot_data()).await;
+    }
+}
+
 /// Sets up `channel` to post at `time` UTC with a two-hour answer window; returns the reply.
 pub async fn set_up_daily(app: &App, channel: u64, time: &str) -> String {
     set_up_daily_with(app, channel, time, vec![]).await

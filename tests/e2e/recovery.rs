@@ -2,7 +2,7 @@
 
 use crate::harness::{
     App, Backend, WAIT, answer, assert_posted_and_revealed_once, closed_round, eventually, points_of,
-    question_posts, set_up_daily, start_instant, wait_for_post,
+    question_posts, scheduler_settled, set_up_daily, start_instant, wait_for_post,
 };
 use crate::logs;
 use chrono::Duration;
@@ -30,7 +30,7 @@ async fn a_restart_mid_round_posts_nothing_twice_and_counts_votes_cast_while_dow
     app.member("carol").react(thread, b, "⬆️");
     app.advance(Duration::minutes(10));
     app.start_bot().await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.settle().await;
     assert_eq!(
         question_posts(app, channel),
         1,
@@ -120,7 +120,7 @@ async fn a_crash_between_posting_and_recording_does_not_double_post(app: &mut Ap
     })
     .await;
     assert_eq!(recovered.message_id, Some(MessageId(thread.id)));
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.settle().await;
     assert_eq!(
         question_posts(app, channel),
         1,
@@ -316,7 +316,7 @@ async fn a_paused_channel_posts_nothing_new_but_still_reveals_its_open_round(app
         .await
         .expect("the reveal still happens");
     app.set_clock(start_instant() + Duration::days(1) + Duration::hours(3) + Duration::minutes(31));
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.settle().await;
     assert_eq!(question_posts(app, channel), 1, "no post while paused");
 }
 
@@ -368,7 +368,11 @@ async fn two_processes_on_one_database_post_and_reveal_each_round_once(app: &mut
     answer(app, "alice", thread, "One answer, three schedulers.").await;
     app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
     let round = closed_round(app, thread).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Every scheduler has done all it will do before they stop.
+    app.settle().await;
+    for data in &others {
+        scheduler_settled(data).await;
+    }
     for data in &others {
         data.stop_background();
     }
@@ -407,7 +411,7 @@ async fn a_round_completes_exactly_once_while_discord_fails_a_fifth_of_requests(
     app.set_clock(start_instant() + Duration::hours(5) + Duration::minutes(30));
     let round = closed_round(app, thread).await;
     app.fake.faults().clear();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.settle().await;
 
     assert_posted_and_revealed_once(app, channel, post, thread);
     let awards = app.store.round_awards(round.id).await.unwrap();

@@ -131,7 +131,7 @@ async fn a_round_runs_from_post_to_reveal_and_scores_once(app: &mut App) {
 
     // Nothing more happens on later ticks: exactly one reveal and one summary.
     app.advance(Duration::minutes(5));
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    app.settle().await;
     assert_posted_and_revealed_once(app, channel, post, thread);
     assert_eq!(app.store.round_awards(round.id).await.unwrap(), awards);
 
@@ -318,7 +318,7 @@ async fn admins_can_post_and_reveal_on_demand_and_see_the_status(app: &mut App) 
 
     // The 09:30 post of the same day is the one already made: nothing new.
     app.set_clock(start_instant() + Duration::hours(3) + Duration::minutes(31));
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    app.settle().await;
     let posts = app
         .fake
         .messages(channel)

@@ -1,6 +1,6 @@
 //! `/dailyq setup` and friends: who may, what is validated, what is written.
 
-use crate::harness::{App, WAIT, start_instant};
+use crate::harness::{App, WAIT, eventually, start_instant};
 use chrono::Duration;
 use dailyq::domain::ChannelId;
 use fake_discord::{focused, opt, sub};
@@ -358,9 +358,30 @@ async fn joining_a_server_posts_a_short_hint_how_to_start() {
         app.store.guild_settings(guild).await.unwrap().is_some(),
         "the guild is recorded"
     );
-    // Only once: a reconnect's GUILD_CREATE is not a new join.
-    app.fake.gateway().drop_connections();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Only once: a new session's GUILD_CREATE is not a new join. The name stored for the guild
+    // (read here through its web page's token) is changed first, so its return shows the
+    // GUILD_CREATE went through the presence writer.
+    app.store
+        .record_guilds_present(&[(guild, "an older name")], start_instant())
+        .await
+        .unwrap();
+    let token = dailyq::domain::web::WebToken::from_bytes([7; 16]);
+    app.store
+        .set_web_token(guild, Some(&token), start_instant())
+        .await
+        .unwrap();
+    let identifies = app.fake.gateway().stats().identifies;
+    app.fake.gateway().invalidate_session(false);
+    let (store, token) = (app.store.clone(), &token);
+    eventually("the new session's GUILD_CREATE recorded", || {
+        let store = store.clone();
+        async move {
+            let (_, name) = store.guild_by_web_token(token).await.ok()??;
+            (name.as_deref() == Some("Interview Prep")).then_some(())
+        }
+    })
+    .await;
+    assert_eq!(app.fake.gateway().stats().identifies, identifies + 1);
     let hints = app
         .fake
         .messages(general)
