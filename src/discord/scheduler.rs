@@ -203,31 +203,19 @@ async fn tick(
     data.metrics.tick();
     let mut read_failed = false;
     let mut by_channel: BTreeMap<ChannelId, Vec<Work>> = BTreeMap::new();
-    match data.store.due_reveals(now).await {
-        Ok(rounds) => {
-            for r in rounds {
-                by_channel.entry(r.channel_id).or_default().push(Work::Reveal(r));
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read due reveals; will retry")
-        }
+    for r in due(data.store.due_reveals(now).await, "due reveals", &mut read_failed) {
+        by_channel.entry(r.channel_id).or_default().push(Work::Reveal(r));
     }
     // A blind round whose answers are due to be published moves on through the same job as its
     // reveal (`rounds::reveal` publishes first), once per tick.
-    match data.store.due_publishes(now).await {
-        Ok(rounds) => {
-            for r in rounds {
-                let work = by_channel.entry(r.channel_id).or_default();
-                if !work.iter().any(|w| w.job() == Job::Reveal(r.id)) {
-                    work.push(Work::Reveal(r));
-                }
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read due publishes; will retry")
+    for r in due(
+        data.store.due_publishes(now).await,
+        "due publishes",
+        &mut read_failed,
+    ) {
+        let work = by_channel.entry(r.channel_id).or_default();
+        if !work.iter().any(|w| w.job() == Job::Reveal(r.id)) {
+            work.push(Work::Reveal(r));
         }
     }
     let half_done = async {
@@ -235,76 +223,51 @@ async fn tick(
         rounds.extend(data.store.open_rounds_without_thread().await?);
         anyhow::Ok(rounds)
     };
-    match half_done.await {
-        Ok(rounds) => {
-            for r in rounds {
-                by_channel.entry(r.channel_id).or_default().push(Work::Publish(r));
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read half-done rounds; will retry")
-        }
+    for r in due(half_done.await, "half-done rounds", &mut read_failed) {
+        by_channel.entry(r.channel_id).or_default().push(Work::Publish(r));
     }
-    match data.store.due_schedules(now).await {
-        Ok(due) => {
-            for s in due {
-                by_channel.entry(s.channel_id).or_default().push(Work::Post(s));
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read due schedules; will retry")
-        }
+    for s in due(
+        data.store.due_schedules(now).await,
+        "due schedules",
+        &mut read_failed,
+    ) {
+        by_channel.entry(s.channel_id).or_default().push(Work::Post(s));
     }
     // Practice sessions last: a session's question revealed in this pass is seen by the next
     // tick (every finished job wakes the scheduler), which asks the next one.
-    match data.store.sessions_to_advance().await {
-        Ok(sessions) => {
-            for p in sessions.into_iter().filter(sessions::has_work) {
-                by_channel
-                    .entry(p.session.channel_id)
-                    .or_default()
-                    .push(Work::Session(p));
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read practice sessions; will retry")
-        }
+    for p in due(
+        data.store.sessions_to_advance().await,
+        "practice sessions",
+        &mut read_failed,
+    )
+    .into_iter()
+    .filter(sessions::has_work)
+    {
+        by_channel
+            .entry(p.session.channel_id)
+            .or_default()
+            .push(Work::Session(p));
     }
-    match data.store.due_reminders(now).await {
-        Ok(rounds) => {
-            for r in rounds {
-                by_channel.entry(r.channel_id).or_default().push(Work::Remind(r));
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read due reminders; will retry")
-        }
+    for r in due(
+        data.store.due_reminders(now).await,
+        "due reminders",
+        &mut read_failed,
+    ) {
+        by_channel.entry(r.channel_id).or_default().push(Work::Remind(r));
     }
-    match data.store.season_work(now).await {
-        Ok(guilds) => {
-            for (guild, channel) in guilds {
-                by_channel.entry(channel).or_default().push(Work::Season(guild));
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read season recaps; will retry")
-        }
+    for (guild, channel) in due(
+        data.store.season_work(now).await,
+        "season recaps",
+        &mut read_failed,
+    ) {
+        by_channel.entry(channel).or_default().push(Work::Season(guild));
     }
-    match data.store.pairing_work(now).await {
-        Ok(guilds) => {
-            for (guild, channel) in guilds {
-                by_channel.entry(channel).or_default().push(Work::Pairing(guild));
-            }
-        }
-        Err(e) => {
-            read_failed = true;
-            tracing::error!(error = ?e, "cannot read mock-interview pairings; will retry")
-        }
+    for (guild, channel) in due(
+        data.store.pairing_work(now).await,
+        "mock-interview pairings",
+        &mut read_failed,
+    ) {
+        by_channel.entry(channel).or_default().push(Work::Pairing(guild));
     }
 
     let quiet = !read_failed && by_channel.is_empty();
@@ -389,6 +352,16 @@ async fn tick(
         });
     }
     quiet
+}
+
+/// What a read of due work returned; nothing after a failed read, which is logged and noted in
+/// `failed` (a tick with a failed read cannot say that nothing was due).
+fn due<T: Default, E: std::fmt::Debug>(read: Result<T, E>, what: &str, failed: &mut bool) -> T {
+    read.unwrap_or_else(|e| {
+        *failed = true;
+        tracing::error!(error = ?e, "cannot read {what}; will retry");
+        T::default()
+    })
 }
 
 /// Orders work in turns across guilds: the first channel of each guild, then the second of each,

@@ -154,6 +154,11 @@ impl App {
         &self.bot.as_ref().expect("a running bot").data
     }
 
+    /// [`scheduler_settled`] for the running bot.
+    pub async fn settle(&self) {
+        scheduler_settled(self.bot_data()).await;
+    }
+
     /// Stops the bot as a crash would leave things: no goodbye, state only in the database.
     pub async fn stop_bot(&mut self) {
         if let Some(bot) = self.bot.take() {
@@ -242,13 +247,6 @@ pub async fn scheduler_settled(data: &Data) {
         (data.metrics.idle_ticks() >= from + 2).then_some(())
     })
     .await;
-}
-
-impl App {
-    /// [`scheduler_settled`] for the running bot.
-    pub async fn settle(&self) {
-        scheduler_settled(self.bot_data()).await;
-    }
 }
 
 /// Sets up `channel` to post at `time` UTC with a two-hour answer window; returns the reply.
